@@ -1,0 +1,48 @@
+# The two commands of the README: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORPUS ?= ../shared/corpus/articles
+STORE ?= data/store
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install install-test demo build serve test lint format clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+# Build the graph from CORPUS into STORE and serve it at http://HOST:PORT
+demo: install
+	$(BIN)/cdskg build $(CORPUS) --store $(STORE) --report $(STORE).report.json || [ $$? -eq 1 ]
+	$(BIN)/cdskg serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+build: install
+	$(BIN)/cdskg build $(CORPUS) --store $(STORE) --report $(STORE).report.json
+
+serve: install
+	$(BIN)/cdskg serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+# Install what the tests need and run them all (lint included)
+test: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: install-test
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf $(VENV) data build *.egg-info src/*.egg-info

@@ -1,0 +1,135 @@
+"""The one place where cdskg mints IRIs.
+
+Every IRI minted here lives under :data:`cdskg.namespaces.ID` and is built from a
+*slug*: lower-case ASCII letters, digits and ``-``, made by :func:`slug` (Vietnamese
+letters lose their marks, ``đ`` becomes ``d``, every other run of characters becomes
+one ``-``). The rules are part of the public contract (README, "IRI scheme"): the same
+input always gives the same IRI, so rebuilding a corpus yields the same graph.
+
+===================  ==============================================  ============================
+what                 pattern                                         from
+===================  ==============================================  ============================
+article (and graph)  ``id/article/{file-stem}``                      the source file's name
+observation          ``id/obs/{file-stem}/{start}-{indicator}``      value offset, indicator
+evidence             ``id/evidence/{file-stem}/{start}-{end}``       sentence offsets
+administrative unit  ``id/unit/{snapshot}/{level}/{code}``           snapshot ``pre2025``/``2025``
+indicator            ``id/indicator/{notation}``                     thesaurus notation
+pillar               ``id/pillar/{notation}``                        thesaurus notation
+period               ``id/period/{YYYY-MM-DD}`` or ``{start}--{end}``  ISO dates
+person               ``id/person/{name}``                            the person's name
+post                 ``id/post/{post}--{organisation}``              post and organisation
+organisation         ``id/org/{name}``                               the organisation's name
+legal document       ``id/doc/{identifier}``                         its identifier
+platform             ``id/platform/{name}``                          its name
+build run            ``id/build/{timestamp}``                        UTC start time
+===================  ==============================================  ============================
+
+Statistics-office codes are reused over time (the 2025 reform re-coded units and
+reused codes), so unit IRIs carry the snapshot the code belongs to and never collide.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from cdskg.namespaces import ID
+
+_NON_SLUG = re.compile(r"[^a-z0-9]+")
+
+#: Graph holding build provenance (PROV-O activities), separate from article graphs.
+META_GRAPH = ID + "graph/meta"
+#: Graph holding reference data: the ontology, the thesaurus and administrative units.
+REFERENCE_GRAPH = ID + "graph/reference"
+#: The Data Cube dataset that every extracted observation belongs to.
+DATASET = ID + "dataset/observations"
+#: The software agent that extracts facts.
+AGENT = ID + "agent/cdskg"
+
+
+def fold(text: str) -> str:
+    """Remove Vietnamese diacritics and lower-case: ``"Bình Thủy"`` → ``"binh thuy"``.
+
+    >>> fold("Đề án 06 – Thuỷ")
+    'de an 06 – thuy'
+    """
+    text = text.replace("Đ", "D").replace("đ", "d").replace("Ð", "D").replace("ð", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    stripped = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return unicodedata.normalize("NFC", stripped).lower()
+
+
+def slug(text: str) -> str:
+    """A stable ASCII slug.
+
+    >>> slug("Phó Chủ tịch UBND quận Bình Thủy")
+    'pho-chu-tich-ubnd-quan-binh-thuy'
+    >>> slug("47/2020/NĐ-CP")
+    '47-2020-nd-cp'
+    """
+    s = _NON_SLUG.sub("-", fold(text)).strip("-")
+    if not s:
+        raise ValueError(f"cannot make a slug from {text!r}: it has no letters or digits")
+    return s
+
+
+def article(file_name: str) -> str:
+    stem = file_name.rsplit("/", 1)[-1]
+    if "." in stem:
+        stem = stem.rsplit(".", 1)[0]
+    return f"{ID}article/{slug(stem)}"
+
+
+def article_slug(article_iri: str) -> str:
+    return article_iri.rsplit("/", 1)[-1]
+
+
+def observation(article_iri: str, start: int, indicator_notation: str) -> str:
+    return f"{ID}obs/{article_slug(article_iri)}/{start}-{slug(indicator_notation)}"
+
+
+def evidence(article_iri: str, start: int, end: int) -> str:
+    return f"{ID}evidence/{article_slug(article_iri)}/{start}-{end}"
+
+
+def unit(snapshot: str, level: str, code: str) -> str:
+    return f"{ID}unit/{slug(snapshot)}/{slug(level)}/{slug(code)}"
+
+
+def indicator(notation: str) -> str:
+    return f"{ID}indicator/{slug(notation)}"
+
+
+def pillar(notation: str) -> str:
+    return f"{ID}pillar/{slug(notation)}"
+
+
+def period(start: str, end: str | None = None) -> str:
+    """An instant (``end`` is None or equal to ``start``) or an interval of ISO dates."""
+    if end is None or end == start:
+        return f"{ID}period/{start}"
+    return f"{ID}period/{start}--{end}"
+
+
+def person(name: str) -> str:
+    return f"{ID}person/{slug(name)}"
+
+
+def post(post_name: str, organisation_name: str) -> str:
+    return f"{ID}post/{slug(post_name)}--{slug(organisation_name)}"
+
+
+def organisation(name: str) -> str:
+    return f"{ID}org/{slug(name)}"
+
+
+def document(identifier: str) -> str:
+    return f"{ID}doc/{slug(identifier)}"
+
+
+def platform(name: str) -> str:
+    return f"{ID}platform/{slug(name)}"
+
+
+def build_run(timestamp: str) -> str:
+    return f"{ID}build/{slug(timestamp)}"
