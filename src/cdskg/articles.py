@@ -1,0 +1,86 @@
+"""Reading article files: decoding, size limits, title, and what cannot be read."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cdskg.errors import InputError
+
+#: File name endings read when a folder is given.
+ARTICLE_SUFFIXES = (".txt", ".text", ".md")
+DEFAULT_MAX_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class SourceArticle:
+    """An article file as read from disk (decoded, nothing else changed)."""
+
+    path: Path
+    name: str  # the file name, recorded on the article as dcterms:source
+    text: str
+    content_hash: str  # sha256 of the raw bytes
+
+
+def collect(paths: Iterable[Path]) -> Iterator[Path]:
+    """The article files named by ``paths`` (files as given, folders walked, sorted)."""
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES:
+                    yield child
+        elif path.exists():
+            yield path
+        else:
+            raise InputError(f"{path}: no such file or folder; give article files or folders")
+
+
+def decode(raw: bytes, where: str) -> str:
+    """Decode UTF-8 (or UTF-16 with a BOM); refuse binary and other encodings."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{where}: starts with a UTF-16 BOM but is not UTF-16 ({exc})") from exc
+    if b"\x00" in raw[:8192]:
+        raise InputError(f"{where}: looks binary (NUL bytes); give a UTF-8 text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{where}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start});"
+            " convert the file to UTF-8, e.g. `iconv -f WINDOWS-1258 -t UTF-8`"
+        ) from exc
+    return text
+
+
+def read_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceArticle:
+    """Read one article file; raises :class:`InputError` naming the file and the reason."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(
+                f"{path}: {size:,} bytes is over the limit of {max_bytes:,};"
+                " split the file or raise --max-bytes"
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    text = decode(raw, str(path))
+    if not text.strip():
+        raise InputError(f"{path}: is empty; an article needs a title line and a body")
+    return SourceArticle(path, path.name, text, hashlib.sha256(raw).hexdigest())
+
+
+def title_of(text: str) -> tuple[str, int]:
+    """The first non-empty line and its start offset."""
+    pos = 0
+    for line in text.split("\n"):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            return line.strip(), pos + lead
+        pos += len(line) + 1
+    return "", 0

@@ -1,0 +1,135 @@
+"""Cleaning: drop page furniture and noise from normalised article text.
+
+The rules are data (``mappings/noise.toml``); this module applies them and records every
+drop with its reason and position, so the build report can say what was removed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Drop:
+    """A span of the normalised text that cleaning removed."""
+
+    start: int
+    end: int
+    reason: str
+    text: str
+
+    def as_dict(self) -> dict[str, object]:
+        excerpt = self.text if len(self.text) <= 120 else self.text[:117] + "…"
+        return {"start": self.start, "end": self.end, "reason": self.reason, "text": excerpt}
+
+
+@dataclass(frozen=True)
+class NoiseRules:
+    tail: tuple[tuple[re.Pattern[str], str], ...]
+    line: tuple[tuple[re.Pattern[str], str], ...]
+    inline: tuple[tuple[re.Pattern[str], str], ...]
+
+    @classmethod
+    def load(cls, path: Path) -> NoiseRules:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        flags = re.IGNORECASE | re.MULTILINE
+
+        def pairs(kind: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+            return tuple((re.compile(r["pattern"], flags), r["reason"]) for r in data.get(kind, []))
+
+        return cls(pairs("tail"), pairs("line"), pairs("inline"))
+
+
+@dataclass
+class Cleaned:
+    """The cleaned text and, per character, its offset in the normalised text."""
+
+    text: str
+    offsets: list[int]
+    drops: list[Drop] = field(default_factory=list)
+
+
+def clean(text: str, rules: NoiseRules) -> Cleaned:
+    """Remove noise from ``text``; returns the rest with a map back into ``text``."""
+    removed: list[Drop] = []
+    lines = _lines(text)
+    # tail markers: everything after the first one is gone
+    for start, end, line in lines:
+        for pattern, reason in rules.tail:
+            if pattern.search(line):
+                removed.append(Drop(start, len(text), reason, text[start:]))
+                text_limit = start
+                break
+        else:
+            continue
+        break
+    else:
+        text_limit = len(text)
+    lines = [(s, e, ln) for s, e, ln in lines if s < text_limit]
+    for s, e, ln in lines:
+        for pattern, reason in rules.line:
+            if pattern.search(ln):
+                removed.append(Drop(s, e, reason, text[s:e]))
+                break
+    # inline runs, outside what is already removed
+    for pattern, reason in rules.inline:
+        for m in pattern.finditer(text, 0, text_limit):
+            if m.end() > m.start() and not _covered(removed, m.start(), m.end()):
+                removed.append(Drop(m.start(), m.end(), reason, m.group(0)))
+    keep = [True] * len(text)
+    for d in removed:
+        for i in range(d.start, min(d.end, len(text))):
+            keep[i] = False
+    out: list[str] = []
+    offsets: list[int] = []
+    for i, ch in enumerate(text):
+        if keep[i]:
+            out.append(ch)
+            offsets.append(i)
+    cleaned_text, offsets = _tidy("".join(out), offsets)
+    offsets.append(len(text))
+    removed.sort(key=lambda d: d.start)
+    return Cleaned(cleaned_text, offsets, removed)
+
+
+def _lines(text: str) -> list[tuple[int, int, str]]:
+    result = []
+    pos = 0
+    for line in text.split("\n"):
+        result.append((pos, pos + len(line), line))
+        pos += len(line) + 1
+    return result
+
+
+def _covered(drops: list[Drop], start: int, end: int) -> bool:
+    """True when the span overlaps something already dropped (first rule wins)."""
+    return any(d.start < end and start < d.end for d in drops)
+
+
+_SPACE_RUN = re.compile(r"[ ]{2,}|[ ]+(?=\n)|(?<=\n)[ ]+|\n{3,}")
+
+
+def _tidy(text: str, offsets: list[int]) -> tuple[str, list[int]]:
+    """Collapse the space and blank-line runs that removals leave behind."""
+    out: list[str] = []
+    new_offsets: list[int] = []
+    pos = 0
+    for m in _SPACE_RUN.finditer(text):
+        out.append(text[pos : m.start()])
+        new_offsets.extend(offsets[pos : m.start()])
+        run = m.group(0)
+        keep = "\n\n" if run.startswith("\n") else (" " if run.startswith(" ") and "\n" not in run else "")
+        if keep:
+            out.append(keep)
+            new_offsets.extend(offsets[m.start() : m.start() + len(keep)])
+        pos = m.end()
+    out.append(text[pos:])
+    new_offsets.extend(offsets[pos:])
+    joined = "".join(out)
+    lead = len(joined) - len(joined.lstrip())
+    trail = len(joined.rstrip())
+    return joined[lead:trail], new_offsets[lead:trail]

@@ -1,0 +1,119 @@
+"""Dates and periods in Vietnamese text → ISO dates (:class:`cdskg.records.Period`)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from cdskg.iri import fold
+from cdskg.records import Period
+
+_D = r"(\d{1,2})"
+_M = r"(\d{1,2})"
+_Y = r"(\d{4})"
+_SEP = r"\s*[/-]\s*"
+
+FULL_DATE = re.compile(rf"(?<![\d/]){_D}{_SEP}{_M}{_SEP}{_Y}(?![\d/])")
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
+
+
+@dataclass(frozen=True)
+class PeriodMention:
+    start: int
+    end: int
+    period: Period
+    priority: int  # lower is more specific (an instant beats a year)
+
+
+def _iso(y: int, m: int, d: int) -> str | None:
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def _month_end(y: int, m: int) -> str:
+    return date(y, m, calendar.monthrange(y, m)[1]).isoformat()
+
+
+_RANGE = re.compile(
+    rf"(?i)từ\s+(?:ngày\s+)?{_D}{_SEP}{_M}(?:{_SEP}{_Y})?\s+(?:đến|tới)\s+(?:ngày\s+)?"
+    rf"{_D}{_SEP}{_M}(?:{_SEP}{_Y})?"
+)
+_UNTIL = re.compile(rf"(?i)(?:tính\s+)?(?:đến|tới)\s+(?:nay|ngày)\s+{_D}{_SEP}{_M}(?:{_SEP}{_Y})?")
+_DATE = re.compile(rf"(?i)(?:ngày\s+)?{_D}{_SEP}{_M}{_SEP}{_Y}(?![\d/])")
+_HALF = re.compile(r"(?i)6\s+tháng\s+(đầu|cuối)\s+năm(?:\s+(\d{4}))?")
+_QUARTER = re.compile(r"(?i)quý\s+(I{1,3}|IV|[1-4])(?:\s*[/-]\s*|\s+(?:năm\s+)?)(\d{4})")
+_SCHOOL_YEAR = re.compile(r"(?i)năm\s+học\s+(\d{4})\s*[-–]\s*(\d{4})")
+_SPAN = re.compile(r"(?i)giai\s+đoạn\s+(?:từ\s+)?(\d{4})\s*[-–]\s*(\d{4})")
+_MONTH = re.compile(r"(?i)tháng\s+(\d{1,2})\s*[/-]\s*(\d{4})")
+_YEAR = re.compile(r"(?i)(?<!đến )(?<!tới )năm\s+(\d{4})(?!\s*[-–]\s*\d)")
+
+
+def find_periods(text: str, context_year: int) -> list[PeriodMention]:
+    """Every period stated in ``text``; a date without a year takes ``context_year``."""
+    found: list[PeriodMention] = []
+
+    def year_or(value: str | None) -> int:
+        return int(value) if value else context_year
+
+    for m in _RANGE.finditer(text):
+        y2 = year_or(m.group(6))
+        y1 = int(m.group(3)) if m.group(3) else y2
+        a = _iso(y1, int(m.group(2)), int(m.group(1)))
+        b = _iso(y2, int(m.group(5)), int(m.group(4)))
+        if a and b and a <= b:
+            found.append(PeriodMention(m.start(), m.end(), Period(a, b), 0))
+    for m in _UNTIL.finditer(text):
+        d = _iso(year_or(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if d:
+            found.append(PeriodMention(m.start(), m.end(), Period(d), 1))
+    for m in _DATE.finditer(text):
+        d = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if d:
+            found.append(PeriodMention(m.start(), m.end(), Period(d), 2))
+    for m in _HALF.finditer(text):
+        y = year_or(m.group(2))
+        first = fold(m.group(1)) == "dau"
+        a, b = (f"{y}-01-01", f"{y}-06-30") if first else (f"{y}-07-01", f"{y}-12-31")
+        found.append(PeriodMention(m.start(), m.end(), Period(a, b), 1))
+    for m in _QUARTER.finditer(text):
+        q = ROMAN.get(m.group(1).upper()) or int(m.group(1))
+        y = int(m.group(2))
+        found.append(
+            PeriodMention(
+                m.start(), m.end(), Period(f"{y}-{3 * q - 2:02d}-01", _month_end(y, 3 * q)), 1
+            )
+        )
+    for m in _SCHOOL_YEAR.finditer(text):
+        y1, y2 = int(m.group(1)), int(m.group(2))
+        found.append(PeriodMention(m.start(), m.end(), Period(f"{y1}-09-01", f"{y2}-05-31"), 3))
+    for m in _SPAN.finditer(text):
+        y1, y2 = int(m.group(1)), int(m.group(2))
+        if y1 <= y2:
+            found.append(PeriodMention(m.start(), m.end(), Period(f"{y1}-01-01", f"{y2}-12-31"), 4))
+    for m in _MONTH.finditer(text):
+        y, mo = int(m.group(2)), int(m.group(1))
+        if 1 <= mo <= 12:
+            found.append(PeriodMention(m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2))
+    for m in _YEAR.finditer(text):
+        y = int(m.group(1))
+        found.append(PeriodMention(m.start(), m.end(), Period(f"{y}-01-01", f"{y}-12-31"), 3))
+    # drop mentions inside a longer one
+    found.sort(key=lambda p: (p.start, -(p.end - p.start)))
+    kept: list[PeriodMention] = []
+    for p in found:
+        if not any(k.start <= p.start and p.end <= k.end for k in kept):
+            kept.append(p)
+    return kept
+
+
+def context_year(text: str, default: int) -> int:
+    """The year an article speaks from: the latest year of a full date or of "năm YYYY",
+    not counting targets ("đến năm 2025") and spans ("giai đoạn 2022-2025")."""
+    years = [int(m.group(3)) for m in FULL_DATE.finditer(text)]
+    years += [int(m.group(1)) for m in _YEAR.finditer(text)]
+    years = [y for y in years if 2000 <= y <= default]
+    return max(years) if years else default

@@ -1,0 +1,295 @@
+"""The build: articles → clean → extract → map → validate → load, one article at a time.
+
+This is the one module that knows the order of the steps; each step lives in its own
+module and knows only itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cdskg import __version__, iri
+from cdskg.articles import DEFAULT_MAX_BYTES, collect, read_article
+from cdskg.errors import InputError
+from cdskg.extract import Extractor
+from cdskg.mapping import context_triples, integer, lit, map_article, nn, unit_quads, xsd_date
+from cdskg.namespaces import CDSKG, DCTERMS, PROV, QB, RDF, RDFS, XSD
+from cdskg.records import ArticleRecord
+from cdskg.resources import ProjectPaths
+from cdskg.store import graph_hashes, next_generation, replace_graph
+from cdskg.thesaurus import Thesaurus
+from cdskg.units import load_units
+from cdskg.validate import Violation, load_shapes, to_rdflib, validate_graph
+
+
+@dataclass
+class BuildOptions:
+    corpus: list[Path]
+    store: Path
+    paths: ProjectPaths
+    jobs: int = 1
+    prune: bool = False
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass
+class ArticleOutcome:
+    file: str
+    status: str  # added | changed | unchanged | rejected | unreadable
+    article: str | None = None
+    facts: int = 0
+    rejected: list[dict[str, object]] = field(default_factory=list)
+    skipped_numbers: list[dict[str, object]] = field(default_factory=list)
+    dropped: list[dict[str, object]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def has_problems(self) -> bool:
+        return self.status in ("rejected", "unreadable") or bool(self.rejected)
+
+
+@dataclass
+class BuildReport:
+    store: str
+    generation: str | None
+    started: str
+    ended: str
+    articles: list[ArticleOutcome]
+    removed: list[str]
+    triples: int
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if any(a.has_problems for a in self.articles) else 0
+
+    def counts(self) -> dict[str, int]:
+        counts = {k: 0 for k in ("added", "changed", "unchanged", "rejected", "unreadable")}
+        for a in self.articles:
+            counts[a.status] += 1
+        counts["removed"] = len(self.removed)
+        counts["facts"] = sum(a.facts for a in self.articles)
+        counts["facts_rejected"] = sum(len(a.rejected) for a in self.articles)
+        return counts
+
+    def as_json(self) -> str:
+        data = {
+            "store": self.store,
+            "generation": self.generation,
+            "started": self.started,
+            "ended": self.ended,
+            "counts": self.counts(),
+            "triples": self.triples,
+            "removed": self.removed,
+            "articles": [a.__dict__ for a in self.articles],
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2, default=str)
+
+
+Progress = Callable[[str], None]
+
+
+def _reference_hash(paths: ProjectPaths) -> str:
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(paths.ontology.glob("*.ttl")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _load_reference(store: ox.Store, paths: ProjectPaths, ref_hash: str) -> None:
+    graph = ox.NamedNode(iri.REFERENCE_GRAPH)
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+    for path in sorted(paths.ontology.glob("*.ttl")):
+        with path.open("rb") as fh:
+            store.bulk_load(fh, format=ox.RdfFormat.TURTLE, to_graph=graph)
+    table = load_units()
+    store.bulk_extend(unit_quads(table.units.values(), table.successors, iri.REFERENCE_GRAPH))
+    ds = nn(iri.DATASET)
+    store.extend(
+        [
+            ox.Quad(ds, nn(RDF + "type"), nn(QB + "DataSet"), graph),
+            ox.Quad(ds, nn(QB + "structure"), nn(CDSKG + "dsd"), graph),
+            ox.Quad(ds, nn(RDFS + "label"), lit("Số liệu chuyển đổi số địa phương", "vi"), graph),
+            ox.Quad(ds, nn(RDFS + "label"), lit("Local digital transformation figures", "en"), graph),
+            ox.Quad(graph, nn(CDSKG + "contentHash"), lit(ref_hash), graph),
+        ]
+    )
+
+
+def _stored_reference_hash(store: ox.Store) -> str | None:
+    graph = nn(iri.REFERENCE_GRAPH)
+    for quad in store.quads_for_pattern(graph, nn(CDSKG + "contentHash"), None, graph):
+        return quad.object.value
+    return None
+
+
+class ArticleBuilder:
+    """Extract, map and validate one article (no store access; safe in worker processes)."""
+
+    def __init__(self, paths: ProjectPaths):
+        self.extractor = Extractor(paths.mappings, paths.ontology)
+        self.thesaurus: Thesaurus = self.extractor.thesaurus
+        self.shapes = load_shapes(paths.shapes)
+
+    def build(self, source) -> tuple[ArticleRecord, list[ox.Quad], list[Violation], bool]:
+        """The record, its accepted quads, the violations, and whether any fact survived."""
+        record = self.extractor.extract(source)
+        quads = map_article(record, self.thesaurus)
+        result = validate_graph(self._data(record, quads), self.shapes)
+        if result.conforms:
+            return record, quads, [], True
+        violations = result.violations
+        bad = _offending_observations(violations, quads)
+        article_level = [v for v in violations if v.focus not in bad and v.focus != ""]
+        kept = [
+            x for x in record.quantities
+            if iri.observation(record.iri, x.value_start, x.indicator) not in bad
+        ]
+        if article_level and not bad:
+            return record, [], violations, False
+        record.quantities = kept
+        quads = map_article(record, self.thesaurus)
+        second = validate_graph(self._data(record, quads), self.shapes)
+        if not second.conforms:
+            return record, [], violations + second.violations, False
+        return record, quads, violations, True
+
+    def _data(self, record: ArticleRecord, quads: list[ox.Quad]):
+        return to_rdflib([*quads, *context_triples(record, self.thesaurus)])
+
+
+def _offending_observations(violations: list[Violation], quads: list[ox.Quad]) -> set[str]:
+    """Observation IRIs to hold back: those in violation, or whose evidence is."""
+    obs_type = nn(QB + "Observation")
+    observations = {
+        q.subject.value for q in quads if q.predicate.value == RDF + "type" and q.object == obs_type
+    }
+    by_evidence: dict[str, set[str]] = {}
+    for q in quads:
+        if q.predicate.value == CDSKG + "evidence":
+            by_evidence.setdefault(q.object.value, set()).add(q.subject.value)
+    bad: set[str] = set()
+    for v in violations:
+        if v.focus in observations:
+            bad.add(v.focus)
+        elif v.focus in by_evidence:
+            bad |= by_evidence[v.focus]
+    return bad
+
+
+def _sentence_of(record: ArticleRecord, focus: str) -> str | None:
+    for x in record.quantities:
+        if iri.observation(record.iri, x.value_start, x.indicator) == focus:
+            return x.evidence.exact
+    return None
+
+
+def run_build(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
+    say = progress or (lambda msg: print(msg, file=sys.stderr))
+    started = datetime.now(UTC)
+    files = list(collect(options.corpus))
+    if not files:
+        raise InputError(
+            f"{', '.join(map(str, options.corpus))}: no article files (*.txt) found"
+        )
+    builder = ArticleBuilder(options.paths)
+    ref_hash = _reference_hash(options.paths)
+    outcomes: list[ArticleOutcome] = []
+    removed: list[str] = []
+    corpus_digest = hashlib.sha256()
+    with next_generation(options.store) as store:
+        if _stored_reference_hash(store) != ref_hash:
+            say("loading reference data (ontology, thesaurus, administrative units)")
+            _load_reference(store, options.paths, ref_hash)
+        stored = graph_hashes(store, CDSKG + "contentHash")
+        seen: set[str] = set()
+        for n, path in enumerate(files, 1):
+            try:
+                source = read_article(path, options.max_bytes)
+            except InputError as exc:
+                outcomes.append(ArticleOutcome(str(path), "unreadable", error=str(exc)))
+                say(f"[{n}/{len(files)}] {path}: skipped: {exc}")
+                continue
+            corpus_digest.update(source.content_hash.encode())
+            article_iri = iri.article(source.name)
+            seen.add(article_iri)
+            if stored.get(article_iri) == source.content_hash:
+                outcomes.append(ArticleOutcome(str(path), "unchanged", article=article_iri))
+                continue
+            outcome = _build_one(builder, source, store, stored, str(path))
+            outcomes.append(outcome)
+            say(f"[{n}/{len(files)}] {path.name}: {outcome.status}, {outcome.facts} facts"
+                + (f", {len(outcome.rejected)} rejected" if outcome.rejected else ""))
+        if options.prune:
+            for graph in sorted(set(stored) - seen):
+                store.remove_graph(nn(graph))
+                removed.append(graph)
+        ended = datetime.now(UTC)
+        report = BuildReport(
+            str(options.store), None, started.isoformat(), ended.isoformat(), outcomes, removed, 0
+        )
+        report.triples = len(store)
+        _record_run(store, report, corpus_digest.hexdigest(), started, ended)
+    from cdskg.store import StoreLayout
+
+    report.generation = StoreLayout(options.store).current_id()
+    return report
+
+
+def _build_one(builder: ArticleBuilder, source, store: ox.Store, stored: dict[str, str], path: str) -> ArticleOutcome:
+    record, quads, violations, ok = builder.build(source)
+    status = "changed" if record.iri in stored else "added"
+    outcome = ArticleOutcome(
+        path,
+        status if ok else "rejected",
+        article=record.iri,
+        facts=len(record.quantities) if ok else 0,
+        skipped_numbers=[s.__dict__ for s in record.skipped],
+        dropped=record.dropped,
+        warnings=list(record.warnings),
+    )
+    for v in violations:
+        entry: dict[str, object] = dict(v.as_dict())
+        entry["sentence"] = _sentence_of(record, v.focus)
+        outcome.rejected.append(entry)
+    if ok:
+        replace_graph(store, record.iri, quads)
+    return outcome
+
+
+def _record_run(store: ox.Store, report: BuildReport, corpus_hash: str, started, ended) -> None:
+    meta = nn(iri.META_GRAPH)
+    run = nn(iri.build_run(started.strftime("%Y%m%dT%H%M%S%fZ")))
+    counts = report.counts()
+
+    def add(p: str, o) -> None:
+        store.add(ox.Quad(run, nn(p), o, meta))
+
+    add(RDF + "type", nn(PROV + "Activity"))
+    add(RDF + "type", nn(CDSKG + "BuildRun"))
+    add(RDFS + "label", lit(f"cdskg build {started.isoformat()}", "en"))
+    add(PROV + "startedAtTime", lit(started.isoformat(), datatype=XSD + "dateTime"))
+    add(PROV + "endedAtTime", lit(ended.isoformat(), datatype=XSD + "dateTime"))
+    add(PROV + "wasAssociatedWith", nn(iri.AGENT))
+    add(CDSKG + "softwareVersion", lit(__version__))
+    add(CDSKG + "corpusHash", lit(corpus_hash))
+    for key, prop in (
+        ("added", "articlesAdded"),
+        ("changed", "articlesChanged"),
+        ("removed", "articlesRemoved"),
+        ("rejected", "articlesRejected"),
+        ("unchanged", "articlesUnchanged"),
+    ):
+        add(CDSKG + prop, integer(counts[key]))
+    add(CDSKG + "tripleCount", integer(report.triples))
+    add(DCTERMS + "date", xsd_date(ended.date().isoformat()))

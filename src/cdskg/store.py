@@ -1,0 +1,170 @@
+"""The on-disk Oxigraph store, in generations that are switched atomically.
+
+Oxigraph allows one writer and no reader in another process while it writes, so a
+build never writes the store a server is reading. ``STORE/`` holds:
+
+* ``generations/NNNNNN/`` — complete Oxigraph stores, one per successful build;
+* ``current`` — a symbolic link to the generation in service.
+
+A build copies the current generation (``Store.backup``: hard links, seconds even for
+large stores), writes the copy, flushes it, and only then points ``current`` at it with
+an atomic rename. A crash or ``kill -9`` at any moment leaves ``current`` on a complete
+generation; the half-written copy is removed by the next build. Servers open
+``current`` read-only and reopen it when the link changes, so they see a new build
+without a restart and never see a half-loaded article.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cdskg.errors import StoreError
+
+KEEP_GENERATIONS = 3
+
+
+@dataclass(frozen=True)
+class StoreLayout:
+    root: Path
+
+    @property
+    def generations(self) -> Path:
+        return self.root / "generations"
+
+    @property
+    def current_link(self) -> Path:
+        return self.root / "current"
+
+    def current(self) -> Path | None:
+        """The generation in service, or None before the first build."""
+        try:
+            target = os.readlink(self.current_link)
+        except FileNotFoundError:
+            return None
+        return (self.root / target).resolve()
+
+    def current_id(self) -> str | None:
+        current = self.current()
+        return current.name if current else None
+
+
+def open_read_only(root: Path) -> tuple[ox.Store, str]:
+    """The current generation opened read-only, with its id (the store version)."""
+    layout = StoreLayout(root)
+    current = layout.current()
+    if current is None:
+        raise StoreError(
+            f"{root}: no cdskg store here (no 'current' generation);"
+            " run `cdskg build CORPUS --store {root}` first"
+        )
+    try:
+        return ox.Store.read_only(str(current)), current.name
+    except OSError as exc:
+        raise StoreError(f"{current}: cannot open the store read-only ({exc})") from exc
+
+
+class ReadOnlyStore:
+    """A read-only view that follows ``current`` across builds (for servers)."""
+
+    def __init__(self, root: Path):
+        self.layout = StoreLayout(Path(root))
+        self._store: ox.Store | None = None
+        self._target: str | None = None
+
+    def get(self) -> tuple[ox.Store, str]:
+        try:
+            target = os.readlink(self.layout.current_link)
+        except FileNotFoundError as exc:
+            raise StoreError(
+                f"{self.layout.root}: no cdskg store here; run `cdskg build` first"
+            ) from exc
+        if self._store is None or target != self._target:
+            self._store, version = open_read_only(self.layout.root)
+            self._target = target
+            return self._store, version
+        return self._store, Path(target).name
+
+
+@contextlib.contextmanager
+def next_generation(root: Path) -> Iterator[ox.Store]:
+    """A writable copy of the current generation; made current when the block succeeds."""
+    layout = StoreLayout(Path(root))
+    layout.generations.mkdir(parents=True, exist_ok=True)
+    _remove_unfinished(layout)
+    current = layout.current()
+    number = max((int(p.name) for p in _numbered(layout)), default=0) + 1
+    target = layout.generations / f"{number:06d}"
+    work = layout.generations / f"{number:06d}.partial"
+    if current is not None:
+        reader = ox.Store.read_only(str(current))
+        reader.backup(str(work))
+        del reader
+    store = ox.Store(str(work))
+    try:
+        yield store
+        store.flush()
+    except BaseException:
+        del store
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    del store
+    os.rename(work, target)
+    _fsync_dir(layout.generations)
+    tmp_link = layout.root / "current.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp_link.unlink()
+    os.symlink(os.path.relpath(target, layout.root), tmp_link)
+    os.replace(tmp_link, layout.current_link)
+    _fsync_dir(layout.root)
+    _prune_generations(layout)
+
+
+def _numbered(layout: StoreLayout) -> list[Path]:
+    return [p for p in layout.generations.iterdir() if p.name.isdigit()]
+
+
+def _remove_unfinished(layout: StoreLayout) -> None:
+    for p in layout.generations.iterdir():
+        if p.name.endswith(".partial"):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _prune_generations(layout: StoreLayout) -> None:
+    current = layout.current()
+    old = sorted(_numbered(layout), key=lambda p: int(p.name))[:-KEEP_GENERATIONS]
+    for p in old:
+        if current is None or p.resolve() != current:
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replace_graph(store: ox.Store, graph: str, quads: list[ox.Quad]) -> None:
+    """Replace one named graph's content."""
+    name = ox.NamedNode(graph)
+    if store.contains_named_graph(name):
+        store.remove_graph(name)
+    store.add_graph(name)
+    store.extend(quads)
+
+
+def graph_hashes(store: ox.Store, hash_property: str) -> dict[str, str]:
+    """Article graph IRI → the content hash recorded in it."""
+    result = {}
+    for quad in store.quads_for_pattern(None, ox.NamedNode(hash_property), None, None):
+        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name == quad.subject:
+            result[quad.subject.value] = quad.object.value
+    return result
