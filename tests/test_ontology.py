@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
+from cdskg.iri import fold
+
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 FILES = ("cdskg.ttl", "thesaurus.ttl")
 
@@ -266,6 +268,22 @@ def test_alt_labels_are_matchable_phrasings(graph: Graph) -> None:
                 problems.append(f"{ind}: {text!r}")
             if alt in prefs:
                 problems.append(f"{ind}: {text!r} is also the prefLabel")
+    assert not problems, "\n".join(problems)
+
+
+def test_no_phrasing_is_claimed_by_two_indicators(graph: Graph) -> None:
+    """The extractor matches prefLabel@vi and altLabel@vi accent-folded and lower-cased, and a
+    phrasing can lead to one indicator only (cdskg.thesaurus keeps the first claim)."""
+    owner: dict[str, URIRef] = {}
+    problems = []
+    for ind in _indicators(graph):
+        for p in (SKOS.prefLabel, SKOS.altLabel):
+            for label in graph.objects(ind, p):
+                if label.language != "vi":
+                    continue
+                key = fold(str(label)).strip()
+                if owner.setdefault(key, ind) != ind:
+                    problems.append(f"{key!r}: {owner[key]} and {ind}")
     assert not problems, "\n".join(problems)
 
 
