@@ -58,7 +58,7 @@ def clean(text: str, rules: NoiseRules) -> Cleaned:
     removed: list[Drop] = []
     lines = _lines(text)
     # tail markers: everything after the first one is gone
-    for start, end, line in lines:
+    for start, _end, line in lines:
         for pattern, reason in rules.tail:
             if pattern.search(line):
                 removed.append(Drop(start, len(text), reason, text[start:]))
@@ -122,7 +122,11 @@ def _tidy(text: str, offsets: list[int]) -> tuple[str, list[int]]:
         out.append(text[pos : m.start()])
         new_offsets.extend(offsets[pos : m.start()])
         run = m.group(0)
-        keep = "\n\n" if run.startswith("\n") else (" " if run.startswith(" ") and "\n" not in run else "")
+        keep = (
+            "\n\n"
+            if run.startswith("\n")
+            else (" " if run.startswith(" ") and "\n" not in run else "")
+        )
         if keep:
             out.append(keep)
             new_offsets.extend(offsets[m.start() : m.start() + len(keep)])

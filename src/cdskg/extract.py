@@ -21,7 +21,7 @@ from cdskg.clean import NoiseRules, clean
 from cdskg.gazetteer import Gazetteer, snapshot_for
 from cdskg.iri import fold
 from cdskg.normalize import normalize
-from cdskg.numbers import NUMBER, parse_number
+from cdskg.numbers import parse_number
 from cdskg.periods import context_year, find_periods
 from cdskg.records import ArticleRecord, Evidence, Period, Quantity, Skipped
 from cdskg.thesaurus import Thesaurus
@@ -29,34 +29,93 @@ from cdskg.units import AdminUnit, load_units
 
 PERCENT = "http://qudt.org/vocab/unit/PERCENT"
 NUM = "http://qudt.org/vocab/unit/NUM"
+UNITLESS = "http://qudt.org/vocab/unit/UNITLESS"
+VND = "http://qudt.org/vocab/currency/VND"
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…;])[\"”’)]*\s+(?=[\"“*(–-]?\s*[A-ZĐÀ-Ỹ0-9])|\n+")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…;])(?<!TP\.)(?<!Tp\.)(?<!TS\.)(?<!ThS\.)[\"”’)]*\s+(?=[\"“*(–-]?\s*[A-ZĐÀ-Ỹ0-9])|\n+"
+)
 _PERCENT_AFTER = re.compile(r"\s*(%|phần trăm)")
-_RATIO = re.compile(r"(?<![\w.,/])(\d{1,3}(?:\.\d{3})*|\d+)\s*/\s*(\d{1,3}(?:\.\d{3})*|\d+)(?![\w/])")
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+#: a figure: a number, or a ratio of two ("19/19", "118.286/149.647", "83,4/100")
+FIGURE = re.compile(rf"(?<![\w.,/])({_NUM})(?:\s*/\s*({_NUM}))?(?![\w/]|[.,]\d)")
 _NOUN_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s*){1,4})")
 _CLAUSE_BREAK = re.compile(r"[,;:(]|\s(?:và|với|trong đó|đạt)\s")
+_CLAUSE_END = re.compile(r"[;:.(]|,\s*(?=\w)|\strong đó\s")
+
+
+def _clause_end(after: str) -> int:
+    """Where the clause that starts ``after`` ends; a comma ends it only before a capital
+    or a digit ("80 nhiệm vụ, Bến Cát …"), not inside a noun phrase ("cán bộ, công chức")."""
+    for m in _CLAUSE_END.finditer(after):
+        if m.group(0).startswith(","):
+            nxt = after[m.end() : m.end() + 1]
+            if not (nxt.isupper() or nxt.isdigit()):
+                continue
+        return m.start()
+    return len(after)
+
+
+#: value kinds of the thesaurus an extracted figure kind may take
+_KINDS = {
+    "percentage": ("percentage",),
+    "count": ("count", "ratio"),
+    "ratio": ("ratio", "count"),
+    "money": ("money",),
+    "score": ("score",),
+    "rank": ("rank",),
+}
+_DEFAULT_UNIT = {
+    "percentage": PERCENT,
+    "count": NUM,
+    "ratio": NUM,
+    "money": VND,
+    "score": UNITLESS,
+    "rank": UNITLESS,
+}
 
 
 @dataclass(frozen=True)
 class FigureRules:
     qualifiers: dict[str, str]
+    qualifiers_after: dict[str, str]
     target_words: tuple[str, ...]
     change_words: tuple[str, ...]
     multipliers: dict[str, int]
     not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
+    rank_before: re.Pattern[str]
+    score_after: re.Pattern[str]
+    money_after: re.Pattern[str]
+    ratio_rate: re.Pattern[str]
+    scopes: dict[str, str]
+    parent_refs: dict[str, str]
+    baseline: tuple[str, ...]
+    rate_of_count: dict[str, str]
+    openers: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> FigureRules:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
+        kinds = data["kinds"]
         return cls(
             qualifiers={fold(k): v for k, v in data["qualifiers"].items()},
+            qualifiers_after={fold(k): v for k, v in data.get("qualifiers_after", {}).items()},
             target_words=tuple(fold(w) for w in data["roles"]["target"]),
             change_words=tuple(fold(w) for w in data["roles"]["change"]),
             multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
             not_a_figure=tuple(
                 (re.compile(r["pattern"]), r["reason"]) for r in data["not_a_figure"]
             ),
+            rank_before=re.compile(kinds["rank_before"]),
+            score_after=re.compile(kinds["score_after"]),
+            money_after=re.compile(kinds["money_after"]),
+            ratio_rate=re.compile(data["ratio_rate"]["between"]),
+            scopes={fold(k): v for k, v in data.get("scopes", {}).items()},
+            parent_refs={fold(k): v for k, v in data.get("parent_refs", {}).items()},
+            baseline=tuple(fold(w) for w in data.get("baseline", {}).get("before", [])),
+            rate_of_count=dict(data.get("rate_of_count", {})),
+            openers=tuple(fold(w) for w in data.get("continuation", {}).get("openers", [])),
         )
 
 
@@ -138,11 +197,20 @@ class Extractor:
         context_units: list[AdminUnit] = [main] if main else []
         default_period = Period(f"{year}-01-01", f"{year}-12-31", basis="article-context")
         seen_keys: set[tuple[str, str, str]] = set()
+        state: dict[str, object] = {}
         for sent in split_sentences(text):
             if sent.start == 0 and sent.text == title:
                 continue
             self._sentence(
-                record, sent, evidence(sent), main, context_units, year, default_period, seen_keys
+                record,
+                sent,
+                evidence(sent),
+                main,
+                context_units,
+                year,
+                default_period,
+                seen_keys,
+                state,
             )
         return record
 
@@ -158,68 +226,105 @@ class Extractor:
         year: int,
         default_period: Period,
         seen_keys: set[tuple[str, str, str]],
+        state: dict[str, object] | None = None,
     ) -> None:
+        state = state if state is not None else {}
         s = sent.text
+        folded = fold(s)
         blocked: list[tuple[int, int, str]] = []
         for pattern, reason in self.figures.not_a_figure:
             blocked.extend((m.start(), m.end(), reason) for m in pattern.finditer(s))
-        periods = find_periods(s, year)
+        periods = [p for p in find_periods(s, year) if not self._is_baseline(folded, p.start)]
         snapshot = snapshot_for(periods[0].period.start if periods else f"{year}-06-30")
         placed = self.gazetteer.resolve_all(s, snapshot, context=context_units)
         for _, unit in placed:
             record.places[unit.iri] = unit
+        # a sentence that goes on with "Trong đó" keeps the scope of the one before
+        sentence_scope = self._scope(folded[:40])
+        if sentence_scope is None and folded.startswith("trong do"):
+            sentence_scope = state.get("scope")  # type: ignore[assignment]
+        state["scope"] = sentence_scope
 
-        ratios = {m.start(1): m for m in _RATIO.finditer(s)}
         prev_end = 0
-        for m in NUMBER.finditer(s):
+        pending_ratio: tuple[Decimal, Decimal, int] | None = None
+        last_count: str | None = None
+        for m in FIGURE.finditer(s):
             start, end = m.start(), m.end()
-            if any(b0 <= start < b1 for b0, b1, _ in blocked):
-                reason = next(r for b0, b1, r in blocked if b0 <= start < b1)
-                record.skipped.append(Skipped(m.group(0), sent.start + start, reason))
+            hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
+            if hit is not None:
+                record.skipped.append(Skipped(m.group(0), sent.start + start, hit[1]))
                 continue
-            if any(r.start(2) <= start < r.end(2) for r in ratios.values()):
-                continue  # the denominator of a ratio already read
             if main is None and not placed:
                 record.skipped.append(Skipped(m.group(0), sent.start + start, "no locality"))
                 continue
             try:
-                value = parse_number(m.group(0))
+                value = parse_number(m.group(1))
+                denominator = parse_number(m.group(2)) if m.group(2) else None
             except ValueError:
                 record.skipped.append(Skipped(m.group(0), sent.start + start, "unreadable number"))
                 continue
-            numerator = denominator = None
-            pct = _PERCENT_AFTER.match(s, end)
-            ratio = ratios.get(start)
+            numerator = None
+            stated_end = end
+            before_folded = folded[max(0, start - 40) : start]
+            after_folded = folded[end : end + 40]
+            pct = _PERCENT_AFTER.match(s, end) if denominator is None else None
             if pct:
-                unit, stated_end = PERCENT, pct.end()
-            elif ratio:
-                numerator = parse_number(ratio.group(1))
-                denominator = parse_number(ratio.group(2))
-                unit, stated_end = NUM, ratio.end()
+                kind, stated_end = "percentage", pct.end()
+                if pending_ratio and pending_ratio[2] == start:
+                    numerator, denominator = pending_ratio[0], pending_ratio[1]
+            elif self.figures.rank_before.search(before_folded):
+                kind = "rank"
+            elif denominator is not None and self.figures.score_after.match(after_folded):
+                kind = "score"
+            elif denominator is not None:
+                rate = self._rate_after(s, folded, end)
+                if rate is not None:
+                    # the ratio is the numerator and denominator of the rate after it
+                    pending_ratio = (value, denominator, rate)
+                    record.skipped.append(
+                        Skipped(m.group(0), sent.start + start, "numerator/denominator of a rate")
+                    )
+                    continue
+                kind, numerator = "ratio", value
             else:
-                unit, stated_end = NUM, end
+                kind = "count"
                 mult = self._multiplier(s, end)
                 if mult:
                     value, stated_end = value * mult[0], mult[1]
+                money = self.figures.money_after.match(folded[stated_end : stated_end + 40])
+                if money:
+                    kind, stated_end = "money", stated_end + money.end()
+                elif self.figures.score_after.match(folded[stated_end : stated_end + 40]):
+                    kind = "score"
+            if kind in ("score", "rank", "ratio"):
+                stated_end = self._noun_end(s, stated_end) if kind == "score" else stated_end
             window_start = self._clause_start(s, prev_end, start)
             before = s[window_start:start]
             after = s[stated_end : stated_end + 48]
-            indicator, phrase = self._indicator(s[:start], before, after, unit)
-            qualifier = self._qualifier(before)
+            after = after[: _clause_end(after)]
+            breaks = [b.end() for b in _CLAUSE_BREAK.finditer(s, window_start, start)]
+            near = s[breaks[-1] if breaks else window_start : start]
+            upto = s[:start]
+            if any(folded.startswith(w) for w in self.figures.openers):
+                upto = str(state.get("previous", "")) + " " + upto
+            indicator, phrase = self._indicator(upto, before, after, kind, last_count, near)
+            qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             role = self._role(before)
-            area = self._area(placed, start, main)
+            scope = self._scope(fold(before)) or sentence_scope
+            if scope == "whole":
+                scope = None
+            area = self._area(placed, start, main, fold(s[window_start:start]), record)
             period = self._period(periods, start) or default_period
             key = (indicator.notation, area.iri, period.start + (period.end or ""))
             value_start = sent.start + start
-            if unit == PERCENT and value > 100 and indicator.value_kind == "percentage":
+            if kind == "percentage" and value > 100 and indicator.value_kind == "percentage":
                 record.warnings.append(f"{m.group(0)}% at {value_start}: over 100%, kept as stated")
-            if key in seen_keys and indicator.notation == "unclassified":
-                key = (*key[:2], key[2] + f"@{value_start}")
             seen_keys.add(key)
+            unit = _DEFAULT_UNIT[kind] if indicator.notation == "unclassified" else indicator.unit
             record.quantities.append(
                 Quantity(
                     value=value,
-                    unit=unit if indicator.notation == "unclassified" else indicator.unit,
+                    unit=unit,
                     stated=s[start:stated_end],
                     value_start=value_start,
                     value_end=sent.start + stated_end,
@@ -232,9 +337,40 @@ class Extractor:
                     role=role,
                     numerator=numerator,
                     denominator=denominator,
+                    scope=scope,
+                    kind=kind,
                 )
             )
+            if kind in ("count", "money"):
+                last_count = indicator.notation
             prev_end = stated_end
+        state["previous"] = s
+
+    def _is_baseline(self, folded: str, start: int) -> bool:
+        before = folded[max(0, start - 30) : start].rstrip()
+        return any(before.endswith(w) for w in self.figures.baseline)
+
+    def _rate_after(self, s: str, folded: str, end: int) -> int | None:
+        """Start of the percentage a ratio is the fraction of, if one follows in the clause."""
+        m = self.figures.ratio_rate.match(folded[end : end + 60])
+        if m is None:
+            # "… người dân chiếm tỷ lệ": the words between may hold letters only
+            nxt = FIGURE.search(s, end, end + 60)
+            if nxt is None or not _PERCENT_AFTER.match(s, nxt.end()):
+                return None
+            m = self.figures.ratio_rate.match(folded[end : nxt.start()])
+            if m is None:
+                return None
+            return nxt.start()
+        nxt = FIGURE.match(s, end + m.end())
+        if nxt and _PERCENT_AFTER.match(s, nxt.end()):
+            return nxt.start()
+        return None
+
+    @staticmethod
+    def _noun_end(s: str, end: int) -> int:
+        m = re.match(r"\s*điểm", s[end:])
+        return end + m.end() if m else end
 
     def _multiplier(self, s: str, end: int) -> tuple[int, int] | None:
         m = re.match(r"\s+([^\W\d_]+)", s[end:])
@@ -251,36 +387,64 @@ class Extractor:
                 return b
         return prev_end
 
-    def _indicator(self, upto: str, before: str, after: str, unit: str):
-        matches = self.thesaurus.matches(before)
-        wanted = "percentage" if unit == PERCENT else None
-        pool = [m for m in matches if wanted is None or m.indicator.value_kind == wanted]
+    def _indicator(
+        self,
+        upto: str,
+        before: str,
+        after: str,
+        kind: str,
+        last_count: str | None = None,
+        near: str = "",
+    ):
+        """The indicator of a figure: for counts the noun right after them ("254 trạm BTS");
+        then the phrase nearest before it in its clause, then the phrase right after it, then
+        a wider clause before it, then the rate of the count just before ("thu nhận 47.059 hồ
+        sơ, đạt 90,97%"), then the nearest phrase earlier in the sentence."""
+        wanted = _KINDS[kind]
+
+        def ok(m) -> bool:
+            return m.indicator.value_kind in wanted
+
+        after_matches = [m for m in self.thesaurus.matches(after) if m.start < 24 and ok(m)]
+        right_after = [m for m in after_matches if m.start <= 3]
+        if kind in ("count", "ratio") and right_after:
+            best = min(right_after, key=lambda m: (m.start, -(m.end - m.start)))
+            return best.indicator, best.phrase
+        pool = [m for m in self.thesaurus.matches(near) if ok(m)]
         if pool:
             best = max(pool, key=lambda m: (m.end, m.end - m.start))
             return best.indicator, best.phrase
-        after_matches = [
-            m for m in self.thesaurus.matches(after)
-            if m.start < 24 and (wanted is None or m.indicator.value_kind == wanted)
-        ]
-        if after_matches:
-            best = min(after_matches, key=lambda m: m.start)
+        if right_after:
+            best = min(right_after, key=lambda m: (m.start, -(m.end - m.start)))
             return best.indicator, best.phrase
-        # the whole sentence up to the figure, for "đạt 90,97%" after its subject
-        pool = [
-            m for m in self.thesaurus.matches(upto)
-            if wanted is None or m.indicator.value_kind == wanted
-        ]
+        pool = [m for m in self.thesaurus.matches(before) if ok(m)]
         if pool:
-            best = max(pool, key=lambda m: m.end)
+            best = max(pool, key=lambda m: (m.end, m.end - m.start))
+            return best.indicator, best.phrase
+        if after_matches:
+            best = min(after_matches, key=lambda m: (m.start, -(m.end - m.start)))
+            return best.indicator, best.phrase
+        if kind == "percentage" and last_count in self.figures.rate_of_count:
+            rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
+            if rate is not None:
+                return rate, before.strip(" ,;:")[-80:]
+        pool = [m for m in self.thesaurus.matches(upto) if ok(m)]
+        if pool:
+            best = max(pool, key=lambda m: (m.end, m.end - m.start))
             return best.indicator, best.phrase
         noun = _NOUN_AFTER.match(after)
         raw = before.strip(" ,;:") or (noun.group(1).strip() if noun else "")
         return self.thesaurus.unclassified, raw[-80:]
 
-    def _qualifier(self, before: str) -> str:
+    def _qualifier(self, before: str, after_folded: str = "") -> str:
+        for word, qualifier in self.figures.qualifiers_after.items():
+            if after_folded.lstrip(" %").startswith(word):
+                return qualifier
         tail = fold(before).rstrip()
         for word, qualifier in sorted(self.figures.qualifiers.items(), key=lambda kv: -len(kv[0])):
-            if tail.endswith(word):
+            if tail.endswith(word) and (
+                len(tail) == len(word) or not tail[-len(word) - 1].isalnum()
+            ):
                 return qualifier
         return "exact"
 
@@ -289,16 +453,42 @@ class Extractor:
         if any(w in folded for w in self.figures.target_words):
             return "target"
         tail = folded.rstrip()
+        # "tăng hơn 25 điểm": the change word comes before the qualifier
+        for word in sorted(self.figures.qualifiers, key=len, reverse=True):
+            if tail.endswith(" " + word) or tail == word:
+                tail = tail[: -len(word)].rstrip()
+                break
         if any(tail.endswith(w) for w in self.figures.change_words):
             return "change"
         return "actual"
 
-    @staticmethod
-    def _area(placed, start: int, main: AdminUnit | None) -> AdminUnit:
+    def _scope(self, folded_window: str) -> str | None:
+        best: tuple[int, str] | None = None
+        for phrase, scope in self.figures.scopes.items():
+            i = folded_window.rfind(phrase)
+            if i >= 0 and (best is None or i + len(phrase) > best[0]):
+                best = (i + len(phrase), scope)
+        return best[1] if best else None
+
+    def _area(
+        self,
+        placed,
+        start: int,
+        main: AdminUnit | None,
+        folded_before: str = "",
+        record: ArticleRecord | None = None,
+    ) -> AdminUnit:
         before = [(m, u) for m, u in placed if m.start < start]
         if before:
             return before[-1][1]
         if main is not None:
+            for phrase, level in self.figures.parent_refs.items():
+                if phrase in folded_before:
+                    parent = self.gazetteer.ancestor_at(main, level)
+                    if parent is not None:
+                        if record is not None:
+                            record.places[parent.iri] = parent
+                        return parent
             return main
         return placed[0][1]
 
@@ -307,8 +497,10 @@ class Extractor:
         if not periods:
             return None
         before = [p for p in periods if p.start < start]
-        chosen = min(before, key=lambda p: (p.priority, start - p.end)) if before else min(
-            periods, key=lambda p: (p.priority, p.start)
+        chosen = (
+            min(before, key=lambda p: (p.priority, start - p.end))
+            if before
+            else min(periods, key=lambda p: (p.priority, p.start))
         )
         return chosen.period
 

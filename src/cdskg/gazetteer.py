@@ -73,7 +73,9 @@ class Gazetteer:
             # the longest run of name words that names a unit of that type
             for n in range(len(words), 0, -1):
                 name = " ".join(words[:n])
-                cands = tuple(u for u in self.table.by_short.get(fold(name), []) if u.level in levels)
+                cands = tuple(
+                    u for u in self.table.by_short.get(fold(name), []) if u.level in levels
+                )
                 if levels & WARD_LEVELS:
                     # a ward of that name may have been merged away in this locality
                     # while others of the same name live on elsewhere
@@ -100,9 +102,7 @@ class Gazetteer:
             key = m.group(1)
             if not all(w[:1].isupper() for w in text[m.start() : m.end()].split()):
                 continue  # "nâng cao bằng" is not Cao Bằng
-            cands = tuple(
-                u for u in self.table.by_short.get(key, []) if u.level in PROVINCE_LEVELS
-            )
+            cands = tuple(u for u in self.table.by_short.get(key, []) if u.level in PROVINCE_LEVELS)
             if cands:
                 result.append(UnitMention(m.start(), m.end(), "", text[m.start() : m.end()], cands))
         return result
@@ -126,6 +126,14 @@ class Gazetteer:
             # a unit whose descendant is in context (e.g. the city of a mentioned ward)
             if any(any(a.iri == unit.iri for a in self._ancestors(c)) for c in context):
                 return unit
+        return None
+
+    def ancestor_at(self, unit: AdminUnit, level: str) -> AdminUnit | None:
+        """The ancestor of ``unit`` at ``level`` ("province" means either province level)."""
+        levels = PROVINCE_LEVELS if level == "province" else frozenset({level})
+        for anc in self._ancestors(unit):
+            if anc.level in levels:
+                return anc
         return None
 
     def _ancestors(self, unit: AdminUnit) -> list[AdminUnit]:

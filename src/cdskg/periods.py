@@ -49,7 +49,9 @@ _QUARTER = re.compile(r"(?i)quý\s+(I{1,3}|IV|[1-4])(?:\s*[/-]\s*|\s+(?:năm\s+)
 _SCHOOL_YEAR = re.compile(r"(?i)năm\s+học\s+(\d{4})\s*[-–]\s*(\d{4})")
 _SPAN = re.compile(r"(?i)giai\s+đoạn\s+(?:từ\s+)?(\d{4})\s*[-–]\s*(\d{4})")
 _MONTH = re.compile(r"(?i)tháng\s+(\d{1,2})\s*[/-]\s*(\d{4})")
-_YEAR = re.compile(r"(?i)(?<!đến )(?<!tới )năm\s+(\d{4})(?!\s*[-–]\s*\d)")
+_YEAR = re.compile(
+    r"(?i)(?<!đến )(?<!tới )(?<!trước )(?<!sau )(?<!vào )năm\s+(\d{4})(?!\s*[-–]\s*\d)"
+)
 
 
 def find_periods(text: str, context_year: int) -> list[PeriodMention]:
@@ -97,7 +99,9 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
     for m in _MONTH.finditer(text):
         y, mo = int(m.group(2)), int(m.group(1))
         if 1 <= mo <= 12:
-            found.append(PeriodMention(m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2))
+            found.append(
+                PeriodMention(m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2)
+            )
     for m in _YEAR.finditer(text):
         y = int(m.group(1))
         found.append(PeriodMention(m.start(), m.end(), Period(f"{y}-01-01", f"{y}-12-31"), 3))

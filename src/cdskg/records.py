@@ -50,6 +50,11 @@ class Quantity:
     role: str = "actual"
     numerator: Decimal | None = None
     denominator: Decimal | None = None
+    #: the figure is about the sub-units of ``area`` at this level ("cấp xã" of a district:
+    #: "commune-level"), not the unit itself; None when it is about ``area`` as a whole
+    scope: str | None = None
+    #: "percentage" | "count" | "ratio" | "money" | "score" | "rank": how it was written
+    kind: str = "count"
 
 
 @dataclass(frozen=True)
