@@ -23,7 +23,7 @@ from cdskg.iri import fold
 from cdskg.normalize import normalize
 from cdskg.numbers import parse_number
 from cdskg.periods import context_year, find_periods
-from cdskg.records import ArticleRecord, Evidence, Period, Quantity, Skipped
+from cdskg.records import ArticleRecord, Evidence, Mention, Period, Quantity, Skipped
 from cdskg.thesaurus import Thesaurus
 from cdskg.units import AdminUnit, load_units
 
@@ -143,12 +143,86 @@ def split_sentences(text: str) -> list[Sentence]:
     return result
 
 
+_CAP = r"[A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ]"
+_NAME = rf"{_CAP}[\w]*(?:\s+{_CAP}[\w]*){{1,3}}"
+_POST_STOP = re.compile(r"\s+(?:cho biết|kiến nghị|nhấn mạnh|phát biểu|khẳng định|nêu|đề nghị)\b")
+_ORG_STOP = re.compile(
+    r"\s+(?:đã|đang|sẽ|ngày|công bố|trên|tiếp tục|kiến nghị|cho biết|phê duyệt|là|có|và|với|"
+    r"chỉ đạo|ban hành|tổ chức|hướng dẫn|thực hiện)\b"
+)
+_DATE_AFTER = re.compile(r"\s+ngày\s+(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})")
+
+
+@dataclass(frozen=True)
+class MentionRules:
+    """``mappings/mentions.toml``: how people, organisations, documents, platforms and
+    the article's own metadata (publisher, authors) are found."""
+
+    person: re.Pattern[str]
+    post_before: re.Pattern[str]
+    posts: tuple[str, ...]
+    org_heads: tuple[str, ...]
+    organisation: re.Pattern[str]
+    document: re.Pattern[str]
+    doc_types: dict[str, str]
+    platforms: tuple[tuple[re.Pattern[str], str], ...]
+    source_line: re.Pattern[str]
+    author_lines: tuple[re.Pattern[str], ...]
+    closing_author: re.Pattern[str]
+    lead_prefixes: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path) -> MentionRules:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        honorifics = "|".join(map(re.escape, data["people"]["honorifics"]))
+        posts = tuple(sorted(data["people"]["posts"], key=len, reverse=True))
+        post_alt = "|".join(map(re.escape, posts))
+        heads = tuple(sorted(data["organisations"]["heads"], key=len, reverse=True))
+        head_alt = "|".join(map(re.escape, heads))
+        types = sorted(data["documents"]["types"], key=len, reverse=True)
+        type_alt = "|".join(map(re.escape, types))
+        meta = data["metadata"]
+        return cls(
+            person=re.compile(
+                rf"(?<!\w)(?i:{honorifics})\s+(?P<name>{_NAME})"
+                rf"(?:\s*[,–-]\s*(?P<post>(?:{post_alt})\b[^,.:;()]*))?"
+            ),
+            post_before=re.compile(
+                rf"(?<!\w)(?P<post>(?:{post_alt})\s+[^,.:;()]*?)\s+(?P<name>{_CAP}\w*\s+"
+                rf"{_CAP}\w*\s+{_CAP}\w*)(?=\s+(?:cho biết|nhấn mạnh|phát biểu|khẳng định|nêu))"
+            ),
+            posts=posts,
+            org_heads=heads,
+            organisation=re.compile(rf"(?<!\w)(?P<org>(?:{head_alt})(?:\s+[\w-]+){{0,10}})"),
+            document=re.compile(
+                rf"(?<!\w)(?P<type>(?i:{type_alt}))\s+(?:số\s+)?"
+                rf"(?P<id>\d+(?:[/-][\dA-ZĐa-zđ.]+)*(?:[/-][A-ZĐ][\wĐ.-]*)?)(?![\w/])"
+            ),
+            doc_types={t.lower(): t for t in types},
+            platforms=tuple(
+                (
+                    re.compile(
+                        r"(?<!\w)(?:" + "|".join(re.escape(fold(a)) for a in aliases) + r")(?!\w)"
+                    ),
+                    name,
+                )
+                for name, aliases in data["platforms"].items()
+            ),
+            source_line=re.compile(meta["source_line"], re.MULTILINE),
+            author_lines=tuple(re.compile(p) for p in meta["author_lines"]),
+            closing_author=re.compile(meta["closing_author"]),
+            lead_prefixes=dict(meta.get("lead_prefixes", {})),
+        )
+
+
 class Extractor:
     """Holds the loaded rules and data; :meth:`extract` is pure per article."""
 
     def __init__(self, mappings_dir: Path, ontology_dir: Path, today: date | None = None):
         self.noise = NoiseRules.load(mappings_dir / "noise.toml")
         self.figures = FigureRules.load(mappings_dir / "quantities.toml")
+        self.mention_rules = MentionRules.load(mappings_dir / "mentions.toml")
         self.thesaurus = Thesaurus.load(ontology_dir)
         self.gazetteer = Gazetteer(load_units())
         self.today = today or date.today()
@@ -196,6 +270,8 @@ class Extractor:
 
         context_units: list[AdminUnit] = [main] if main else []
         default_period = Period(f"{year}-01-01", f"{year}-12-31", basis="article-context")
+        self._metadata(record)
+        self._mentions(record, to_source)
         seen_keys: set[tuple[str, str, str]] = set()
         state: dict[str, object] = {}
         for sent in split_sentences(text):
@@ -213,6 +289,157 @@ class Extractor:
                 state,
             )
         return record
+
+    # -- metadata and mentions ---------------------------------------------------------
+
+    def _metadata(self, record: ArticleRecord) -> None:
+        """Publisher from "Nguồn: …" or a lead prefix ("TPO -"), authors from by-lines."""
+        rules = self.mention_rules
+        text = record.text
+        m = rules.source_line.search(text)
+        if m:
+            record.publisher = m.group("publisher")
+        body = text[len(record.title) :].lstrip()
+        if record.publisher is None:
+            for prefix, publisher in rules.lead_prefixes.items():
+                if re.match(rf"\s*{re.escape(prefix)}\s*[–-]", body, re.MULTILINE) or re.search(
+                    rf"(?m)^\s*{re.escape(prefix)}\s*[–-]", body
+                ):
+                    record.publisher = publisher
+                    break
+        lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
+        tail = [ln for ln in lines[-4:] if not rules.source_line.match(ln)]
+        for line in tail:
+            for pattern in rules.author_lines:
+                a = pattern.match(line)
+                if a and a.group("author").strip() not in record.authors:
+                    record.authors.append(a.group("author").strip())
+                    break
+        if not record.authors and tail and len(lines) > 2:
+            a = rules.closing_author.match(tail[-1])
+            if a:
+                record.authors.append(a.group("author").strip())
+
+    def _mentions(self, record: ArticleRecord, to_source) -> None:
+        """People (with their post and organisation), organisations, legal documents and
+        platforms, each once per article, with the evidence of its first mention."""
+        rules = self.mention_rules
+        text = record.text
+        seen: set[tuple[str, str]] = set()
+
+        def ev(start: int, end: int) -> Evidence:
+            s0, s1 = to_source(start, end)
+            return Evidence(
+                start,
+                end,
+                s0,
+                s1,
+                text[start:end],
+                text[max(0, start - 32) : start],
+                text[end : end + 32],
+            )
+
+        def add(mention: Mention) -> None:
+            key = (mention.kind, mention.identifier or fold(mention.name))
+            if key in seen:
+                return
+            seen.add(key)
+            record.mentions.append(mention)
+
+        people: list[tuple[int, Mention]] = []
+        for m in rules.person.finditer(text):
+            post, org = self._split_post(m.group("post"))
+            people.append(
+                (
+                    m.start(),
+                    Mention(
+                        "person",
+                        m.group("name"),
+                        ev(m.start(), m.end()),
+                        post=post,
+                        organisation=org,
+                    ),
+                )
+            )
+        for m in rules.post_before.finditer(text):
+            post, org = self._split_post(m.group("post"))
+            people.append(
+                (
+                    m.start(),
+                    Mention(
+                        "person",
+                        m.group("name"),
+                        ev(m.start(), m.end()),
+                        post=post,
+                        organisation=org,
+                    ),
+                )
+            )
+        # a person named with a post wins over the same person named bare
+        people.sort(key=lambda pm: (pm[1].post is None, pm[0]))
+        for _, mention in people:
+            add(mention)
+        for m in rules.document.finditer(text):
+            doc_type = rules.doc_types.get(m.group("type").lower(), m.group("type"))
+            ident = m.group("id").rstrip(".-/")
+            date_m = _DATE_AFTER.match(text, m.end())
+            end = date_m.end() if date_m else m.end()
+            when = None
+            if date_m:
+                try:
+                    when = date(
+                        int(date_m.group(3)), int(date_m.group(2)), int(date_m.group(1))
+                    ).isoformat()
+                except ValueError:
+                    when = None
+            add(
+                Mention(
+                    "document",
+                    f"{doc_type} {ident}",
+                    ev(m.start(), end),
+                    identifier=ident if "/" in ident or "-" in ident else f"{doc_type} {ident}",
+                    doc_type=doc_type,
+                    date=when,
+                )
+            )
+        folded = fold(text)
+        for pattern, name in rules.platforms:
+            for m in pattern.finditer(folded):
+                add(Mention("platform", name, ev(m.start(), m.end())))
+                break
+        for m in rules.organisation.finditer(text):
+            org = self._trim_org(m.group("org").strip())
+            if len(org.split()) < 2 or org in rules.org_heads or org.startswith("Bộ Chỉ số"):
+                continue
+            add(Mention("organisation", org, ev(m.start(), m.start() + len(org))))
+        record.mentions.sort(key=lambda x: x.evidence.start)
+
+    def _trim_org(self, org: str) -> str:
+        """An organisation ends with the unit it belongs to ("UBND tỉnh Cà Mau"), not with
+        the name of the person after it."""
+        org = _ORG_STOP.split(org)[0]
+        units = self.gazetteer.mentions(org)
+        if units:
+            return org[: units[0].end]
+        words = org.split()
+        head = next((h for h in self.mention_rules.org_heads if org.startswith(h)), "")
+        keep = max(1, len(head.split()))
+        while len(words) > keep and not words[-1][:1].isupper():
+            words.pop()
+        return " ".join(words)
+
+    def _split_post(self, phrase: str | None) -> tuple[str | None, str | None]:
+        if not phrase:
+            return None, None
+        phrase = _POST_STOP.split(phrase.strip())[0].strip()
+        best = None
+        for head in self.mention_rules.org_heads:
+            i = phrase.find(head, 1)
+            if i > 0 and (best is None or i < best):
+                best = i
+        if best is None:
+            return phrase, None
+        return phrase[:best].strip(), self._trim_org(phrase[best:].strip())
 
     # -- figures -----------------------------------------------------------------------
 
