@@ -302,6 +302,14 @@ def test_unit_levels(graph: Graph) -> None:
         assert (cls, RDFS.subClassOf, CDSKG.AdministrativeUnit) in graph, level
 
 
+def test_breakdowns(graph: Graph) -> None:
+    scheme = CDSID["scheme/breakdowns"]
+    codes = {str(graph.value(c, SKOS.notation)) for c in graph.subjects(SKOS.inScheme, scheme)}
+    assert codes == {"total", "own-level", "commune-level", "commune-average"}
+    assert graph.value(CDSKG.breakdown, QB.codeList) == scheme
+    assert (CDSKG.breakdown, RDF.type, QB.DimensionProperty) in graph
+
+
 def _components(g: Graph, kind: URIRef) -> dict[URIRef, BNode | URIRef]:
     return {
         g.value(spec, kind): spec
@@ -317,6 +325,7 @@ def test_dsd_lists_the_required_components(graph: Graph) -> None:
         SDMX_DIMENSION.refArea,
         SDMX_DIMENSION.refPeriod,
         CDSKG.indicator,
+        CDSKG.valueRole,
         CDSKG.sourceArticle,
     }
     assert set(_components(graph, QB.measure)) == {SDMX_MEASURE.obsValue}
@@ -327,10 +336,18 @@ def test_dsd_lists_the_required_components(graph: Graph) -> None:
         SDMX_ATTRIBUTE.unitMult,
         CDSKG.pillar,
         CDSKG.qualifier,
-        CDSKG.valueRole,
     }
     assert {SDMX_ATTRIBUTE.unitMeasure, CDSKG.pillar} <= required
     assert SDMX_ATTRIBUTE.unitMult not in required
+
+
+def test_dsd_components_are_normalised(graph: Graph) -> None:
+    """Each component names its property with qb:componentProperty too, as the integrity
+    constraints (IC-3, IC-11, IC-13) expect without inference."""
+    for spec in graph.objects(CDSKG.dsd, QB.component):
+        specific = {graph.value(spec, p) for p in (QB.dimension, QB.measure, QB.attribute)} - {None}
+        assert len(specific) == 1, spec
+        assert graph.value(spec, QB.componentProperty) in specific, spec
 
 
 def test_dsd_components_are_typed_with_ranges(graph: Graph) -> None:
