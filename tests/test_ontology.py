@@ -305,7 +305,7 @@ def test_unit_levels(graph: Graph) -> None:
 def test_breakdowns(graph: Graph) -> None:
     scheme = CDSID["scheme/breakdowns"]
     codes = {str(graph.value(c, SKOS.notation)) for c in graph.subjects(SKOS.inScheme, scheme)}
-    assert codes == {"total", "own-level", "commune-level", "commune-average"}
+    assert {"total", "district-level", "commune-level", "ward-level", "commune-average"} <= codes
     assert graph.value(CDSKG.breakdown, QB.codeList) == scheme
     assert (CDSKG.breakdown, RDF.type, QB.DimensionProperty) in graph
 
