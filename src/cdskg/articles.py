@@ -37,13 +37,23 @@ def collect(paths: Iterable[Path]) -> Iterator[Path]:
             raise InputError(f"{path}: no such file or folder; give article files or folders")
 
 
+def _looks_binary(text: str) -> bool:
+    controls = sum(1 for c in text if (ord(c) < 32 and c not in "\t\n\r\f") or c == "\ufffd")
+    return controls > max(2, len(text) // 100)
+
+
 def decode(raw: bytes, where: str) -> str:
     """Decode UTF-8 (or UTF-16 with a BOM); refuse binary and other encodings."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            return raw.decode("utf-16")
+            text = raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise InputError(f"{where}: starts with a UTF-16 BOM but is not UTF-16 ({exc})") from exc
+            raise InputError(
+                f"{where}: starts with a UTF-16 BOM but is not UTF-16 ({exc})"
+            ) from exc
+        if _looks_binary(text):
+            raise InputError(f"{where}: looks binary (control characters); give a text file")
+        return text
     if b"\x00" in raw[:8192]:
         raise InputError(f"{where}: looks binary (NUL bytes); give a UTF-8 text file")
     try:
@@ -54,6 +64,8 @@ def decode(raw: bytes, where: str) -> str:
             f"{where}:{line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start});"
             " convert the file to UTF-8, e.g. `iconv -f WINDOWS-1258 -t UTF-8`"
         ) from exc
+    if _looks_binary(text):
+        raise InputError(f"{where}: looks binary (control characters); give a text file")
     return text
 
 

@@ -362,6 +362,8 @@ class Extractor:
                 )
             )
         for m in rules.post_before.finditer(text):
+            if fold(m.group("name")) in self.gazetteer.table.by_short:
+                continue  # "Phó Chủ tịch UBND xã Tân Phú Trung cho biết": a unit, not a name
             post, org = self._split_post(m.group("post"))
             people.append(
                 (
@@ -540,7 +542,11 @@ class Extractor:
             scope = self._scope(fold(before)) or sentence_scope
             if scope == "whole":
                 scope = None
-            area = self._area(placed, start, main, fold(s[window_start:start]), record)
+            # a unit in brackets after another names that one's parent, not the figure's place
+            placed_here = [
+                (pm, u) for pm, u in placed if not s[max(0, pm.start - 1) : pm.start] == "("
+            ]
+            area = self._area(placed_here, start, main, fold(s[window_start:start]), record)
             period = self._period(periods, start) or default_period
             key = (indicator.notation, area.iri, period.start + (period.end or ""))
             value_start = sent.start + start

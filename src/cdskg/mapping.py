@@ -191,7 +191,9 @@ def context_triples(record: ArticleRecord, thesaurus: Thesaurus) -> Iterator[ox.
     yield ox.Triple(nn(iri.DATASET), _TYPE, nn(QB + "DataSet"))
 
 
-def unit_quads(units: Iterable[AdminUnit], successors: dict[str, list[str]], graph: str) -> Iterator[ox.Quad]:
+def unit_quads(
+    units: Iterable[AdminUnit], successors: dict[str, list[str]], graph: str
+) -> Iterator[ox.Quad]:
     """The reference data of administrative units."""
     g = nn(graph)
     for unit in units:

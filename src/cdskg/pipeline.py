@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +44,7 @@ class BuildOptions:
 @dataclass
 class ArticleOutcome:
     file: str
-    status: str  # added | changed | unchanged | rejected | unreadable
+    status: str  # added | changed | unchanged | rejected | unreadable | failed
     article: str | None = None
     facts: int = 0
     rejected: list[dict[str, object]] = field(default_factory=list)
@@ -54,7 +55,7 @@ class ArticleOutcome:
 
     @property
     def has_problems(self) -> bool:
-        return self.status in ("rejected", "unreadable") or bool(self.rejected)
+        return self.status in ("rejected", "unreadable", "failed") or bool(self.rejected)
 
 
 @dataclass
@@ -72,7 +73,9 @@ class BuildReport:
         return 1 if any(a.has_problems for a in self.articles) else 0
 
     def counts(self) -> dict[str, int]:
-        counts = {k: 0 for k in ("added", "changed", "unchanged", "rejected", "unreadable")}
+        counts = {
+            k: 0 for k in ("added", "changed", "unchanged", "rejected", "unreadable", "failed")
+        }
         for a in self.articles:
             counts[a.status] += 1
         counts["removed"] = len(self.removed)
@@ -95,6 +98,7 @@ class BuildReport:
 
 
 Progress = Callable[[str], None]
+log = logging.getLogger("cdskg.build")
 
 
 def _reference_hash(paths: ProjectPaths) -> str:
@@ -120,7 +124,9 @@ def _load_reference(store: ox.Store, paths: ProjectPaths, ref_hash: str) -> None
             ox.Quad(ds, nn(RDF + "type"), nn(QB + "DataSet"), graph),
             ox.Quad(ds, nn(QB + "structure"), nn(CDSKG + "dsd"), graph),
             ox.Quad(ds, nn(RDFS + "label"), lit("Số liệu chuyển đổi số địa phương", "vi"), graph),
-            ox.Quad(ds, nn(RDFS + "label"), lit("Local digital transformation figures", "en"), graph),
+            ox.Quad(
+                ds, nn(RDFS + "label"), lit("Local digital transformation figures", "en"), graph
+            ),
             ox.Quad(graph, nn(CDSKG + "contentHash"), lit(ref_hash), graph),
         ]
     )
@@ -152,7 +158,8 @@ class ArticleBuilder:
         bad = _offending_observations(violations, quads)
         article_level = [v for v in violations if v.focus not in bad and v.focus != ""]
         kept = [
-            x for x in record.quantities
+            x
+            for x in record.quantities
             if iri.observation(record.iri, x.value_start, x.indicator) not in bad
         ]
         if article_level and not bad:
@@ -199,9 +206,7 @@ def run_build(options: BuildOptions, progress: Progress | None = None) -> BuildR
     started = datetime.now(UTC)
     files = list(collect(options.corpus))
     if not files:
-        raise InputError(
-            f"{', '.join(map(str, options.corpus))}: no article files (*.txt) found"
-        )
+        raise InputError(f"{', '.join(map(str, options.corpus))}: no article files (*.txt) found")
     builder = ArticleBuilder(options.paths)
     ref_hash = _reference_hash(options.paths)
     outcomes: list[ArticleOutcome] = []
@@ -218,7 +223,6 @@ def run_build(options: BuildOptions, progress: Progress | None = None) -> BuildR
                 source = read_article(path, options.max_bytes)
             except InputError as exc:
                 outcomes.append(ArticleOutcome(str(path), "unreadable", error=str(exc)))
-                say(f"[{n}/{len(files)}] {path}: skipped: {exc}")
                 continue
             corpus_digest.update(source.content_hash.encode())
             article_iri = iri.article(source.name)
@@ -226,10 +230,22 @@ def run_build(options: BuildOptions, progress: Progress | None = None) -> BuildR
             if stored.get(article_iri) == source.content_hash:
                 outcomes.append(ArticleOutcome(str(path), "unchanged", article=article_iri))
                 continue
-            outcome = _build_one(builder, source, store, stored, str(path))
+            try:
+                outcome = _build_one(builder, source, store, stored, str(path))
+            except Exception as exc:  # a bug on one article must not cost the others
+                log.exception("building %s failed", path)
+                outcome = ArticleOutcome(
+                    str(path),
+                    "failed",
+                    article=article_iri,
+                    error=f"{path}: cdskg failed on this article ({type(exc).__name__}: {exc});"
+                    " the rest of the corpus was built; please report this with the file",
+                )
             outcomes.append(outcome)
-            say(f"[{n}/{len(files)}] {path.name}: {outcome.status}, {outcome.facts} facts"
-                + (f", {len(outcome.rejected)} rejected" if outcome.rejected else ""))
+            say(
+                f"[{n}/{len(files)}] {path.name}: {outcome.status}, {outcome.facts} facts"
+                + (f", {len(outcome.rejected)} rejected" if outcome.rejected else "")
+            )
         if options.prune:
             for graph in sorted(set(stored) - seen):
                 store.remove_graph(nn(graph))
@@ -246,7 +262,9 @@ def run_build(options: BuildOptions, progress: Progress | None = None) -> BuildR
     return report
 
 
-def _build_one(builder: ArticleBuilder, source, store: ox.Store, stored: dict[str, str], path: str) -> ArticleOutcome:
+def _build_one(
+    builder: ArticleBuilder, source, store: ox.Store, stored: dict[str, str], path: str
+) -> ArticleOutcome:
     record, quads, violations, ok = builder.build(source)
     status = "changed" if record.iri in stored else "added"
     outcome = ArticleOutcome(

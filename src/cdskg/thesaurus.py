@@ -51,9 +51,11 @@ class Thesaurus:
                 if key and key not in self._by_phrase:
                     self._by_phrase[key] = notation
         ordered = sorted(self._by_phrase, key=len, reverse=True)
-        self._pattern = re.compile(
-            r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)"
-        ) if ordered else None
+        self._pattern = (
+            re.compile(r"(?<!\w)(" + "|".join(re.escape(p) for p in ordered) + r")(?!\w)")
+            if ordered
+            else None
+        )
 
     @classmethod
     def load(cls, ontology_dir: Path) -> Thesaurus:
@@ -61,13 +63,16 @@ class Thesaurus:
         for path in sorted(ontology_dir.glob("*.ttl")):
             with path.open("rb") as fh:
                 store.load(fh, format=ox.RdfFormat.TURTLE, base_iri=None)
-        query = sparql_prologue() + """
+        query = (
+            sparql_prologue()
+            + """
             SELECT ?ind ?notation ?label ?pillar ?unit ?kind WHERE {
               ?ind a cdskg:Indicator ; skos:notation ?notation ; cdskg:pillar ?pillar .
               OPTIONAL { ?ind skos:prefLabel ?label FILTER(lang(?label) = "vi") }
               OPTIONAL { ?ind cdskg:unitMeasure ?unit }
               OPTIONAL { ?ind cdskg:valueKind ?kind }
             }"""
+        )
         indicators: dict[str, Indicator] = {}
         for row in store.query(query):
             notation = row["notation"].value
@@ -85,12 +90,15 @@ class Thesaurus:
                 " every unknown phrasing needs it"
             )
         phrases: dict[str, list[str]] = {}
-        label_query = sparql_prologue() + """
+        label_query = (
+            sparql_prologue()
+            + """
             SELECT ?notation ?label WHERE {
               ?ind a cdskg:Indicator ; skos:notation ?notation .
               { ?ind skos:altLabel ?label } UNION { ?ind skos:prefLabel ?label }
               FILTER(lang(?label) = "vi")
             } ORDER BY ?notation ?label"""
+        )
         for row in store.query(label_query):
             phrases.setdefault(row["notation"].value, []).append(row["label"].value)
         phrases.pop(UNCLASSIFIED, None)

@@ -154,20 +154,38 @@ def load_units() -> UnitTable:
             (w_name, w_short, w_type, w_code, w_key, w_alias) = row[9:]
             p_level = _province_level(p_name)
             province = AdminUnit(
-                iri.unit(PRE2025, "province", p_code), p_code, p_level, p_name, p_short,
-                PRE2025, None, p_key,
+                iri.unit(PRE2025, "province", p_code),
+                p_code,
+                p_level,
+                p_name,
+                p_short,
+                PRE2025,
+                None,
+                p_key,
             )
             table.add(province)
             legacy_province_by_key[p_key] = province.iri
             district = AdminUnit(
-                iri.unit(PRE2025, "district", d_code), d_code,
-                _type_level(d_type, "district"), d_name, d_short, PRE2025, province.iri, d_key,
+                iri.unit(PRE2025, "district", d_code),
+                d_code,
+                _type_level(d_type, "district"),
+                d_name,
+                d_short,
+                PRE2025,
+                province.iri,
+                d_key,
             )
             table.add(district)
             if w_code and w_name:
                 ward = AdminUnit(
-                    iri.unit(PRE2025, "ward", w_code), w_code, _type_level(w_type, "commune"),
-                    w_name, w_short, PRE2025, district.iri, w_key,
+                    iri.unit(PRE2025, "ward", w_code),
+                    w_code,
+                    _type_level(w_type, "commune"),
+                    w_name,
+                    w_short,
+                    PRE2025,
+                    district.iri,
+                    w_key,
                 )
                 table.add(ward)
                 legacy_ward_by_key[f"{p_key}_{d_key}_{w_key}"] = ward.iri
@@ -181,14 +199,26 @@ def load_units() -> UnitTable:
             " ward, wardShort, wardType, wardCode, wardKey FROM admin_units"
         ):
             province = AdminUnit(
-                iri.unit(POST2025, "province", p_code), p_code, _province_level(p_name), p_name,
-                p_short, POST2025, None, p_key,
+                iri.unit(POST2025, "province", p_code),
+                p_code,
+                _province_level(p_name),
+                p_name,
+                p_short,
+                POST2025,
+                None,
+                p_key,
             )
             table.add(province)
             new_province_by_key[p_key] = province.iri
             ward = AdminUnit(
-                iri.unit(POST2025, "ward", w_code), w_code, _type_level(w_type, "commune"),
-                w_name, w_short, POST2025, province.iri, w_key,
+                iri.unit(POST2025, "ward", w_code),
+                w_code,
+                _type_level(w_type, "commune"),
+                w_name,
+                w_short,
+                POST2025,
+                province.iri,
+                w_key,
             )
             table.add(ward)
             new_ward_by_key[(p_key, w_key)] = ward.iri

@@ -1,17 +1,47 @@
-"""SHACL validation with pySHACL: the gate every article graph passes before loading."""
+"""SHACL validation: the gate every article graph passes before loading, and store checks.
+
+Two engines give the same results on our shapes (``tests/test_validate.py`` proves it on
+every example in ``tests/shapes/``): pySHACL, the reference, and pyshacl-turbo, a Rust
+engine with pySHACL's API, used when it is installed. Set ``CDSKG_SHACL_ENGINE=pyshacl``
+to force the reference engine.
+
+Per-article validation sees the article's graph plus context triples; store validation
+sees the union of all graphs (reference data included), so shapes that join on reference
+data (unit hierarchy, an indicator's unit) only fire there. See ``shapes/*.ttl``.
+"""
 
 from __future__ import annotations
 
+import os
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 import rdflib
-from pyshacl import validate as shacl_validate
+from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 
 from cdskg.errors import InputError
+
+try:  # optional, much faster; same results on our shapes
+    import pyshacl_turbo
+except ImportError:  # pragma: no cover - depends on the environment
+    pyshacl_turbo = None
+
+PYSHACL = "pyshacl"
+TURBO = "turbo"
+
+#: RDF formats accepted by :func:`validate_files`, by file suffix.
+FORMATS = {
+    ".ttl": "turtle",
+    ".nt": "nt",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".rdf": "xml",
+    ".jsonld": "json-ld",
+}
 
 
 @dataclass(frozen=True)
@@ -41,6 +71,15 @@ class ValidationResult:
     conforms: bool
     violations: list[Violation]
     report_graph: rdflib.Graph
+    engine: str = PYSHACL
+
+
+def default_engine() -> str:
+    """pyshacl-turbo when installed, unless ``CDSKG_SHACL_ENGINE=pyshacl``."""
+    wanted = os.environ.get("CDSKG_SHACL_ENGINE", "").strip().lower()
+    if wanted == PYSHACL or pyshacl_turbo is None:
+        return PYSHACL
+    return TURBO
 
 
 def load_shapes(shapes_dir: Path) -> rdflib.Graph:
@@ -67,31 +106,159 @@ def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> rdflib.Graph:
     return graph
 
 
-def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationResult:
-    conforms, report, _ = shacl_validate(
+def validate_graph(
+    data: rdflib.Graph, shapes: rdflib.Graph, *, engine: str | None = None
+) -> ValidationResult:
+    """Validate one rdflib graph (an article's graph plus its context triples, say).
+
+    :param engine: ``"pyshacl"`` or ``"turbo"``; default :func:`default_engine`.
+    :raises InputError: when the shapes cannot be evaluated.
+    """
+    engine = engine or default_engine()
+    if engine == TURBO:
+        if pyshacl_turbo is None:
+            raise InputError("pyshacl-turbo is not installed: pip install pyshacl-turbo")
+        run = pyshacl_turbo.validate
+    elif engine == PYSHACL:
+        run = pyshacl_validate
+    else:
+        raise InputError(f"unknown SHACL engine {engine!r}: use 'pyshacl' or 'turbo'")
+    conforms, report, _ = run(
         data,
         shacl_graph=shapes,
         inference="none",
         advanced=True,
         allow_warnings=True,
     )
-    assert isinstance(report, rdflib.Graph)
-    return ValidationResult(bool(conforms), _violations(report, shapes), report)
+    if not isinstance(report, rdflib.Graph):  # pySHACL returns a ValidationFailure
+        raise InputError(f"the shapes cannot be evaluated: {report}")
+    violations = _violations(report, shapes)
+    _normalise_messages(report, shapes)
+    return ValidationResult(bool(conforms), violations, report, engine)
+
+
+def validate_store(
+    store: ox.Store, shapes: rdflib.Graph, *, engine: str | None = None
+) -> ValidationResult:
+    """Validate the union of every graph in a pyoxigraph store (cross-article checks too).
+
+    The quads are read into one rdflib graph: both engines then see exactly the same
+    terms (pyshacl-turbo reading a ``Store`` directly treats plain literals differently).
+    """
+    return validate_graph(
+        to_rdflib(store.quads_for_pattern(None, None, None)), shapes, engine=engine
+    )
+
+
+def validate_files(
+    paths: Iterable[Path], shapes: rdflib.Graph, *, engine: str | None = None
+) -> ValidationResult:
+    """Validate RDF files together (union of their triples; graph names dropped).
+
+    :raises InputError: for an unknown suffix or a file that does not parse.
+    """
+    data = rdflib.Graph()
+    for path in paths:
+        fmt = FORMATS.get(Path(path).suffix.lower())
+        if fmt is None:
+            raise InputError(f"{path}: unknown RDF format; use one of {', '.join(FORMATS)}")
+        try:
+            if fmt in ("nquads", "trig"):
+                dataset = rdflib.Dataset()
+                dataset.parse(path, format=fmt)
+                for s, p, o, _ in dataset.quads((None, None, None, None)):
+                    data.add((s, p, o))
+            else:
+                data.parse(path, format=fmt)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc}") from exc
+        except Exception as exc:  # rdflib raises many parser types
+            raise InputError(f"{path}: cannot parse as {fmt}: {exc}") from exc
+    return validate_graph(data, shapes, engine=engine)
+
+
+def format_report(result: ValidationResult, *, limit: int = 20) -> str:
+    """A readable report: results grouped by shape, vi+en messages, focus node and value.
+
+    :param limit: at most this many results listed per shape (the count is always given).
+    """
+    if result.conforms and not result.violations:
+        return "Hợp lệ: không có vi phạm. / Conforms: no violations.\n"
+    by_shape: dict[str, list[Violation]] = defaultdict(list)
+    for v in result.violations:
+        by_shape[v.shape].append(v)
+    lines = [
+        f"{len(result.violations)} vi phạm / violations, "
+        f"{len(by_shape)} shape(s) (engine: {result.engine})",
+        "",
+    ]
+    for shape in sorted(by_shape, key=lambda s: (-len(by_shape[s]), s)):
+        items = by_shape[shape]
+        first = items[0]
+        lines.append(f"== {_short(shape)} ({len(items)}, {first.severity})")
+        lines.append(f"   vi: {first.message_vi}")
+        lines.append(f"   en: {first.message_en}")
+        for v in items[:limit]:
+            detail = f"   - {v.focus}"
+            if v.path:
+                detail += f"  path {_short(v.path)}"
+            if v.value is not None:
+                detail += f"  value {v.value!r}"
+            lines.append(detail)
+        if len(items) > limit:
+            lines.append(f"   … {len(items) - limit} more / thêm {len(items) - limit}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_report_graph(result: ValidationResult, path: Path) -> None:
+    """Write the SHACL validation report graph as Turtle."""
+    graph = result.report_graph
+    graph.bind("sh", SH)
+    graph.bind("cdshape", "https://w3id.org/cdskg/shapes#")
+    Path(path).write_text(graph.serialize(format="turtle"), encoding="utf-8")
+
+
+def _short(term: str) -> str:
+    for prefix, ns in (
+        ("cdshape:", "https://w3id.org/cdskg/shapes#"),
+        ("cdskg:", "https://w3id.org/cdskg/ontology#"),
+    ):
+        if term.startswith(ns):
+            return prefix + term[len(ns) :]
+    return term
+
+
+def _shape_of(report: rdflib.Graph, node: rdflib.term.Node) -> rdflib.term.Node | None:
+    constraint = report.value(node, SH.sourceConstraint)
+    if isinstance(constraint, rdflib.URIRef):
+        return constraint
+    return report.value(node, SH.sourceShape)
+
+
+def _messages(shapes: rdflib.Graph, *nodes: rdflib.term.Node | None) -> dict[str | None, str]:
+    """sh:message of the first node that has any, by language."""
+    for node in nodes:
+        if node is None:
+            continue
+        found = {
+            m.language: str(m)
+            for m in shapes.objects(node, SH.message)
+            if isinstance(m, rdflib.Literal)
+        }
+        if found:
+            return found
+    return {}
 
 
 def _violations(report: rdflib.Graph, shapes: rdflib.Graph) -> list[Violation]:
     result = []
     for node in report.subjects(rdflib.RDF.type, SH.ValidationResult):
         source = report.value(node, SH.sourceShape)
-        constraint = report.value(node, SH.sourceConstraint)
-        shape = constraint if isinstance(constraint, rdflib.URIRef) else source
-        messages = {
-            m.language: str(m)
-            for m in list(report.objects(node, SH.resultMessage))
-            + list(shapes.objects(shape, SH.message))
-            + list(shapes.objects(source, SH.message))
-            if isinstance(m, rdflib.Literal)
-        }
+        shape = _shape_of(report, node)
+        messages = _messages(shapes, shape, source)
+        if not messages:
+            messages = {m.language: str(m) for m in report.objects(node, SH.resultMessage)}
         path = report.value(node, SH.resultPath)
         value = report.value(node, SH.value)
         severity = report.value(node, SH.resultSeverity)
@@ -106,5 +273,21 @@ def _violations(report: rdflib.Graph, shapes: rdflib.Graph) -> list[Violation]:
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
             )
         )
-    result.sort(key=lambda v: (v.focus, v.shape))
+    result.sort(key=lambda v: (v.focus, v.shape, v.path or "", v.value or ""))
     return result
+
+
+def _normalise_messages(report: rdflib.Graph, shapes: rdflib.Graph) -> None:
+    """Give every result the vi+en sh:message of the shape (or SPARQL constraint) it comes
+    from, so the report graph reads the same whichever engine made it."""
+    for node in list(report.subjects(rdflib.RDF.type, SH.ValidationResult)):
+        messages = [
+            m
+            for m in shapes.objects(_shape_of(report, node), SH.message)
+            if isinstance(m, rdflib.Literal)
+        ]
+        if not messages:
+            continue
+        report.remove((node, SH.resultMessage, None))
+        for m in messages:
+            report.add((node, SH.resultMessage, m))

@@ -1,0 +1,307 @@
+"""The command line: build, serve, query, validate, export.
+
+Exit codes: 0 success; 1 the data has problems (violations, rejected articles) but the
+work that could be done was done; 2 usage or input errors. Expected failures print one
+message to stderr, naming the file or query position and what to do; no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from cdskg import __version__
+from cdskg.errors import CdskgError, InputError, QueryError, StoreError, UsageError
+from cdskg.settings import SETTINGS, from_env
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+def _env_help(name: str) -> str:
+    setting = next(s for s in SETTINGS if s.name == name)
+    default = f" Default: {setting.default}." if setting.default not in (None, "") else ""
+    return f"{setting.help}{default} [env: {setting.env}]"
+
+
+def _fail(exc: Exception, code: int = EXIT_USAGE) -> None:
+    click.echo(f"cdskg: error: {exc}", err=True)
+    sys.exit(code)
+
+
+def _store_option(required: bool = True):
+    return click.option(
+        "--store",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="CDSKG_STORE",
+        required=required,
+        help=_env_help("store"),
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cdskg")
+def main() -> None:
+    """cdskg: build, serve and query a knowledge graph of local digital transformation."""
+
+
+@main.command()
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(path_type=Path))
+@_store_option()
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the JSON build report here.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes for extraction. Default: number of cores.",
+)
+@click.option("--prune", is_flag=True, help="Drop the graphs of articles no longer in the corpus.")
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    envvar="CDSKG_MAX_ARTICLE_BYTES",
+    default=2_000_000,
+    show_default=True,
+    help="Refuse article files larger than this.",
+)
+def build(
+    corpus: tuple[Path, ...],
+    store: Path,
+    report: Path | None,
+    jobs: int | None,
+    prune: bool,
+    max_bytes: int,
+) -> None:
+    """Build the graph from CORPUS (article files or folders) into the store."""
+    from cdskg.pipeline import BuildOptions, run_build
+    from cdskg.resources import project_paths
+
+    try:
+        options = BuildOptions(
+            corpus=list(corpus),
+            store=store,
+            paths=project_paths(),
+            jobs=jobs or os.cpu_count() or 1,
+            prune=prune,
+            max_bytes=max_bytes,
+        )
+        result = run_build(options)
+    except (CdskgError, FileNotFoundError) as exc:
+        _fail(exc)
+        return
+    counts = result.counts()
+    click.echo(
+        f"built {store} (generation {result.generation}): "
+        + ", ".join(
+            f"{counts[k]} {k}"
+            for k in (
+                "added",
+                "changed",
+                "unchanged",
+                "rejected",
+                "unreadable",
+                "failed",
+                "removed",
+            )
+        )
+        + f"; {counts['facts']} facts loaded, {counts['facts_rejected']} held back;"
+        f" {result.triples} triples"
+    )
+    for article in result.articles:
+        if article.error:
+            click.echo(f"  skipped {article.error}", err=True)
+        for r in article.rejected:
+            click.echo(
+                f"  {article.file}: held back {r['focus']}: {r['message_en']} ({r['shape']})"
+                + (f"\n    sentence: {r['sentence']}" if r.get("sentence") else ""),
+                err=True,
+            )
+    if report:
+        report.write_text(result.as_json(), encoding="utf-8")
+        click.echo(f"report written to {report}")
+    sys.exit(result.exit_code)
+
+
+@main.command()
+@_store_option()
+@click.option(
+    "--host", envvar="CDSKG_HOST", default="127.0.0.1", show_default=True, help=_env_help("host")
+)
+@click.option(
+    "--port",
+    envvar="CDSKG_PORT",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help=_env_help("port"),
+)
+@click.option(
+    "--workers",
+    envvar="CDSKG_WORKERS",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help=_env_help("workers"),
+)
+def serve(store: Path, host: str, port: int, workers: int) -> None:
+    """Serve the store: SPARQL endpoint at /sparql, pages at /."""
+    from cdskg.server import serve as run_server
+
+    try:
+        settings = from_env(store=store, host=host, port=port, workers=workers)
+        run_server(settings)
+    except CdskgError as exc:
+        _fail(exc)
+
+
+@main.command()
+@_store_option()
+@click.argument("query_text", required=False)
+@click.option(
+    "--file",
+    "query_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Read the query from a .rq file.",
+)
+@click.option("--name", help="Run a query of the catalogue (queries/NAME.rq).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "csv", "tsv", "xml", "ttl", "nt", "jsonld"]),
+    default=None,
+    help="Result format. Default: json for SELECT/ASK, ttl for CONSTRUCT.",
+)
+def query(
+    store: Path, query_text: str | None, query_file: Path | None, name: str | None, fmt: str | None
+) -> None:
+    """Run a SPARQL query (QUERY, --file or --name) and print the result."""
+    from cdskg.query import run_query, serialize
+    from cdskg.resources import project_paths
+    from cdskg.store import open_read_only
+
+    given = [x for x in (query_text, query_file, name) if x]
+    if len(given) != 1:
+        _fail(UsageError("give exactly one of QUERY, --file F.rq or --name NAME"))
+    try:
+        if query_file:
+            text = query_file.read_text(encoding="utf-8")
+            where = str(query_file)
+        elif name:
+            path = project_paths().queries / f"{name}.rq"
+            if not path.exists():
+                names = sorted(p.stem for p in project_paths().queries.glob("*.rq"))
+                raise UsageError(f"no catalogue query named {name!r}; known: {', '.join(names)}")
+            text = path.read_text(encoding="utf-8")
+            where = str(path)
+        else:
+            text = str(query_text)
+            where = "QUERY"
+        st, _version = open_read_only(store)
+        try:
+            result = run_query(st, text)
+        except QueryError as exc:
+            raise QueryError(f"{where}: {exc}") from exc
+        out = serialize(result, fmt)
+    except (CdskgError, FileNotFoundError) as exc:
+        _fail(exc)
+        return
+    sys.stdout.buffer.write(out.body)
+    if not out.body.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+
+
+@main.command()
+@_store_option(required=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--report-graph",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the SHACL validation report graph (Turtle) here.",
+)
+def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | None) -> None:
+    """Validate the store (--store DIR) or RDF files against the shapes."""
+    from cdskg import validate as v
+    from cdskg.resources import project_paths
+
+    if bool(store) == bool(files):
+        _fail(UsageError("give either --store DIR or one or more FILEs"))
+    try:
+        shapes = v.load_shapes(project_paths().shapes)
+        if store:
+            from cdskg.store import open_read_only
+
+            st, _ = open_read_only(store)
+            result = v.validate_graph(
+                v.to_rdflib(st.quads_for_pattern(None, None, None, None)), shapes
+            )
+        else:
+            result = v.validate_graph(_read_files(files), shapes)
+    except (CdskgError, FileNotFoundError) as exc:
+        _fail(exc)
+        return
+    if result.conforms:
+        click.echo("conforms: no violations")
+    else:
+        click.echo(f"{len(result.violations)} problem(s):")
+        for viol in result.violations:
+            click.echo(f"- [{viol.severity}] {viol.shape}\n  focus: {viol.focus}")
+            click.echo(f"  {viol.message_vi}\n  {viol.message_en}")
+            if viol.value:
+                click.echo(f"  value: {viol.value}")
+    if report_graph:
+        result.report_graph.serialize(report_graph, format="turtle")
+    sys.exit(EXIT_OK if result.conforms else EXIT_DATA)
+
+
+def _read_files(files: tuple[Path, ...]):
+    import rdflib
+
+    graph = rdflib.Graph()
+    for path in files:
+        fmt = rdflib.util.guess_format(str(path)) or "turtle"
+        try:
+            graph.parse(path, format=fmt)
+        except FileNotFoundError as exc:
+            raise InputError(f"{path}: no such file") from exc
+        except Exception as exc:
+            raise InputError(f"{path}: cannot parse as {fmt}: {exc}") from exc
+    return graph
+
+
+@main.command()
+@_store_option()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["ttl", "trig", "nq", "jsonld", "csv"]),
+    required=True,
+    help="Export format.",
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output file."
+)
+def export(store: Path, fmt: str, out: Path) -> None:
+    """Export the graph (ttl, trig, nq, jsonld) or a CSV of observations."""
+    from cdskg.export import export as do_export
+    from cdskg.store import open_read_only
+
+    try:
+        st, version = open_read_only(store)
+        n = do_export(st, fmt, out)
+    except (CdskgError, OSError) as exc:
+        _fail(exc)
+        return
+    what = "rows" if fmt == "csv" else "triples/quads"
+    click.echo(f"wrote {n} {what} to {out} (store version {version})")
+
+
+_ = (StoreError,)
+
+if __name__ == "__main__":
+    main()

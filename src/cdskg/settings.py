@@ -1,0 +1,73 @@
+"""Settings, declared once with their environment variable, default and help text.
+
+The CLI reads them (flags win over environment variables) and passes a
+:class:`Settings` object down explicitly; nothing deeper reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: object
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("store", "CDSKG_STORE", None, "Store folder (a cdskg store made by `cdskg build`)."),
+    Setting("host", "CDSKG_HOST", "127.0.0.1", "Address the server listens on."),
+    Setting("port", "CDSKG_PORT", 8000, "Port the server listens on."),
+    Setting("workers", "CDSKG_WORKERS", 2, "Server worker processes."),
+    Setting("query_timeout", "CDSKG_QUERY_TIMEOUT", 30.0, "Seconds a query may run."),
+    Setting("max_results", "CDSKG_MAX_RESULTS", 100_000, "Most rows or triples one query returns."),
+    Setting("max_request_bytes", "CDSKG_MAX_REQUEST_BYTES", 1_000_000, "Largest request body."),
+    Setting("base_url", "CDSKG_BASE_URL", "", "Public URL of the server, for links in metadata."),
+    Setting(
+        "max_article_bytes", "CDSKG_MAX_ARTICLE_BYTES", 2_000_000, "Largest article file read."
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    query_timeout: float = 30.0
+    max_results: int = 100_000
+    max_request_bytes: int = 1_000_000
+    base_url: str = ""
+    max_article_bytes: int = 2_000_000
+
+
+def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Settings from ``environ`` (default: the process environment) and explicit overrides."""
+    env = os.environ if environ is None else environ
+    values: dict[str, object] = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    for s in SETTINGS:
+        if overrides.get(s.name) is not None:
+            values[s.name] = overrides[s.name]
+        elif s.env in env:
+            values[s.name] = _convert(env[s.env], str(types[s.name]), s.env)
+    if values.get("store") is not None:
+        values["store"] = Path(str(values["store"]))
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def _convert(raw: str, type_name: str, env: str) -> object:
+    try:
+        if type_name.startswith("int"):
+            return int(raw)
+        if type_name.startswith("float"):
+            return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{env}={raw!r}: not a number") from exc
+    return raw

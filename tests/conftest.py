@@ -1,0 +1,108 @@
+"""Shared fixtures: the corpus, and a real on-disk store built from it once per session."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus" / "articles"
+CDSKG = [sys.executable, "-m", "cdskg.cli"]
+
+
+def run_cli(*args: str, check: int | None = None, **kwargs) -> subprocess.CompletedProcess[str]:
+    """Run the real `cdskg` command line in a subprocess."""
+    proc = subprocess.run(
+        [*CDSKG, *args], capture_output=True, text=True, timeout=600, cwd=REPO, **kwargs
+    )
+    if check is not None:
+        assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
+    return proc
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.fail(f"{CORPUS}: the shared corpus is missing; tests need ../shared beside the repo")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def built_store(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    """The five articles built into a store by the real CLI (session-wide, read-only use)."""
+    store = tmp_path_factory.mktemp("store") / "store"
+    report = store.parent / "report.json"
+    proc = run_cli("build", str(corpus), "--store", str(store), "--report", str(report))
+    assert proc.returncode in (0, 1), proc.stderr
+    return store
+
+
+@pytest.fixture()
+def store_copy(built_store: Path, tmp_path: Path) -> Path:
+    """A private copy of the built store that a test may rebuild or break."""
+    target = tmp_path / "store"
+    shutil.copytree(built_store, target, symlinks=True)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen[str], log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            text = log.read_text(errors="replace")[-2000:]
+            raise AssertionError(f"server exited early ({proc.returncode}): {text}")
+        try:
+            if requests.get(url, timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    raise AssertionError(f"server did not answer at {url} within {timeout}s")
+
+
+@contextlib.contextmanager
+def serving(store: Path, log: Path, *extra: str) -> Iterator[str]:
+    """`cdskg serve` as a real subprocess (gunicorn) on a free port; yields its base URL."""
+    port = free_port()
+    with log.open("w") as log_file:
+        proc = subprocess.Popen(
+            [*CDSKG, "serve", "--store", str(store), "--port", str(port), *extra],
+            cwd=REPO,
+            env={**os.environ, "CDSKG_WORKERS": "2"},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_for(base + "/health", proc, log)
+            yield base
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def server(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serving(built_store, tmp_path_factory.mktemp("logs") / "serve.log") as base:
+        yield base
