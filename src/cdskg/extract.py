@@ -543,9 +543,7 @@ class Extractor:
             if scope == "whole":
                 scope = None
             # a unit in brackets after another names that one's parent, not the figure's place
-            placed_here = [
-                (pm, u) for pm, u in placed if not s[max(0, pm.start - 1) : pm.start] == "("
-            ]
+            placed_here = [(pm, u) for pm, u in placed if s[max(0, pm.start - 1) : pm.start] != "("]
             area = self._area(placed_here, start, main, fold(s[window_start:start]), record)
             period = self._period(periods, start) or default_period
             key = (indicator.notation, area.iri, period.start + (period.end or ""))

@@ -1,0 +1,100 @@
+"""Our own genre paragraphs (tests/paragraphs/) about other localities, with page furniture."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cdskg.articles import read_article
+from cdskg.extract import Extractor
+
+ROOT = Path(__file__).resolve().parents[1]
+PARAS = Path(__file__).resolve().parent / "paragraphs"
+
+
+@pytest.fixture(scope="module")
+def records():
+    ex = Extractor(ROOT / "mappings", ROOT / "ontology")
+    return {p.stem: ex.extract(read_article(p)) for p in sorted(PARAS.glob("*.txt"))}
+
+
+def figures(record):
+    return {(q.stated, q.indicator) for q in record.quantities}
+
+
+def test_commune(records):
+    r = records["01_xa_commune"]
+    assert "/ward/" in r.main_locality  # a commune is a ward-level unit
+    assert ("72,5%", "online-dossier-rate") in figures(r)
+    target = next(q for q in r.quantities if q.stated == "80%")
+    assert target.role == "target"
+    ratio = next(q for q in r.quantities if q.stated == "12/12")
+    assert (ratio.numerator, ratio.denominator) == (Decimal(12), Decimal(12))
+    assert {d["reason"] for d in r.dropped} >= {
+        "view counter",
+        "related-content box after the article",
+    }
+    assert not any("3-1" in q.stated for q in r.quantities)
+    people = [m for m in r.mentions if m.kind == "person"]
+    assert [(m.name, m.post) for m in people] == [("Trần Thị Mai", "Phó Chủ tịch")]
+    doc = next(m for m in r.mentions if m.kind == "document")
+    assert (doc.identifier, doc.date) == ("45/KH-UBND", "2024-03-10")
+
+
+def test_town(records):
+    r = records["02_thixa_town"]
+    assert r.authors == ["HOÀNG ANH"]
+    change = next(q for q in r.quantities if q.stated == "15%")
+    assert change.role == "change" and change.period.start == "2023-06-30"
+    money = next(q for q in r.quantities if q.stated == "9,5 tỷ đồng")
+    assert money.value == Decimal("9500000000") and money.unit.endswith("currency/VND")
+    rate = next(q for q in r.quantities if q.stated == "91,2%")
+    assert rate.indicator == "eid-activation-target-rate"
+    assert all(s.text != "2022" or s.reason == "a year" for s in r.skipped)
+
+
+def test_province_after_merger(records):
+    r = records["03_tinh_after_merger"]
+    assert "/2025/province/" in r.main_locality
+    assert r.publisher == "Báo Tuyên Quang"
+    half = next(q for q in r.quantities if q.stated == "68,4%")
+    assert (half.period.start, half.period.end) == ("2025-07-01", "2025-12-31")
+    rank = next(q for q in r.quantities if q.kind == "rank")
+    assert rank.value == 12
+    score = next(q for q in r.quantities if q.kind == "score")
+    assert (score.value, score.denominator) == (Decimal("85.6"), Decimal(100))
+    assert not any(q.value == 2030 for q in r.quantities)
+    assert next(q for q in r.quantities if q.stated == "90%").role == "target"
+
+
+def test_district_with_noise(records):
+    r = records["04_huyen_district"]
+    assert "/district/" in r.main_locality
+    assert r.publisher == "Báo Xây dựng"
+    rate = next(q for q in r.quantities if q.stated == "78,67%")
+    assert (rate.numerator, rate.denominator) == (Decimal(118000), Decimal(150000))
+    assert rate.area == r.main_locality  # "(tỉnh Sơn La)" names the parent only
+    reasons = {s.text: s.reason for s in r.skipped}
+    assert reasons["45"] == "an age" and reasons["12"] == "part of an address"
+    assert "model name" in reasons["4.0"]
+    assert any(m.identifier == "749/QĐ-TTg" for m in r.mentions)
+    assert not any("2024" in q.stated for q in r.quantities)
+
+
+def test_ward_with_caption(records):
+    r = records["05_phuong_ward"]
+    assert r.authors == ["Lê Minh"]
+    assert "image caption with photo credit" in {d["reason"] for d in r.dropped}
+    scoped = next(q for q in r.quantities if q.stated == "gần 40%"[4:])
+    assert scoped.scope == "ward-level" and scoped.qualifier == "approximately"
+    platforms = {m.name for m in r.mentions if m.kind == "platform"}
+    assert {"VNeID", "Cần Thơ Smart"} <= platforms
+
+
+def test_evidence_is_exact(records):
+    for r in records.values():
+        for q in r.quantities:
+            assert q.evidence.exact == r.text[q.evidence.start : q.evidence.end]
+            assert r.text[q.value_start : q.value_end] == q.stated

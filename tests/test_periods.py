@@ -1,0 +1,32 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cdskg.periods import context_year, find_periods
+
+
+@given(st.integers(1, 28), st.integers(1, 12), st.integers(2000, 2030))
+def test_full_date_round_trip(d, m, y):
+    found = find_periods(f"tính đến ngày {d}-{m}-{y}, có 5 hộ", 2023)
+    assert found[0].period.start == f"{y}-{m:02d}-{d:02d}"
+
+
+@given(st.text(max_size=60))
+def test_hostile_text_never_crashes(text):
+    for p in find_periods(text, 2023):
+        assert p.period.end is None or p.period.start <= p.period.end
+
+
+def test_forms():
+    def one(t):
+        return find_periods(t, 2023)[0].period
+
+    assert (one("6 tháng đầu năm").start, one("6 tháng đầu năm").end) == (
+        "2023-01-01",
+        "2023-06-30",
+    )
+    assert one("quý III-2023").end == "2023-09-30"
+    assert one("năm học 2022-2023").start == "2022-09-01"
+    assert one("giai đoạn 2022-2025").end == "2025-12-31"
+    assert one("từ tháng 6-2023").start == "2023-06-01"
+    assert one("tính đến ngày 23-7").start == "2023-07-23"
+    assert context_year("trước năm 2025, ngày 30/9/2024", 2026) == 2024
