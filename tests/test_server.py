@@ -56,3 +56,11 @@ def test_errors(server: str) -> None:
 def test_home_page(server: str) -> None:
     r = requests.get(server + "/", timeout=10)
     assert r.status_code == 200 and 'id="n-articles">5<' in r.text
+
+
+def test_wrong_method_and_downloads(server: str) -> None:
+    r = requests.delete(server + "/sparql", timeout=10)
+    assert r.status_code == 405 and "GET" in r.headers["Allow"]
+    r = requests.get(server + "/downloads/cdskg.ttl", timeout=60)
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
+    assert b"qb:Observation" in r.content

@@ -1,18 +1,19 @@
-"""The Flask application: SPARQL endpoint, home page, health probe."""
+"""The Flask application factory. Views live in blueprints, one module each:
+``sparql`` (the protocol endpoint), ``pages`` (HTML for people), ``downloads``."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, jsonify
 
 from cdskg import __version__
-from cdskg.errors import QueryError, StoreError
-from cdskg.negotiation import choose, offered
-from cdskg.query import run_query, serialize
+from cdskg.errors import StoreError
 from cdskg.settings import Settings
-from cdskg.stats import summary
 from cdskg.store import ReadOnlyStore
+from cdskg.web import downloads, pages, sparql
+from cdskg.web.context import store
+from cdskg.web.errors import error_response
 
 log = logging.getLogger("cdskg.web")
 
@@ -25,95 +26,37 @@ def create_app(settings: Settings) -> Flask:
     app.extensions["cdskg.store"] = ReadOnlyStore(settings.store)
     app.extensions["cdskg.settings"] = settings
 
-    def store():
-        return app.extensions["cdskg.store"].get()
-
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError):
-        return _error(503, "store unavailable", str(exc).split(":", 1)[-1].strip())
+        log.error("store unavailable: %s", exc)
+        return error_response(503, "store unavailable", "the store cannot be opened; see the log")
 
     @app.errorhandler(413)
     def too_large(_exc):
-        return _error(413, "request too large", f"the limit is {settings.max_request_bytes} bytes")
+        limit = settings.max_request_bytes
+        return error_response(413, "request too large", f"the limit is {limit} bytes")
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return error_response(404, "not found", "no such page")
+
+    @app.errorhandler(405)
+    def wrong_method(exc):
+        allowed = ", ".join(sorted(exc.valid_methods or []))
+        resp = error_response(405, "method not allowed", f"allowed: {allowed}")
+        resp.headers["Allow"] = allowed
+        return resp
 
     @app.errorhandler(500)
     def internal(_exc):
-        return _error(500, "internal error", "the server failed; see its log")
+        return error_response(500, "internal error", "the server failed; see its log")
 
     @app.get("/health")
     def health():
         _store, version = store()
         return jsonify({"status": "ok", "store_version": version, "cdskg": __version__})
 
-    @app.get("/")
-    def home():
-        st, version = store()
-        return render_template("home.html", summary=summary(st), version=version)
-
-    @app.route("/sparql", methods=["GET", "POST"])
-    def sparql():
-        query = _query_from_request()
-        if isinstance(query, Response):
-            return query
-        if query is None:
-            return render_template("sparql.html")
-        st, version = store()
-        try:
-            result = run_query(st, query)
-        except QueryError as exc:
-            return _error(400, "bad query", str(exc))
-        kind = "graph" if type(result).__name__ == "QueryTriples" else "solutions"
-        fmt = request.values.get("format") or choose(request.headers.get("Accept"), kind)
-        if fmt is None:
-            return _error(
-                406,
-                "not acceptable",
-                "none of the Accept types is offered; offered: " + ", ".join(offered(kind)),
-            )
-        try:
-            out = serialize(result, fmt)
-        except QueryError as exc:
-            return _error(
-                406 if request.values.get("format") is None else 400, "bad format", str(exc)
-            )
-        resp = Response(out.body, mimetype=out.media_type)
-        resp.headers["Vary"] = "Accept"
-        resp.headers["X-Store-Version"] = version
-        return resp
-
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(downloads.bp)
     return app
-
-
-def _query_from_request() -> str | Response | None:
-    if request.method == "GET":
-        queries = request.args.getlist("query")
-        if "update" in request.args:
-            return _error(400, "bad request", "SPARQL Update is not accepted over GET")
-    else:
-        ctype = (request.mimetype or "").lower()
-        if ctype == "application/sparql-query":
-            queries = [request.get_data(as_text=True)]
-        elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            if "update" in request.form:
-                return _error(403, "forbidden", "this endpoint is read-only")
-            queries = request.form.getlist("query")
-        elif ctype == "application/sparql-update":
-            return _error(403, "forbidden", "this endpoint is read-only")
-        else:
-            return _error(
-                415,
-                "unsupported media type",
-                "send application/sparql-query or application/x-www-form-urlencoded",
-            )
-        if not queries:
-            return _error(400, "bad request", "no query in the request; send query=…")
-    if len(queries) > 1:
-        return _error(400, "bad request", "exactly one query parameter is allowed")
-    return queries[0] if queries else None
-
-
-def _error(status: int, title: str, detail: str) -> Response:
-    """The one error shape: JSON {status, error, detail}; no traces, no paths."""
-    resp = jsonify({"status": status, "error": title, "detail": detail})
-    resp.status_code = status
-    return resp
