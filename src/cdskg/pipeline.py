@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sys
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,14 +19,15 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdskg import __version__, iri
-from cdskg.articles import DEFAULT_MAX_BYTES, collect, read_article
+from cdskg.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
 from cdskg.errors import InputError
 from cdskg.extract import Extractor
 from cdskg.mapping import context_triples, integer, lit, map_article, nn, unit_quads, xsd_date
-from cdskg.namespaces import CDSKG, DCTERMS, PROV, QB, RDF, RDFS, XSD
+from cdskg.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
+from cdskg.progress import ProgressPrinter
 from cdskg.records import ArticleRecord
 from cdskg.resources import ProjectPaths
-from cdskg.store import graph_hashes, next_generation, replace_graph
+from cdskg.store import StoreLayout, graph_hashes, next_generation, replace_graph
 from cdskg.thesaurus import Thesaurus
 from cdskg.units import load_units
 from cdskg.validate import Violation, load_shapes, to_rdflib, validate_graph
@@ -44,7 +46,7 @@ class BuildOptions:
 @dataclass
 class ArticleOutcome:
     file: str
-    status: str  # added | changed | unchanged | rejected | unreadable | failed
+    status: str  # added | changed | unchanged | rejected | unreadable | failed (built: interim)
     article: str | None = None
     facts: int = 0
     rejected: list[dict[str, object]] = field(default_factory=list)
@@ -97,7 +99,6 @@ class BuildReport:
         return json.dumps(data, ensure_ascii=False, indent=2, default=str)
 
 
-Progress = Callable[[str], None]
 log = logging.getLogger("cdskg.build")
 
 
@@ -201,51 +202,131 @@ def _sentence_of(record: ArticleRecord, focus: str) -> str | None:
     return None
 
 
-def run_build(options: BuildOptions, progress: Progress | None = None) -> BuildReport:
-    say = progress or (lambda msg: print(msg, file=sys.stderr))
+@dataclass
+class Processed:
+    """What a worker sends back for one article: its outcome and its accepted quads."""
+
+    outcome: ArticleOutcome
+    quads: list[ox.Quad]
+    accepted: bool
+
+
+_worker_builder: ArticleBuilder | None = None
+
+
+def _init_worker(paths: ProjectPaths) -> None:
+    global _worker_builder
+    _worker_builder = ArticleBuilder(paths)
+
+
+def _process_in_worker(source: SourceArticle) -> Processed:
+    assert _worker_builder is not None, "worker not initialised"
+    return process(_worker_builder, source)
+
+
+def process(builder: ArticleBuilder, source: SourceArticle) -> Processed:
+    """Extract, map and validate one article; a bug costs this article only."""
+    article_iri = iri.article(source.name)
+    try:
+        record, quads, violations, ok = builder.build(source)
+    except Exception as exc:
+        log.exception("building %s failed", source.path)
+        error = (
+            f"{source.path}: cdskg failed on this article ({type(exc).__name__}: {exc});"
+            " the rest of the corpus was built; please report this with the file"
+        )
+        return Processed(
+            ArticleOutcome(str(source.path), "failed", article=article_iri, error=error), [], False
+        )
+    outcome = ArticleOutcome(
+        str(source.path),
+        "built" if ok else "rejected",
+        article=record.iri,
+        facts=len(record.quantities) if ok else 0,
+        skipped_numbers=[sk.__dict__ for sk in record.skipped],
+        dropped=record.dropped,
+        warnings=list(record.warnings),
+    )
+    for v in violations:
+        entry: dict[str, object] = dict(v.as_dict())
+        entry["sentence"] = _sentence_of(record, v.focus)
+        outcome.rejected.append(entry)
+    return Processed(outcome, quads if ok else [], ok)
+
+
+def _processed_stream(sources: list[SourceArticle], options: BuildOptions) -> Iterator[Processed]:
+    """Results in corpus order; worker processes when there is enough work for them."""
+    jobs = min(options.jobs, len(sources))
+    if jobs <= 1:
+        builder = ArticleBuilder(options.paths) if sources else None
+        for source in sources:
+            assert builder is not None
+            yield process(builder, source)
+        return
+    # Workers only extract, map and validate; this process stays the one writer.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(options.paths,),
+    ) as pool:
+        chunk = max(1, min(32, len(sources) // (jobs * 8)))
+        yield from pool.map(_process_in_worker, sources, chunksize=chunk)
+
+
+def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) -> BuildReport:
+    """Build the corpus into a new store generation and switch to it (see store.py)."""
+    bar = progress or ProgressPrinter()
     started = datetime.now(UTC)
     files = list(collect(options.corpus))
     if not files:
         raise InputError(f"{', '.join(map(str, options.corpus))}: no article files (*.txt) found")
-    builder = ArticleBuilder(options.paths)
     ref_hash = _reference_hash(options.paths)
     outcomes: list[ArticleOutcome] = []
     removed: list[str] = []
     corpus_digest = hashlib.sha256()
     with next_generation(options.store) as store:
         if _stored_reference_hash(store) != ref_hash:
-            say("loading reference data (ontology, thesaurus, administrative units)")
+            bar.note("loading reference data (ontology, thesaurus, administrative units)")
             _load_reference(store, options.paths, ref_hash)
         stored = graph_hashes(store, CDSKG + "contentHash")
         seen: set[str] = set()
-        for n, path in enumerate(files, 1):
+        to_build: list[SourceArticle] = []
+        for path in files:
             try:
                 source = read_article(path, options.max_bytes)
             except InputError as exc:
                 outcomes.append(ArticleOutcome(str(path), "unreadable", error=str(exc)))
+                bar.note(f"skipped {exc}")
                 continue
-            corpus_digest.update(source.content_hash.encode())
             article_iri = iri.article(source.name)
+            if article_iri in seen:
+                outcomes.append(
+                    ArticleOutcome(
+                        str(path),
+                        "unreadable",
+                        error=f"{path}: another file of the corpus has the same name"
+                        f" ({source.name}); article IRIs come from file names, rename one",
+                    )
+                )
+                continue
             seen.add(article_iri)
+            corpus_digest.update(f"{source.name}\0{source.content_hash}\n".encode())
             if stored.get(article_iri) == source.content_hash:
                 outcomes.append(ArticleOutcome(str(path), "unchanged", article=article_iri))
-                continue
-            try:
-                outcome = _build_one(builder, source, store, stored, str(path))
-            except Exception as exc:  # a bug on one article must not cost the others
-                log.exception("building %s failed", path)
-                outcome = ArticleOutcome(
-                    str(path),
-                    "failed",
-                    article=article_iri,
-                    error=f"{path}: cdskg failed on this article ({type(exc).__name__}: {exc});"
-                    " the rest of the corpus was built; please report this with the file",
-                )
+            else:
+                to_build.append(source)
+        bar.start(len(to_build))
+        for done in _processed_stream(to_build, options):
+            outcome = done.outcome
+            if done.accepted:
+                outcome.status = "changed" if outcome.article in stored else "added"
+                assert outcome.article is not None
+                replace_graph(store, outcome.article, done.quads)
             outcomes.append(outcome)
-            say(
-                f"[{n}/{len(files)}] {path.name}: {outcome.status}, {outcome.facts} facts"
-                + (f", {len(outcome.rejected)} rejected" if outcome.rejected else "")
-            )
+            bar.advance(outcome)
+        bar.finish()
         if options.prune:
             for graph in sorted(set(stored) - seen):
                 store.remove_graph(nn(graph))
@@ -255,37 +336,28 @@ def run_build(options: BuildOptions, progress: Progress | None = None) -> BuildR
             str(options.store), None, started.isoformat(), ended.isoformat(), outcomes, removed, 0
         )
         report.triples = len(store)
-        _record_run(store, report, corpus_digest.hexdigest(), started, ended)
-    from cdskg.store import StoreLayout
-
+        _record_run(store, report, corpus_digest.hexdigest(), started, ended, options.paths)
     report.generation = StoreLayout(options.store).current_id()
     return report
 
 
-def _build_one(
-    builder: ArticleBuilder, source, store: ox.Store, stored: dict[str, str], path: str
-) -> ArticleOutcome:
-    record, quads, violations, ok = builder.build(source)
-    status = "changed" if record.iri in stored else "added"
-    outcome = ArticleOutcome(
-        path,
-        status if ok else "rejected",
-        article=record.iri,
-        facts=len(record.quantities) if ok else 0,
-        skipped_numbers=[s.__dict__ for s in record.skipped],
-        dropped=record.dropped,
-        warnings=list(record.warnings),
-    )
-    for v in violations:
-        entry: dict[str, object] = dict(v.as_dict())
-        entry["sentence"] = _sentence_of(record, v.focus)
-        outcome.rejected.append(entry)
-    if ok:
-        replace_graph(store, record.iri, quads)
-    return outcome
+def _ontology_version(paths: ProjectPaths) -> str:
+    store = ox.Store()
+    with (paths.ontology / "cdskg.ttl").open("rb") as fh:
+        store.load(fh, format=ox.RdfFormat.TURTLE)
+    for quad in store.quads_for_pattern(None, nn(OWL + "versionInfo"), None):
+        return quad.object.value
+    return "unknown"
 
 
-def _record_run(store: ox.Store, report: BuildReport, corpus_hash: str, started, ended) -> None:
+def _record_run(
+    store: ox.Store,
+    report: BuildReport,
+    corpus_hash: str,
+    started: datetime,
+    ended: datetime,
+    paths: ProjectPaths,
+) -> None:
     meta = nn(iri.META_GRAPH)
     run = nn(iri.build_run(started.strftime("%Y%m%dT%H%M%S%fZ")))
     counts = report.counts()
@@ -300,6 +372,7 @@ def _record_run(store: ox.Store, report: BuildReport, corpus_hash: str, started,
     add(PROV + "endedAtTime", lit(ended.isoformat(), datatype=XSD + "dateTime"))
     add(PROV + "wasAssociatedWith", nn(iri.AGENT))
     add(CDSKG + "softwareVersion", lit(__version__))
+    add(CDSKG + "ontologyVersion", lit(_ontology_version(paths)))
     add(CDSKG + "corpusHash", lit(corpus_hash))
     for key, prop in (
         ("added", "articlesAdded"),
@@ -307,6 +380,8 @@ def _record_run(store: ox.Store, report: BuildReport, corpus_hash: str, started,
         ("removed", "articlesRemoved"),
         ("rejected", "articlesRejected"),
         ("unchanged", "articlesUnchanged"),
+        ("unreadable", "articlesUnreadable"),
+        ("failed", "articlesFailed"),
     ):
         add(CDSKG + prop, integer(counts[key]))
     add(CDSKG + "tripleCount", integer(report.triples))

@@ -13,7 +13,8 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
+from pathlib import Path
 
 from cdskg import iri
 from cdskg.iri import fold
@@ -124,7 +125,12 @@ def former_unit(absorbed_by: AdminUnit, level: str, name: str) -> AdminUnit:
 
 
 def _data_path(name: str) -> str:
-    return str(files("vietnamadminunits") / "data" / name)
+    # find_spec locates the package without importing it: its __init__ pulls in pandas
+    # and takes seconds, and only its data files are needed here
+    spec = find_spec("vietnamadminunits")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("the vietnamadminunits package is not installed; run make install")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "data" / name)
 
 
 def _province_level(full_name: str) -> str:
