@@ -119,6 +119,9 @@ REQUIRED_PROPERTIES = {
     "ontologyVersion",
     "valueKind",
     "unitMeasure",
+    "breakdown",
+    "statementIndex",
+    "additionalEvidence",
 }
 PROPERTY_TYPES = (
     OWL.ObjectProperty,
@@ -310,6 +313,18 @@ def test_breakdowns(graph: Graph) -> None:
     assert (CDSKG.breakdown, RDF.type, QB.DimensionProperty) in graph
 
 
+def test_document_types_cover_the_mapping_rules(graph: Graph) -> None:
+    """Every notation mappings/documents.toml maps a type word to is a declared concept."""
+    import tomllib
+
+    rules = tomllib.loads((ONTOLOGY_DIR.parent / "mappings" / "documents.toml").read_text())
+    scheme = CDSID["scheme/document-types"]
+    for notation in set(rules["types"].values()):
+        concept = CDSID[f"doctype/{notation}"]
+        assert (concept, SKOS.inScheme, scheme) in graph, concept
+        assert (concept, SKOS.notation, Literal(notation)) in graph, concept
+
+
 def _components(g: Graph, kind: URIRef) -> dict[URIRef, BNode | URIRef]:
     return {
         g.value(spec, kind): spec
@@ -327,6 +342,8 @@ def test_dsd_lists_the_required_components(graph: Graph) -> None:
         CDSKG.indicator,
         CDSKG.valueRole,
         CDSKG.sourceArticle,
+        CDSKG.breakdown,
+        CDSKG.statementIndex,
     }
     assert set(_components(graph, QB.measure)) == {SDMX_MEASURE.obsValue}
     attrs = _components(graph, QB.attribute)
