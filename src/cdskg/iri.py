@@ -73,11 +73,15 @@ def slug(text: str) -> str:
     return s
 
 
+#: Every article IRI (and article graph name) starts with this.
+ARTICLE_PREFIX = ID + "article/"
+
+
 def article(file_name: str) -> str:
     stem = file_name.rsplit("/", 1)[-1]
     if "." in stem:
         stem = stem.rsplit(".", 1)[0]
-    return f"{ID}article/{slug(stem)}"
+    return ARTICLE_PREFIX + slug(stem)
 
 
 def article_slug(article_iri: str) -> str:

@@ -290,7 +290,7 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
         if _stored_reference_hash(store) != ref_hash:
             bar.note("loading reference data (ontology, thesaurus, administrative units)")
             _load_reference(store, options.paths, ref_hash)
-        stored = graph_hashes(store, CDSKG + "contentHash")
+        stored = graph_hashes(store, CDSKG + "contentHash", iri.ARTICLE_PREFIX)
         seen: set[str] = set()
         to_build: list[SourceArticle] = []
         for path in files:

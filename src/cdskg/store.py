@@ -161,10 +161,15 @@ def replace_graph(store: ox.Store, graph: str, quads: list[ox.Quad]) -> None:
     store.extend(quads)
 
 
-def graph_hashes(store: ox.Store, hash_property: str) -> dict[str, str]:
-    """Article graph IRI → the content hash recorded in it."""
+def graph_hashes(store: ox.Store, hash_property: str, prefix: str) -> dict[str, str]:
+    """Article graph IRI → the content hash recorded in it (graphs named ``prefix…``)."""
     result = {}
     for quad in store.quads_for_pattern(None, ox.NamedNode(hash_property), None, None):
-        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name == quad.subject:
+        name = quad.graph_name
+        if (
+            isinstance(name, ox.NamedNode)
+            and name == quad.subject
+            and name.value.startswith(prefix)
+        ):
             result[quad.subject.value] = quad.object.value
     return result

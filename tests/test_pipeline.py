@@ -1,0 +1,206 @@
+"""The build as users run it: incremental, atomic under kill -9, parallel, concurrent
+with a running server, recording its own provenance, and tolerant of bad files."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import requests
+
+from cdskg.store import StoreLayout, open_read_only
+from conftest import CDSKG, REPO, run_cli, serving
+
+ARTICLE_GRAPHS = """
+SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o }
+  FILTER(STRSTARTS(STR(?g), "https://w3id.org/cdskg/id/article/")) } GROUP BY ?g ORDER BY ?g"""
+
+# Our own paragraph in the genre, for articles the tests make up.
+OWN_ARTICLE = """Xã Tân Phú đẩy mạnh chuyển đổi số năm {year}
+
+Theo UBND huyện Châu Thành, tính đến ngày 30-6-{year}, xã Tân Phú đã kích hoạt {count} tài khoản
+định danh điện tử, tỷ lệ hồ sơ trực tuyến đạt {rate}%.
+"""
+
+
+def graph_sizes(store: Path) -> dict[str, int]:
+    st, _ = open_read_only(store)
+    return {r["g"].value: int(r["n"].value) for r in st.query(ARTICLE_GRAPHS)}
+
+
+def write_corpus(folder: Path, n: int, year: int = 2023) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i in range(n):
+        path = folder / f"own_{i:03d}.txt"
+        path.write_text(
+            OWN_ARTICLE.format(year=year, count=1000 + i, rate=f"{50 + i % 40},5"),
+            encoding="utf-8",
+        )
+        files.append(path)
+    return files
+
+
+def test_parallel_build_equals_serial(tmp_path: Path, corpus: Path) -> None:
+    serial, parallel = tmp_path / "serial", tmp_path / "parallel"
+    a = run_cli("build", str(corpus), "--store", str(serial), "--jobs", "1")
+    b = run_cli("build", str(corpus), "--store", str(parallel), "--jobs", "2")
+    assert a.returncode == b.returncode and a.returncode in (0, 1), (a.stderr, b.stderr)
+    assert graph_sizes(serial) == graph_sizes(parallel)
+    st1, _ = open_read_only(serial)
+    st2, _ = open_read_only(parallel)
+    for graph in graph_sizes(serial):
+        g = ox.NamedNode(graph)
+        assert set(st1.quads_for_pattern(None, None, None, g)) == set(
+            st2.quads_for_pattern(None, None, None, g)
+        )
+
+
+def test_prune_drops_only_when_asked(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    files = write_corpus(folder, 3)
+    store = tmp_path / "s"
+    run_cli("build", str(folder), "--store", str(store), check=0)
+    files[0].unlink()
+    run_cli("build", str(folder), "--store", str(store), check=0)
+    assert len(graph_sizes(store)) == 3
+    proc = run_cli("build", str(folder), "--store", str(store), "--prune", check=0)
+    assert "1 removed" in proc.stdout
+    assert len(graph_sizes(store)) == 2
+
+
+def test_kill_9_mid_build_leaves_the_previous_store(tmp_path: Path, built_store: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(built_store, store, symlinks=True)
+    before = graph_sizes(store)
+    version = StoreLayout(store).current_id()
+    folder = tmp_path / "many"
+    write_corpus(folder, 400, year=2024)
+    proc = subprocess.Popen(
+        [*CDSKG, "build", str(folder), "--store", str(store), "--jobs", "1"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # wait until articles are being written into the new generation, then kill hard
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.startswith("[20/"):
+            break
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert StoreLayout(store).current_id() == version
+    assert graph_sizes(store) == before  # opens with no repair step, old state intact
+    # the next build cleans the half-written generation and succeeds
+    run_cli("build", str(folder), "--store", str(store), check=0)
+    assert len(graph_sizes(store)) == len(before) + 400
+    assert not any(p.name.endswith(".partial") for p in (store / "generations").iterdir())
+
+
+def test_server_sees_a_rebuild_without_restart(tmp_path: Path, built_store: Path) -> None:
+    store = tmp_path / "store"
+    shutil.copytree(built_store, store, symlinks=True)
+    folder = tmp_path / "new"
+    write_corpus(folder, 2, year=2024)
+    ask = "ASK { GRAPH <https://w3id.org/cdskg/id/article/own-001> { ?s ?p ?o } }"
+    with serving(store, tmp_path / "serve.log") as base:
+        r = requests.get(base + "/sparql", params={"query": ask}, timeout=10)
+        assert r.json()["boolean"] is False
+        old_version = r.headers["X-Store-Version"]
+        run_cli("build", str(folder), "--store", str(store), check=0)
+        r = requests.get(base + "/sparql", params={"query": ask}, timeout=10)
+        assert r.json()["boolean"] is True
+        assert r.headers["X-Store-Version"] != old_version
+
+
+def test_build_records_its_provenance(built_store: Path) -> None:
+    st, _ = open_read_only(built_store)
+    rows = list(
+        st.query(
+            """SELECT ?added ?triples ?version ?onto ?hash ?start ?end WHERE {
+              GRAPH <https://w3id.org/cdskg/id/graph/meta> {
+                ?run a prov:Activity, cdskg:BuildRun ; cdskg:articlesAdded ?added ;
+                  cdskg:tripleCount ?triples ; cdskg:softwareVersion ?version ;
+                  cdskg:ontologyVersion ?onto ; cdskg:corpusHash ?hash ;
+                  prov:startedAtTime ?start ; prov:endedAtTime ?end } }""",
+            prefixes={
+                "prov": "http://www.w3.org/ns/prov#",
+                "cdskg": "https://w3id.org/cdskg/ontology#",
+            },
+        )
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert int(row["added"].value) == 5
+    assert int(row["triples"].value) > 1000
+    assert len(row["hash"].value) == 64
+    assert row["start"].value <= row["end"].value
+
+
+def test_bad_files_are_reported_and_the_rest_builds(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    write_corpus(folder, 1)
+    (folder / "empty.txt").write_text("  \n\n", encoding="utf-8")
+    (folder / "binary.txt").write_bytes(bytes(range(256)) * 4)
+    (folder / "huge.txt").write_text("Tiêu đề\n" + "x" * 5000, encoding="utf-8")
+    utf16 = OWN_ARTICLE.format(year=2023, count=777, rate="66,6").replace("Tân Phú", "Tân Hòa")
+    (folder / "utf16.txt").write_bytes(utf16.encode("utf-16"))
+    proc = run_cli(
+        "build", str(folder), "--store", str(tmp_path / "s"), "--max-bytes", "4000", check=1
+    )
+    assert "empty.txt: is empty" in proc.stderr
+    assert "binary.txt" in proc.stderr and "binary" in proc.stderr
+    assert "huge.txt" in proc.stderr and "over the limit" in proc.stderr
+    assert "2 added" in proc.stdout and "3 unreadable" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_progress_lines_when_not_a_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    write_corpus(folder, 3)
+    proc = run_cli("build", str(folder), "--store", str(tmp_path / "s"), "--jobs", "1", check=0)
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
+    assert [ln.split("]")[0] for ln in lines] == ["[1/3", "[2/3", "[3/3"]
+    assert "\r" not in proc.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    write_corpus(folder, 3)
+    master, slave = os.openpty()
+    proc = subprocess.Popen(
+        [*CDSKG, "build", str(folder), "--store", str(tmp_path / "s"), "--jobs", "1"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+    )
+    os.close(slave)
+    chunks = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(master)
+    out = b"".join(chunks).decode(errors="replace")
+    assert "\r[" in out and "3/3 articles" in out
+    assert proc.returncode == 0
+
+
+_ = sys
