@@ -225,7 +225,7 @@ def query(
     help="Write the SHACL validation report graph (Turtle) here.",
 )
 def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | None) -> None:
-    """Validate the store (--store DIR) or RDF files against the shapes."""
+    """Validate the store (--store DIR, all graphs together) or RDF files against the shapes."""
     from cdskg import validate as v
     from cdskg.resources import project_paths
 
@@ -237,41 +237,20 @@ def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | N
             from cdskg.store import open_read_only
 
             st, _ = open_read_only(store)
-            result = v.validate_graph(
-                v.to_rdflib(st.quads_for_pattern(None, None, None, None)), shapes
-            )
+            result = v.validate_store(st, shapes)
         else:
-            result = v.validate_graph(_read_files(files), shapes)
+            for path in files:
+                if not path.exists():
+                    raise InputError(f"{path}: no such file")
+            result = v.validate_files(files, shapes)
     except (CdskgError, FileNotFoundError) as exc:
         _fail(exc)
         return
-    if result.conforms:
-        click.echo("conforms: no violations")
-    else:
-        click.echo(f"{len(result.violations)} problem(s):")
-        for viol in result.violations:
-            click.echo(f"- [{viol.severity}] {viol.shape}\n  focus: {viol.focus}")
-            click.echo(f"  {viol.message_vi}\n  {viol.message_en}")
-            if viol.value:
-                click.echo(f"  value: {viol.value}")
+    click.echo(v.format_report(result), nl=False)
     if report_graph:
-        result.report_graph.serialize(report_graph, format="turtle")
+        v.write_report_graph(result, report_graph)
+        click.echo(f"report graph written to {report_graph}")
     sys.exit(EXIT_OK if result.conforms else EXIT_DATA)
-
-
-def _read_files(files: tuple[Path, ...]):
-    import rdflib
-
-    graph = rdflib.Graph()
-    for path in files:
-        fmt = rdflib.util.guess_format(str(path)) or "turtle"
-        try:
-            graph.parse(path, format=fmt)
-        except FileNotFoundError as exc:
-            raise InputError(f"{path}: no such file") from exc
-        except Exception as exc:
-            raise InputError(f"{path}: cannot parse as {fmt}: {exc}") from exc
-    return graph
 
 
 @main.command()
