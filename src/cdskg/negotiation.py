@@ -1,86 +1,130 @@
-"""Content negotiation: pick a result format from an Accept header or a format name."""
+"""Content negotiation: pick a result format from an Accept header or a ``format`` name.
+
+The Accept header is matched as RFC 9110 says: every offered media type gets the q-value
+of the most specific range that matches it (``text/csv`` beats ``text/*`` beats ``*/*``),
+the highest q wins, and ties go to the server's order of preference (SPARQL JSON for
+solutions, Turtle for graphs).
+"""
 
 from __future__ import annotations
 
-from cdskg.query import GRAPH_FORMATS, RESULT_FORMATS
+from collections.abc import Sequence
 
-_ALIASES = {
-    "application/json": "json",
+#: Media types accepted for SELECT/ASK results, best first → format name.
+SOLUTION_TYPES: dict[str, str] = {
     "application/sparql-results+json": "json",
     "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
-}
-_GRAPH_ALIASES = {
-    "text/turtle": "ttl",
-    "application/x-turtle": "ttl",
-    "application/n-triples": "nt",
-    "text/plain": "nt",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "application/rdf+xml": "xml",
+    "application/json": "json",
     "application/xml": "xml",
+    "text/xml": "xml",
+}
+#: Media types accepted for CONSTRUCT/DESCRIBE results and graphs, best first → format name.
+GRAPH_TYPES: dict[str, str] = {
+    "text/turtle": "ttl",
+    "application/n-triples": "nt",
+    "application/ld+json": "jsonld",
+    "application/rdf+xml": "xml",
     "application/trig": "trig",
     "application/n-quads": "nq",
+    "application/x-turtle": "ttl",
+    "text/plain": "nt",
+    "application/json": "jsonld",
+    "application/xml": "xml",
+}
+#: Names accepted by the ``format`` parameter (besides the media types themselves).
+_FORMAT_NAMES: dict[str, dict[str, str]] = {
+    "solutions": {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "srj": "json"},
+    "graph": {
+        "ttl": "ttl",
+        "turtle": "ttl",
+        "nt": "nt",
+        "ntriples": "nt",
+        "n-triples": "nt",
+        "jsonld": "jsonld",
+        "json-ld": "jsonld",
+        "json": "jsonld",
+        "rdfxml": "xml",
+        "rdf": "xml",
+        "xml": "xml",
+        "trig": "trig",
+        "nq": "nq",
+        "nquads": "nq",
+        "n-quads": "nq",
+    },
 }
 
 
 def parse_accept(header: str | None) -> list[tuple[str, float]]:
-    """Media ranges with their q-values, best first (stable for equal q)."""
-    if not header:
+    """Media ranges with their q-values, in header order (q=0 ranges included)."""
+    if not header or not header.strip():
         return [("*/*", 1.0)]
     ranges = []
-    for i, part in enumerate(header.split(",")):
+    for part in header.split(","):
         fields_ = [f.strip() for f in part.split(";")]
         media = fields_[0].lower()
         if not media:
             continue
+        if media == "*":
+            media = "*/*"
         q = 1.0
         for f in fields_[1:]:
-            if f.startswith("q="):
+            if f.lower().startswith("q="):
                 try:
-                    q = float(f[2:])
+                    q = min(1.0, max(0.0, float(f[2:])))
                 except ValueError:
                     q = 0.0
-        ranges.append((media, q, i))
-    ranges.sort(key=lambda r: (-r[1], r[2]))
-    return [(m, q) for m, q, _ in ranges if q > 0]
+        ranges.append((media, q))
+    return ranges
+
+
+def quality(ranges: list[tuple[str, float]], media: str) -> float:
+    """The q-value that ``ranges`` give ``media`` (most specific matching range)."""
+    best_spec, best_q = -1, 0.0
+    major = media.split("/", 1)[0]
+    for rng, q in ranges:
+        if rng == media:
+            spec = 2
+        elif rng == major + "/*":
+            spec = 1
+        elif rng == "*/*":
+            spec = 0
+        else:
+            continue
+        if spec > best_spec:
+            best_spec, best_q = spec, q
+    return best_q
+
+
+def best(header: str | None, offers: Sequence[str]) -> str | None:
+    """The offered media type the Accept ``header`` likes best, None if it accepts none."""
+    ranges = parse_accept(header)
+    winner, winner_q = None, 0.0
+    for media in offers:
+        q = quality(ranges, media)
+        if q > winner_q:
+            winner, winner_q = media, q
+    return winner
 
 
 def choose(accept: str | None, kind: str) -> str | None:
-    """The format name for a result ``kind`` ("solutions" or "graph"), None if none fits."""
-    aliases = _GRAPH_ALIASES if kind == "graph" else _ALIASES
-    default = "ttl" if kind == "graph" else "json"
-    for media, _q in parse_accept(accept):
-        if media == "*/*":
-            return default
-        if media.endswith("/*"):
-            prefix = media[:-1]
-            if _type_of(kind, default).startswith(prefix):
-                return default
-            hit = _first_of(aliases, prefix)
-            if hit:
-                return hit
-            continue
-        if media in aliases:
-            return aliases[media]
-    return None
+    """The format name for a result ``kind`` ("solutions", "boolean" or "graph")."""
+    table = GRAPH_TYPES if kind == "graph" else SOLUTION_TYPES
+    media = best(accept, list(table))
+    return table[media] if media else None
 
 
-def _type_of(kind: str, name: str) -> str:
-    table = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
-    return table[name][1]
-
-
-def _first_of(aliases: dict[str, str], prefix: str) -> str | None:
-    for media, name in aliases.items():
-        if media.startswith(prefix):
-            return name
-    return None
+def from_format_param(value: str, kind: str) -> str | None:
+    """The format name for a ``format=`` parameter (a short name or a media type)."""
+    value = value.strip().lower()
+    table = GRAPH_TYPES if kind == "graph" else SOLUTION_TYPES
+    if value in table:
+        return table[value]
+    names = _FORMAT_NAMES["graph" if kind == "graph" else "solutions"]
+    return names.get(value)
 
 
 def offered(kind: str) -> list[str]:
-    table = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
-    return [media for _, media in table.values()]
+    """The media types offered for a result ``kind``, best first."""
+    return list(GRAPH_TYPES if kind == "graph" else SOLUTION_TYPES)

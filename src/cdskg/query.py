@@ -1,9 +1,20 @@
-"""Running SPARQL queries against the store and serialising their results."""
+"""Running SPARQL queries against the store and serialising their results.
+
+Results are serialised by pyoxigraph's own serialisers, into any binary file object
+(:func:`write_result`), so the HTTP layer can spool large results to disk and stream them
+while small ones stay in memory. The result-size limit costs nothing for small results: a
+result is only counted (by pyoxigraph's parsers, natively) when its serialisation has at
+least as many bytes as the limit has rows, since no format spends less than a byte a row.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from dataclasses import dataclass
 from io import BytesIO
+from typing import IO
 
 import pyoxigraph as ox
 
@@ -27,12 +38,46 @@ GRAPH_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
     "nq": (ox.RdfFormat.N_QUADS, "application/n-quads"),
 }
 
+Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+
+class ResultTooLarge(QueryError):
+    """The result has more rows or triples than the configured limit."""
+
+
+class ServiceRefused(QueryError):
+    """The query calls a federated SERVICE and federation is disabled."""
+
 
 @dataclass(frozen=True)
 class QueryOutput:
     kind: str  # "solutions" | "boolean" | "graph"
     body: bytes
     media_type: str
+
+
+# Strings, IRIs and comments, whose content must not be mistaken for keywords.
+_OPAQUE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n]|\\.)*"'
+    r"|'(?:[^'\\\n]|\\.)*'"
+    r'|<[^<>"{}|^`\\\x00-\x20]*>'
+    r"|#[^\n]*",
+    re.DOTALL,
+)
+_SERVICE = re.compile(r"(?<![\w:?$\-])SERVICE(?![\w:\-])", re.IGNORECASE)
+
+
+def uses_service(query: str) -> bool:
+    """Whether ``query`` contains the SERVICE keyword (outside strings, IRIs and comments).
+
+    >>> uses_service('SELECT * { SERVICE <http://x/sparql> { ?s ?p ?o } }')
+    True
+    >>> uses_service('SELECT * { ?s ex:service "SERVICE" } # SERVICE')
+    False
+    """
+    return bool(_SERVICE.search(_OPAQUE.sub(" ", query)))
 
 
 def run_query(
@@ -42,12 +87,28 @@ def run_query(
     substitutions: dict[ox.Variable, ox.NamedNode | ox.Literal] | None = None,
     default_graph: list[ox.NamedNode] | None = None,
     named_graphs: list[ox.NamedNode] | None = None,
-) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-    """Run ``query``; the default graph is the union of all graphs unless one is named."""
+    allow_service: bool = True,
+    base_iri: str | None = None,
+) -> Result:
+    """Run ``query``; the default graph is the union of all graphs unless a dataset is given.
+
+    As in the SPARQL 1.1 Protocol, naming only ``named_graphs`` leaves the default graph empty.
+
+    :raises QueryError: syntax errors (with line:column), store read errors.
+    :raises ServiceRefused: a SERVICE call while ``allow_service`` is false.
+    """
+    if not allow_service and uses_service(query):
+        raise ServiceRefused(
+            "federated SERVICE calls are disabled on this endpoint"
+            " (set CDSKG_ENABLE_SERVICE=1 to allow them)"
+        )
+    if named_graphs is not None and default_graph is None:
+        default_graph = []
     try:
         return store.query(
             query,
             prefixes=PREFIXES,
+            base_iri=base_iri,
             use_default_graph_as_union=default_graph is None,
             default_graph=default_graph,
             named_graphs=named_graphs,
@@ -59,11 +120,66 @@ def run_query(
         raise QueryError(f"query failed while reading the store: {exc}") from exc
 
 
-def serialize(
-    result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples, fmt: str | None
-) -> QueryOutput:
-    """Serialise a result in a named format (json/csv/tsv/xml or ttl/nt/jsonld/xml/…)."""
+def result_kind(result: Result) -> str:
+    """ "graph" for CONSTRUCT/DESCRIBE, "boolean" for ASK, "solutions" for SELECT."""
     if isinstance(result, ox.QueryTriples):
+        return "graph"
+    return "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
+
+
+def media_type(kind: str, fmt: str) -> str:
+    table = GRAPH_FORMATS if kind == "graph" else RESULT_FORMATS
+    return table[fmt][1]
+
+
+def write_result(
+    result: Result, fmt: str | None, out: IO[bytes], *, max_results: int | None = None
+) -> str:
+    """Serialise ``result`` into ``out`` (seekable binary file); returns the media type.
+
+    :raises QueryError: the format does not fit the result kind, or the evaluation failed.
+    :raises ResultTooLarge: more than ``max_results`` rows or triples.
+    """
+    kind = result_kind(result)
+    name = _format_name(kind, fmt)
+    start = out.tell()
+    try:
+        if kind == "graph":
+            rdf_format, media = GRAPH_FORMATS[name]
+            result.serialize(out, format=rdf_format)
+        else:
+            results_format, media = RESULT_FORMATS[name]
+            result.serialize(out, format=results_format)
+    except OSError as exc:
+        raise QueryError(f"query failed while evaluating: {exc}") from exc
+    end = out.tell()
+    if kind != "boolean" and max_results is not None and end - start >= max_results:
+        out.seek(start)
+        count = _count(kind, name, out)
+        if count > max_results:
+            noun = "triples" if kind == "graph" else "rows"
+            raise ResultTooLarge(
+                f"the result has {count} {noun}, more than this endpoint's limit of"
+                f" {max_results}; add LIMIT or narrow the query"
+            )
+        out.seek(end)
+    return media
+
+
+def _count(kind: str, name: str, data: IO[bytes]) -> int:
+    if kind == "graph":
+        return sum(1 for _ in ox.parse(data, format=GRAPH_FORMATS[name][0]))
+    if name == "csv":  # lossy, so pyoxigraph does not parse it; rows may span lines
+        text = io.TextIOWrapper(data, encoding="utf-8", newline="")
+        try:
+            return sum(1 for _ in csv.reader(text)) - 1
+        finally:
+            text.detach()
+    return sum(1 for _ in ox.parse_query_results(data, format=RESULT_FORMATS[name][0]))
+
+
+def _format_name(kind: str, fmt: str | None) -> str:
+    if kind == "graph":
         name = fmt or "ttl"
         if name == "json":
             name = "jsonld"
@@ -72,17 +188,17 @@ def serialize(
                 f"format {fmt!r} is not offered for CONSTRUCT/DESCRIBE;"
                 f" use one of {', '.join(GRAPH_FORMATS)}"
             )
-        rdf_format, media = GRAPH_FORMATS[name]
-        out = BytesIO()
-        result.serialize(out, format=rdf_format)
-        return QueryOutput("graph", out.getvalue(), media)
+        return name
     name = fmt or "json"
     if name not in RESULT_FORMATS:
         raise QueryError(
             f"format {fmt!r} is not offered for SELECT/ASK; use one of {', '.join(RESULT_FORMATS)}"
         )
-    results_format, media = RESULT_FORMATS[name]
-    kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
-    body = result.serialize(format=results_format)
-    assert body is not None
-    return QueryOutput(kind, body, media)
+    return name
+
+
+def serialize(result: Result, fmt: str | None) -> QueryOutput:
+    """Serialise a result in a named format (json/csv/tsv/xml or ttl/nt/jsonld/xml/…)."""
+    out = BytesIO()
+    media = write_result(result, fmt, out)
+    return QueryOutput(result_kind(result), out.getvalue(), media)

@@ -31,6 +31,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "max_article_bytes", "CDSKG_MAX_ARTICLE_BYTES", 2_000_000, "Largest article file read."
     ),
+    Setting(
+        "enable_update",
+        "CDSKG_ENABLE_UPDATE",
+        False,
+        "Accept SPARQL Update at /sparql (POST only, with the bearer token); each update"
+        " writes a new store generation, like a build.",
+    ),
+    Setting(
+        "update_token",
+        "CDSKG_UPDATE_TOKEN",
+        "",
+        "Bearer token that SPARQL Update requests must send (Authorization: Bearer …).",
+    ),
+    Setting(
+        "enable_service",
+        "CDSKG_ENABLE_SERVICE",
+        False,
+        "Allow federated SERVICE calls (they make the server fetch arbitrary URLs).",
+    ),
+    Setting(
+        "cache_bytes",
+        "CDSKG_CACHE_BYTES",
+        64_000_000,
+        "Memory per worker for cached query results (keyed by store version); 0 disables.",
+    ),
+    Setting(
+        "worker_class",
+        "CDSKG_WORKER_CLASS",
+        "sync",
+        "gunicorn worker class (sync: one request per process, a runaway query is killed alone).",
+    ),
 )
 
 
@@ -45,6 +76,11 @@ class Settings:
     max_request_bytes: int = 1_000_000
     base_url: str = ""
     max_article_bytes: int = 2_000_000
+    enable_update: bool = False
+    update_token: str = ""
+    enable_service: bool = False
+    cache_bytes: int = 64_000_000
+    worker_class: str = "sync"
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
@@ -63,6 +99,13 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
 
 
 def _convert(raw: str, type_name: str, env: str) -> object:
+    if type_name.startswith("bool"):
+        value = raw.strip().lower()
+        if value in ("1", "true", "yes", "on"):
+            return True
+        if value in ("", "0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{env}={raw!r}: not a boolean (use 1/0, true/false, yes/no)")
     try:
         if type_name.startswith("int"):
             return int(raw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 
 from cdskg import __version__
 from cdskg.errors import StoreError
@@ -13,7 +13,7 @@ from cdskg.settings import Settings
 from cdskg.store import ReadOnlyStore
 from cdskg.web import downloads, pages, sparql
 from cdskg.web.context import store
-from cdskg.web.errors import error_response
+from cdskg.web.errors import HttpError, error_response
 
 log = logging.getLogger("cdskg.web")
 
@@ -25,6 +25,24 @@ def create_app(settings: Settings) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.extensions["cdskg.store"] = ReadOnlyStore(settings.store)
     app.extensions["cdskg.settings"] = settings
+
+    @app.errorhandler(HttpError)
+    def http_error(exc: HttpError):
+        return error_response(exc.status, exc.title, exc.detail, exc.headers)
+
+    @app.after_request
+    def cors(resp):
+        # Any origin may query: the data is public and the endpoint read-only by default
+        # (updates need a bearer token, which browsers never send on their own).
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.headers["Access-Control-Expose-Headers"] = "ETag, X-Store-Version, Content-Length"
+        if request.method == "OPTIONS":
+            resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
+            resp.headers["Access-Control-Allow-Headers"] = (
+                "Accept, Accept-Encoding, Authorization, Content-Type, If-None-Match"
+            )
+            resp.headers["Access-Control-Max-Age"] = "86400"
+        return resp
 
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError):
