@@ -17,6 +17,7 @@ What changes, and why:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -76,6 +77,48 @@ def normalize(source: str) -> Normalized:
     >>> n.to_source(4, 7)
     (4, 7)
     """
+    n = len(source)
+    if unicodedata.is_normalized("NFC", source):
+        out, offsets = _map_special(source)
+    else:
+        out, offsets = _map_clusters(source)
+    text = "".join(out)
+    text, offsets = _fix_dashes(text, offsets)
+    offsets.append(n)
+    return Normalized(text, tuple(offsets))
+
+
+# Characters _char_map changes; in NFC text only these need attention.
+_SPECIAL = re.compile(
+    "["
+    + re.escape(
+        "".join(_LOOKALIKES)
+        + "".join(_INVISIBLE)
+        + "\r\t\u2028\u2029\x0b\x0c\x85"
+        + "".join(chr(c) for c in range(0x80, 0x10000) if unicodedata.category(chr(c)) == "Zs")
+    )
+    + "]"
+)
+
+
+def _map_special(source: str) -> tuple[list[str], list[int]]:
+    """The fast path for NFC input: copy runs, map the few special characters."""
+    out: list[str] = []
+    offsets: list[int] = []
+    pos = 0
+    for m in _SPECIAL.finditer(source):
+        out.append(source[pos : m.start()])
+        offsets.extend(range(pos, m.start()))
+        replacement = _char_map(m.group())
+        out.append(replacement)
+        offsets.extend([m.start()] * len(replacement))
+        pos = m.end()
+    out.append(source[pos:])
+    offsets.extend(range(pos, len(source)))
+    return out, offsets
+
+
+def _map_clusters(source: str) -> tuple[list[str], list[int]]:
     out: list[str] = []
     offsets: list[int] = []
     i = 0
@@ -93,18 +136,15 @@ def normalize(source: str) -> Normalized:
                 out.append(c)
                 offsets.append(i)
         i = j
-    text = "".join(out)
-    text, offsets = _fix_dashes(text, offsets)
-    offsets.append(n)
-    return Normalized(text, tuple(offsets))
+    return out, offsets
 
 
 def _fix_dashes(text: str, offsets: list[int]) -> tuple[str, list[int]]:
     chars = list(text)
     for k, c in enumerate(chars):
         if c in _DASHES:
-            between_digits = 0 < k < len(chars) - 1 and chars[k - 1].isdigit() and (
-                chars[k + 1].isdigit()
+            between_digits = (
+                0 < k < len(chars) - 1 and chars[k - 1].isdigit() and (chars[k + 1].isdigit())
             )
             chars[k] = "-" if between_digits else "–"
     return "".join(chars), offsets
@@ -112,9 +152,21 @@ def _fix_dashes(text: str, offsets: list[int]) -> tuple[str, list[int]]:
 
 # Tone marks on the "old style" vowel pairs, re-placed to the "new style" position.
 _OLD_TO_NEW_TONE = {
-    "òa": "oà", "óa": "oá", "ỏa": "oả", "õa": "oã", "ọa": "oạ",
-    "òe": "oè", "óe": "oé", "ỏe": "oẻ", "õe": "oẽ", "ọe": "oẹ",
-    "ùy": "uỳ", "úy": "uý", "ủy": "uỷ", "ũy": "uỹ", "ụy": "uỵ",
+    "òa": "oà",
+    "óa": "oá",
+    "ỏa": "oả",
+    "õa": "oã",
+    "ọa": "oạ",
+    "òe": "oè",
+    "óe": "oé",
+    "ỏe": "oẻ",
+    "õe": "oẽ",
+    "ọe": "oẹ",
+    "ùy": "uỳ",
+    "úy": "uý",
+    "ủy": "uỷ",
+    "ũy": "uỹ",
+    "ụy": "uỵ",
 }
 
 
