@@ -105,8 +105,11 @@ TOTAL = "total"
 
 def breakdown_iri(scope: str | None) -> str:
     """The ``cdskg:breakdown`` code of a scope: a concept of the breakdown scheme in
-    ``ontology/thesaurus.ttl`` whose notation is the scope the extractor names."""
-    return f"{iri.ID}breakdown/{iri.slug(scope or TOTAL)}"
+    ``ontology/thesaurus.ttl`` whose notation is the scope the extractor names ("whole",
+    the extraction rules' word for "toàn quận", is the whole area: ``total``)."""
+    if scope in (None, "whole"):
+        scope = TOTAL
+    return f"{iri.ID}breakdown/{iri.slug(scope)}"
 
 
 def document_type_iri(notation: str) -> str:
@@ -206,11 +209,11 @@ class ObservationGroup:
     statement_index: int = 1
 
 
-def observation_key(x: Quantity) -> tuple[str, str, str | None, str, str, str]:
+def observation_key(x: Quantity) -> tuple[str, str, str, str, str, str]:
     """The values of the Data Cube dimensions other than the article (and the statement
     index): two quantities of one article with the same key are the same figure."""
     end = x.period.end or x.period.start
-    return (x.indicator, x.area, x.period.start, end, x.role, x.scope or TOTAL)
+    return (x.indicator, x.area, x.period.start, end, x.role, breakdown_iri(x.scope))
 
 
 def group_quantities(record: ArticleRecord) -> list[ObservationGroup]:
@@ -235,7 +238,7 @@ def group_quantities(record: ArticleRecord) -> list[ObservationGroup]:
             continue
         firsts = [g.first for g in values.values()]
         x = firsts[0]
-        where = x.scope or TOTAL
+        where = breakdown_iri(x.scope).rsplit("/", 1)[-1]
         stated = ", ".join(f"{y.stated!r} at {y.value_start}" for y in firsts)
         warning = (
             f"{x.indicator} for {x.area} ({x.period.start}–{x.period.end or x.period.start},"
