@@ -7,7 +7,7 @@ STORE ?= data/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test demo build serve test lint format clean
+.PHONY: install install-test demo build serve test lint format clean bench-http
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ test: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
+
+# HTTP benchmark against `oxigraph serve-read-only` (not part of `make test`; minutes).
+# Needs wrk (Debian package) and a built STORE; OBSERVATIONS synthetic ones are added.
+OBSERVATIONS ?= 100000
+bench-http: install-test
+	command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
+	$(BIN)/python benchmarks/bench_http.py --store $(STORE) --observations $(OBSERVATIONS)
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks

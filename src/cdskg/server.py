@@ -25,8 +25,9 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from cdskg.errors import UsageError
+from cdskg.errors import StoreError, UsageError
 from cdskg.settings import Settings
+from cdskg.store import StoreLayout
 from cdskg.web import create_app
 from cdskg.web.errors import error_bytes
 
@@ -193,6 +194,12 @@ def serve(settings: Settings) -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop gracefully: requests in flight finish)."""
     check(settings)
     logging.basicConfig(level=logging.INFO, format="[%(process)d] %(levelname)s %(message)s")
-    # Fail before forking workers if the store is missing or unreadable.
-    create_app(settings).extensions["cdskg.store"].get()
+    # Fail before forking workers if there is no store. The master must not open it:
+    # RocksDB's background threads do not survive fork(), and a worker that inherits an
+    # initialised environment hangs when it writes (updates) and may crash on exit.
+    if settings.store is None or StoreLayout(settings.store).current() is None:
+        raise StoreError(
+            f"{settings.store}: no cdskg store here (no 'current' generation);"
+            " run `cdskg build CORPUS --store DIR` first"
+        )
     _Gunicorn(settings).run()

@@ -435,9 +435,17 @@ def _cache() -> ResultCache:
 # ---------------------------------------------------------------- service description
 
 
-def _endpoint_iri() -> str:
+def _base_url() -> str:
+    """The public URL of this server: CDSKG_BASE_URL, or what the request was sent to."""
     base = settings().base_url.rstrip("/")
-    return (base + "/sparql") if base else request.url_root.rstrip("/") + "/sparql"
+    if base:
+        return base
+    # Cheaper than request.url_root, which builds and IRI-decodes the whole URL.
+    return f"{request.scheme}://{request.host}{request.script_root}"
+
+
+def _endpoint_iri() -> str:
+    return _base_url() + "/sparql"
 
 
 def _service_description() -> Response:
@@ -505,7 +513,7 @@ def _description(st: ox.Store) -> list[ox.Triple]:
             ox.Literal("The union of all named graphs (articles, reference data, build metadata)."),
         ),
     ]
-    base = settings().base_url.rstrip("/") or request.url_root.rstrip("/")
+    base = _base_url()
     triples.append(ox.Triple(dataset, ox.NamedNode(RDFS + "seeAlso"), ox.NamedNode(base + "/void")))
     for i, graph in enumerate(sorted(st.named_graphs(), key=str)):
         if not isinstance(graph, ox.NamedNode):
