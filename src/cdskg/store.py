@@ -17,6 +17,7 @@ without a restart and never see a half-loaded article.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import shutil
 from collections.abc import Iterator
@@ -93,9 +94,29 @@ class ReadOnlyStore:
 
 
 @contextlib.contextmanager
+def write_lock(root: Path) -> Iterator[None]:
+    """Exclusive ``STORE/.write.lock``: one writer (a build or an update) at a time.
+
+    The lock is an flock, so the kernel releases it when a writer dies, even by kill -9.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".write.lock").open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
 def next_generation(root: Path) -> Iterator[ox.Store]:
     """A writable copy of the current generation; made current when the block succeeds."""
-    layout = StoreLayout(Path(root))
+    with write_lock(Path(root)):
+        yield from _next_generation(Path(root))
+
+
+def _next_generation(root: Path) -> Iterator[ox.Store]:
+    layout = StoreLayout(root)
     layout.generations.mkdir(parents=True, exist_ok=True)
     _remove_unfinished(layout)
     current = layout.current()

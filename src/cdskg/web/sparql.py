@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import logging
@@ -555,15 +554,15 @@ def _update(op: Operation) -> Response:
         )
     assert op.update is not None
     root = Path(current_app.extensions["cdskg.store"].layout.root)
-    with _write_lock(root):
-        try:
-            with next_generation(root) as writable:
-                writable.update(op.update, prefixes=PREFIXES, base_iri=_endpoint_iri())
-        except SyntaxError as exc:
-            raise HttpError(400, "bad update", f"update syntax error: {exc}") from None
-        except OSError as exc:
-            log.error("update failed: %s", exc)
-            raise HttpError(500, "update failed", "the update could not be applied") from None
+    # next_generation holds STORE/.write.lock, so updates and builds take turns
+    try:
+        with next_generation(root) as writable:
+            writable.update(op.update, prefixes=PREFIXES, base_iri=_endpoint_iri())
+    except SyntaxError as exc:
+        raise HttpError(400, "bad update", f"update syntax error: {exc}") from None
+    except OSError as exc:
+        log.error("update failed: %s", exc)
+        raise HttpError(500, "update failed", "the update could not be applied") from None
     _, version = store()
     log.warning(
         "SPARQL update applied from %s, new store version %s: %.300s",
@@ -574,19 +573,3 @@ def _update(op: Operation) -> Response:
     resp = Response(status=204)
     resp.headers["X-Store-Version"] = version
     return resp
-
-
-class _write_lock:
-    """An exclusive lock on ``STORE/.write.lock`` across worker processes."""
-
-    def __init__(self, root: Path):
-        self.path = root / ".write.lock"
-
-    def __enter__(self):
-        self.fh = self.path.open("a")
-        fcntl.flock(self.fh, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        fcntl.flock(self.fh, fcntl.LOCK_UN)
-        self.fh.close()
