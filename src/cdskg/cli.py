@@ -258,25 +258,46 @@ def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | N
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["ttl", "trig", "nq", "jsonld", "csv"]),
+    type=click.Choice(["ttl", "trig", "nq", "jsonld", "csv", "csvw", "dcat", "void"]),
     required=True,
-    help="Export format.",
+    help="Export format: ttl/jsonld (union graph), trig/nq (article graphs kept), csv "
+    "(observations), csvw (CSV-W metadata of the csv), dcat (DCAT-AP 3 catalogue in Turtle, "
+    "with VoID; writes the data files it describes into --downloads), void (VoID statistics).",
 )
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output file."
 )
-def export(store: Path, fmt: str, out: Path) -> None:
-    """Export the graph (ttl, trig, nq, jsonld) or a CSV of observations."""
+@click.option(
+    "--downloads",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="dcat only: folder for the data files the catalogue describes (their sizes and "
+    "checksums go into it). Default: the folder of --out.",
+)
+def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
+    """Export the graph (ttl, trig, nq, jsonld), a CSV of observations, or its metadata."""
+    from cdskg import dcat
     from cdskg.export import export as do_export
     from cdskg.store import open_read_only
 
     try:
         st, version = open_read_only(store)
-        n = do_export(st, fmt, out)
+        if fmt in ("dcat", "void", "csvw"):
+            config = dcat.PublishConfig.from_env()
+            folder = downloads if downloads is not None else out.parent
+            if fmt == "dcat":
+                files = dcat.build_downloads(st, version, folder)
+                n = dcat.write_catalog(st, version, files, config, out)
+            elif fmt == "void":
+                n = dcat.write_void(st, version, config, out)
+            else:
+                n = dcat.write_csvw(config, out)
+        else:
+            n = do_export(st, fmt, out)
     except (CdskgError, OSError) as exc:
         _fail(exc)
         return
-    what = "rows" if fmt == "csv" else "triples/quads"
+    what = {"csv": "rows", "csvw": "columns"}.get(fmt, "triples/quads")
     click.echo(f"wrote {n} {what} to {out} (store version {version})")
 
 

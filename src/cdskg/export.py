@@ -1,93 +1,347 @@
-"""Exports of the whole graph: Turtle, TriG, N-Quads, JSON-LD, and a CSV of observations."""
+"""Exports of the graph: Turtle, TriG, N-Quads, JSON-LD, and a tidy CSV of observations.
+
+What is exported
+    The article graphs and the reference graph (ontology, thesaurus, administrative units).
+    The build-metadata graph (``…/id/graph/meta``: build runs with their timestamps) is
+    **left out**: it describes how the store was made, not the data, and its timestamps would
+    make two builds of the same corpus differ. Build provenance is published in the DCAT
+    description instead (``dcterms:issued``/``modified``, see :mod:`cdskg.dcat`).
+
+Deterministic output
+    Two builds of the same corpus give byte-identical files. Graphs are written in the order
+    of their IRIs; within a graph, quads come in the store's index order, which depends only
+    on the terms (Oxigraph keys terms by content hash), never on load order. Blank nodes (the
+    Data Cube component specifications of the ontology) get random ids when loaded, so they
+    are relabelled from their content (:func:`_blank_labels`) and their quads written last,
+    sorted. The CSV is sorted by observation IRI.
+
+Formats
+    ``ttl`` and ``jsonld`` are the union of the exported graphs as one graph (a triple held
+    by several graphs, e.g. a period two articles share, is written once); ``trig`` and
+    ``nq`` keep the named graphs, so each figure's provenance (its article graph) survives.
+"""
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from cdskg.errors import UsageError
+from cdskg.iri import META_GRAPH
 from cdskg.namespaces import PREFIXES, sparql_prologue
 
 EXPORT_FORMATS = ("ttl", "trig", "nq", "jsonld", "csv")
 
+#: Graphs left out of every export (see the module docstring).
+EXCLUDED_GRAPHS = frozenset({META_GRAPH})
+
+MEDIA_TYPES = {
+    "ttl": "text/turtle",
+    "trig": "application/trig",
+    "nq": "application/n-quads",
+    "jsonld": "application/ld+json",
+    "csv": "text/csv",
+}
+
+_RDF_FORMATS = {
+    "ttl": ox.RdfFormat.TURTLE,
+    "trig": ox.RdfFormat.TRIG,
+    "nq": ox.RdfFormat.N_QUADS,
+    "jsonld": ox.RdfFormat.JSON_LD,
+}
+
+#: The CSV columns, in order, with their meaning (also published as CSV-W metadata).
+CSV_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("observation", "IRI of the observation (qb:Observation)"),
+    ("locality", "name of the administrative unit the figure is about (Vietnamese)"),
+    ("locality_code", "statistics-office code of the unit (skos:notation)"),
+    ("locality_level", "level of the unit: province, central-city, district, ward, commune …"),
+    ("locality_iri", "IRI of the unit (carries its snapshot: pre2025, 2025 or former)"),
+    ("province", "name of the province or central city the unit belongs to (itself if one)"),
+    ("province_code", "statistics-office code of that province"),
+    ("indicator", "indicator code (skos:notation in the cdskg thesaurus)"),
+    ("indicator_label_vi", "indicator name in Vietnamese"),
+    ("indicator_label_en", "indicator name in English"),
+    ("pillar", "pillar code: digital-government, digital-economy, digital-society, overall"),
+    ("value", "the value as a decimal number with a dot, in the unit as stated (90.13 for 90,13%)"),
+    ("unit", "unit of measure: QUDT unit code (PERCENT, NUM, …)"),
+    ("stated_as", "the figure as written in the article"),
+    ("qualifier", "exact, approximate, at-least, more-than … as the article qualifies it"),
+    ("value_role", "actual, target, …"),
+    ("period", "the reference date (YYYY-MM-DD) or period (YYYY-MM-DD/YYYY-MM-DD), ISO 8601"),
+    ("period_start", "first day of the reference period (the date itself for a date)"),
+    ("period_end", "last day of the reference period (the date itself for a date)"),
+    ("article", "IRI of the source article (also its named graph)"),
+    ("article_title", "headline of the source article"),
+    ("publisher", "publisher of the source article, as found in the source"),
+    ("source_file", "file name of the article in the corpus"),
+    ("quote", "the sentence that states the figure (oa:exact of the evidence)"),
+)
+
 _CSV_QUERY = (
     sparql_prologue()
     + """
-SELECT DISTINCT ?observation ?locality ?locality_code ?indicator ?pillar ?value ?unit ?qualifier
-       ?period_start ?period_end ?article_title ?source_file ?quote
+SELECT ?observation (MIN(?locality_) AS ?locality) (MIN(?locality_code_) AS ?locality_code)
+       (MIN(?locality_level_) AS ?locality_level) (MIN(?area) AS ?locality_iri)
+       (MIN(?province_) AS ?province) (MIN(?province_code_) AS ?province_code)
+       (MIN(?indicator_) AS ?indicator) (MIN(?indicator_vi) AS ?indicator_label_vi)
+       (MIN(?indicator_en) AS ?indicator_label_en) (MIN(?pillar_) AS ?pillar)
+       (MIN(?value_) AS ?value) (MIN(?unit_) AS ?unit) (MIN(?stated_) AS ?stated_as)
+       (MIN(?qualifier_) AS ?qualifier) (MIN(?role_) AS ?value_role)
+       (MIN(?start_) AS ?period_start) (MIN(?end_) AS ?period_end)
+       (MIN(?article_) AS ?article) (MIN(?title_) AS ?article_title)
+       (MIN(?publisher_) AS ?publisher) (MIN(?source_) AS ?source_file)
+       (MIN(?quote_) AS ?quote)
 WHERE {
   ?observation a qb:Observation ;
        sdmx-dimension:refArea ?area ;
-       sdmx-dimension:refPeriod ?period ;
        cdskg:indicator ?ind ;
-       cdskg:pillar ?pil ;
-       sdmx-measure:obsValue ?value ;
-       sdmx-attribute:unitMeasure ?unit ;
-       cdskg:sourceArticle ?article ;
-       cdskg:evidence/oa:hasSelector/oa:exact ?quote .
-  OPTIONAL { ?observation cdskg:qualifier ?qualifier }
-  OPTIONAL { ?area rdfs:label ?locality }
-  OPTIONAL { ?area skos:notation ?locality_code }
-  OPTIONAL { ?ind skos:notation ?indicator }
-  OPTIONAL { ?pil skos:prefLabel ?pillar FILTER(lang(?pillar) = "en") }
-  OPTIONAL { ?period time:inXSDDate ?period_start }
-  OPTIONAL { ?period time:hasBeginning/time:inXSDDate ?period_start ;
-                     time:hasEnd/time:inXSDDate ?period_end }
-  ?article schema:headline ?article_title ; dcterms:source ?source_file .
+       sdmx-measure:obsValue ?value_ ;
+       cdskg:sourceArticle ?article_ .
+  OPTIONAL { ?observation sdmx-dimension:refPeriod ?period .
+    OPTIONAL { ?period time:inXSDDate ?instant }
+    OPTIONAL { ?period time:hasBeginning/time:inXSDDate ?begin }
+    OPTIONAL { ?period time:hasEnd/time:inXSDDate ?finish }
+    BIND(STR(COALESCE(?begin, ?instant)) AS ?start_)
+    BIND(STR(COALESCE(?finish, ?instant)) AS ?end_) }
+  OPTIONAL { ?observation cdskg:pillar/skos:notation ?pillar_ }
+  OPTIONAL { ?observation sdmx-attribute:unitMeasure ?unit_iri
+             BIND(REPLACE(STR(?unit_iri), "^.*/", "") AS ?unit_) }
+  OPTIONAL { ?observation cdskg:statedAs ?stated_ }
+  OPTIONAL { ?observation cdskg:qualifier ?qualifier_ }
+  OPTIONAL { ?observation cdskg:valueRole ?role
+             BIND(IF(isIRI(?role), REPLACE(STR(?role), "^.*[/#]", ""), STR(?role)) AS ?role_) }
+  OPTIONAL { ?observation cdskg:evidence/oa:hasSelector/oa:exact ?quote_ }
+  OPTIONAL { ?area skos:prefLabel ?locality_ FILTER(lang(?locality_) = "vi") }
+  OPTIONAL { ?area skos:notation ?locality_code_ }
+  OPTIONAL { ?area cdskg:level/skos:notation ?locality_level_ }
+  OPTIONAL { ?area skos:broader* ?prov .
+             ?prov cdskg:level ?plevel .
+             FILTER(?plevel IN (<https://w3id.org/cdskg/id/level/province>,
+                                <https://w3id.org/cdskg/id/level/central-city>))
+             OPTIONAL { ?prov skos:prefLabel ?province_ FILTER(lang(?province_) = "vi") }
+             OPTIONAL { ?prov skos:notation ?province_code_ } }
+  OPTIONAL { ?ind skos:notation ?indicator_ }
+  OPTIONAL { ?ind skos:prefLabel ?indicator_vi FILTER(lang(?indicator_vi) = "vi") }
+  OPTIONAL { ?ind skos:prefLabel ?indicator_en FILTER(lang(?indicator_en) = "en") }
+  OPTIONAL { ?article_ schema:headline ?title_ }
+  OPTIONAL { ?article_ cdskg:publisherName ?publisher_ }
+  OPTIONAL { ?article_ dcterms:source ?source_ }
 }
+GROUP BY ?observation
 ORDER BY ?observation"""
 )
 
-CSV_COLUMNS = (
-    "observation",
-    "locality",
-    "locality_code",
-    "indicator",
-    "pillar",
-    "value",
-    "unit",
-    "qualifier",
-    "period_start",
-    "period_end",
-    "article_title",
-    "source_file",
-    "quote",
-)
 
+def export(store: ox.Store, fmt: str, out: Path, *, where: str | None = None) -> int:
+    """Write the graph in ``fmt`` to ``out``; returns the number of records written.
 
-def export(store: ox.Store, fmt: str, out: Path) -> int:
-    """Write the graph in ``fmt`` to ``out``; returns the number of records written."""
+    ``where`` (optional) is a SPARQL group pattern binding ``?observation`` that restricts
+    the CSV to some observations (used for the per-pillar datasets).
+    """
     if fmt not in EXPORT_FORMATS:
         raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(EXPORT_FORMATS)}")
     if fmt == "csv":
-        return _export_csv(store, out)
+        return export_csv(store, out, where=where)
+    if where is not None:
+        raise UsageError("a restriction applies to the CSV export only")
     if fmt in ("trig", "nq"):
-        rdf_format = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
-        with out.open("wb") as fh:
-            store.dump(fh, format=rdf_format, prefixes=PREFIXES if fmt == "trig" else None)
-        return len(store)
-    # the union of all graphs, as one graph
-    # The union default graph repeats a triple once per graph holding it (periods,
-    # shared by articles): a set keeps one, sorting keeps the output deterministic.
-    triples = sorted({q.triple for q in store.quads_for_pattern(None, None, None, None)}, key=str)
-    rdf_format = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.JSON_LD
+        return write_rdf(data_quads(store), fmt, out)
+    return write_rdf(union_triples(store), fmt, out)
+
+
+def write_rdf(items: Iterable[ox.Quad | ox.Triple], fmt: str, out: Path) -> int:
+    """Serialise quads or triples in ``fmt`` (ttl, trig, nq, jsonld); returns how many."""
+    counter = _Counter(items)
+    prefixes = PREFIXES if fmt in ("ttl", "trig") else None
     with out.open("wb") as fh:
-        ox.serialize(triples, fh, format=rdf_format, prefixes=PREFIXES if fmt == "ttl" else None)
-    return len(triples)
+        ox.serialize(counter, fh, format=_RDF_FORMATS[fmt], prefixes=prefixes)
+    return counter.n
 
 
-def _export_csv(store: ox.Store, out: Path) -> int:
-    rows = store.query(_CSV_QUERY, use_default_graph_as_union=True)
+class _Counter:
+    def __init__(self, items: Iterable):
+        self._it = iter(items)
+        self.n = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item = next(self._it)
+        self.n += 1
+        return item
+
+
+def exported_graphs(store: ox.Store) -> list[ox.NamedNode]:
+    """The named graphs that are exported, in IRI order."""
+    return sorted(
+        (g for g in store.named_graphs() if g.value not in EXCLUDED_GRAPHS),
+        key=lambda g: g.value,
+    )
+
+
+def data_quads(store: ox.Store) -> Iterator[ox.Quad]:
+    """Every exported quad, in a deterministic order; blank nodes relabelled from content."""
+    blank: list[ox.Quad] = []
+    for g in [ox.DefaultGraph(), *exported_graphs(store)]:
+        for q in store.quads_for_pattern(None, None, None, g):
+            if type(q.subject) is ox.BlankNode or type(q.object) is ox.BlankNode:
+                blank.append(q)
+            else:
+                yield q
+    if blank:
+        labels = _blank_labels(blank)
+        relabelled = [
+            ox.Quad(
+                labels.get(q.subject, q.subject),
+                q.predicate,
+                labels.get(q.object, q.object),
+                q.graph_name,
+            )
+            for q in blank
+        ]
+        yield from sorted(relabelled, key=lambda q: (str(q.graph_name), str(q.triple)))
+
+
+def union_triples(store: ox.Store) -> Iterator[ox.Triple]:
+    """The exported graphs merged into one graph: each triple once, deterministic order.
+
+    A triple can only repeat in a later graph if its subject was a subject of an earlier
+    graph, so only those quads are looked up (exactly) in the earlier graphs.
+    """
+    subject_graphs: dict[str, list[ox.NamedNode | ox.DefaultGraph]] = defaultdict(list)
+    previous = None
+    for q in data_quads(store):
+        s = q.subject
+        seen_in = subject_graphs.get(s.value) if type(s) is ox.NamedNode else None
+        if seen_in and q.graph_name != seen_in[-1]:
+            if any(
+                ox.Quad(s, q.predicate, q.object, g) in store for g in seen_in if g != q.graph_name
+            ):
+                continue
+        elif type(s) is ox.BlankNode:
+            # relabelled blank nodes come last, sorted: repeats are adjacent
+            if previous is not None and q.triple == previous:
+                continue
+            previous = q.triple
+            yield q.triple
+            continue
+        if type(s) is ox.NamedNode and (not seen_in or seen_in[-1] != q.graph_name):
+            subject_graphs[s.value].append(q.graph_name)
+        yield q.triple
+
+
+def _term_key(term, labels: dict | None = None) -> str:
+    if type(term) is ox.BlankNode:
+        return labels.get(term, "_") if labels is not None else "_"
+    return str(term)
+
+
+def _blank_labels(quads: list[ox.Quad]) -> dict[ox.BlankNode, ox.BlankNode]:
+    """Content-derived labels for the blank nodes of ``quads`` (a few rounds of refinement).
+
+    Each node starts from the sorted list of its edges with blank neighbours anonymised;
+    then neighbours' labels are folded in. Nodes still tied are interchangeable as far as
+    their surroundings show, so numbering them in sorted order gives the same output.
+    """
+    edges: dict[ox.BlankNode, list[tuple[str, ox.Quad]]] = defaultdict(list)
+    for q in quads:
+        if type(q.subject) is ox.BlankNode:
+            edges[q.subject].append(("out", q))
+        if type(q.object) is ox.BlankNode:
+            edges[q.object].append(("in", q))
+    labels: dict[ox.BlankNode, str] | None = None
+    for _ in range(3):
+        new: dict[ox.BlankNode, str] = {}
+        for node, node_edges in edges.items():
+            lines = sorted(
+                f"{d} {q.graph_name} {q.predicate} "
+                + _term_key(q.object if d == "out" else q.subject, labels)
+                for d, q in node_edges
+            )
+            new[node] = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:24]
+        labels = new
+    assert labels is not None
+    result: dict[ox.BlankNode, ox.BlankNode] = {}
+    taken: dict[str, int] = defaultdict(int)
+    for node in sorted(labels, key=lambda n: labels[n]):
+        base = labels[node]
+        result[node] = ox.BlankNode(f"b{base}" + (f"x{taken[base]}" if taken[base] else ""))
+        taken[base] += 1
+    return result
+
+
+def csv_rows(store: ox.Store, where: str | None = None) -> Iterator[list[str]]:
+    """The CSV rows (without header) of the observations, sorted by observation IRI."""
+    query = _CSV_QUERY
+    if where is not None:
+        query = query.replace("WHERE {\n", "WHERE {\n  " + where + "\n", 1)
+    names = [name for name, _ in CSV_COLUMNS]
+    at = names.index("period")
+    for row in store.query(query, use_default_graph_as_union=True):
+        values = (
+            [_value(row, n) for n in names[:at]] + [""] + [_value(row, n) for n in names[at + 1 :]]
+        )
+        start, end = values[at + 1], values[at + 2]
+        values[at] = start if start == end else f"{start}/{end}" if start and end else ""
+        yield values
+
+
+def _value(row: ox.QuerySolution, name: str) -> str:
+    term = row[name]
+    return "" if term is None else term.value
+
+
+def export_csv(store: ox.Store, out: Path, where: str | None = None) -> int:
+    """The tidy CSV: one row per observation, UTF-8 with a BOM (spreadsheets read it as
+    UTF-8), CRLF line ends and quoting as RFC 4180; columns as :data:`CSV_COLUMNS`."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([name for name, _ in CSV_COLUMNS])
     n = 0
-    for row in rows:
-        writer.writerow([row[c].value if row[c] is not None else "" for c in CSV_COLUMNS])
+    for values in csv_rows(store, where):
+        writer.writerow([_spreadsheet_safe(v) for v in values])
         n += 1
-    # a BOM makes spreadsheet programs read the file as UTF-8
-    out.write_text("\ufeff" + buf.getvalue(), encoding="utf-8")
+    out.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
     return n
+
+
+def _spreadsheet_safe(value: str) -> str:
+    """Quotes from articles never start a formula in a spreadsheet program."""
+    if value and value[0] in "=+-@" and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+def csvw_metadata(url: str, title: str = "cdskg observations") -> dict:
+    """CSV on the Web (W3C) metadata describing the CSV columns."""
+    datatypes = {"value": "decimal", "period_start": "date", "period_end": "date"}
+    columns = []
+    for name, description in CSV_COLUMNS:
+        col = {"name": name, "titles": name, "dc:description": description}
+        col["datatype"] = datatypes.get(
+            name, "anyURI" if name.endswith(("iri", "observation", "article")) else "string"
+        )
+        columns.append(col)
+    return {
+        "@context": "http://www.w3.org/ns/csvw",
+        "url": url,
+        "dc:title": title,
+        "dialect": {"encoding": "utf-8", "header": True, "lineTerminators": ["\r\n"]},
+        "tableSchema": {"columns": columns, "primaryKey": "observation"},
+    }

@@ -1,0 +1,138 @@
+"""Export speed on a store of ~100k observations, against pyoxigraph's own ``Store.dump``.
+
+The store is synthesised from a real build: the article graphs of a seed store are copied N
+times with their article IRIs renamed (``…/000-41fe…`` → ``…/000-41fe…-c0001``), so the copy
+has the shape of real data (observations, evidence, selectors; periods and units shared
+between articles), plus the seed's reference and build-metadata graphs.
+
+    python benchmarks/bench_export.py [--seed-store /tmp/ex-store] [--observations 100000]
+                                      [--work /tmp/cdskg-bench-export] [--formats ttl,trig,...]
+
+The synthetic store is kept in WORK and reused by the next run with the same size. The
+reference row is ``Store.dump`` of the same on-disk store to N-Quads and TriG, in this run.
+Compare the ratios, not the absolute times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cdskg.export import EXPORT_FORMATS, export
+from cdskg.iri import META_GRAPH, REFERENCE_GRAPH
+from cdskg.store import open_read_only
+
+QB_OBSERVATION = ox.NamedNode("http://purl.org/linked-data/cube#Observation")
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+def _rename(term, stem: str, new: str):
+    if isinstance(term, ox.NamedNode) and stem in term.value:
+        return ox.NamedNode(term.value.replace(stem, new))
+    return term
+
+
+def synthesise(seed: Path, root: Path, observations: int) -> Path:
+    """A store layout at ``root`` with about ``observations`` observations; reused if present."""
+    if (root / "current").exists():
+        return root
+    src, _ = open_read_only(seed)
+    articles = sorted(
+        g.value for g in src.named_graphs() if g.value not in (META_GRAPH, REFERENCE_GRAPH)
+    )
+    per_copy = sum(1 for _ in src.quads_for_pattern(None, RDF_TYPE, QB_OBSERVATION, None))
+    copies = max(1, round(observations / max(per_copy, 1)))
+    gen = root / "generations" / "000001"
+    gen.parent.mkdir(parents=True, exist_ok=True)
+    dst = ox.Store(str(gen))
+    for g in (META_GRAPH, REFERENCE_GRAPH):
+        dst.bulk_extend(src.quads_for_pattern(None, None, None, ox.NamedNode(g)))
+    for article in articles:
+        stem = article.rsplit("/", 1)[1]
+        quads = list(src.quads_for_pattern(None, None, None, ox.NamedNode(article)))
+        for i in range(copies):
+            new = f"{stem}-c{i:04d}"
+            dst.bulk_extend(
+                ox.Quad(
+                    _rename(q.subject, stem, new),
+                    _rename(q.predicate, stem, new),
+                    _rename(q.object, stem, new),
+                    _rename(q.graph_name, stem, new),
+                )
+                for q in quads
+            )
+    dst.flush()
+    dst.optimize()
+    del dst
+    os.symlink(os.path.relpath(gen, root), root / "current")
+    return root
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _child(args: argparse.Namespace) -> None:
+    """One measurement in a fresh process, so RSS is that of the measured call alone."""
+    st, _ = open_read_only(args.work / "store")
+    out = args.work / f"out.{args.child}"
+    if args.child.startswith("dump-"):
+        fmt = ox.RdfFormat.N_QUADS if args.child == "dump-nq" else ox.RdfFormat.TRIG
+        seconds = _timed(lambda: st.dump(str(out), format=fmt))
+    else:
+        seconds = _timed(lambda: export(st, args.child, out))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{seconds:.2f} {rss:.0f} {out.stat().st_size}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed-store", type=Path, default=Path("/tmp/ex-store"))
+    parser.add_argument("--observations", type=int, default=100_000)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/cdskg-bench-export"))
+    parser.add_argument("--formats", default=",".join(EXPORT_FORMATS))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        _child(args)
+        return
+    args.work.mkdir(parents=True, exist_ok=True)
+    marker = args.work / f"size-{args.observations}"
+    if not marker.exists():
+        subprocess.run(["rm", "-rf", str(args.work / "store")], check=True)
+    start = time.perf_counter()
+    synthesise(args.seed_store, args.work / "store", args.observations)
+    marker.touch()
+    st, _ = open_read_only(args.work / "store")
+    n_obs = sum(1 for _ in st.quads_for_pattern(None, RDF_TYPE, QB_OBSERVATION, None))
+    n_quads = len(st)
+    del st
+    print(
+        f"store: {n_obs} observations, {n_quads} quads"
+        f" (ready in {time.perf_counter() - start:.1f}s)"
+    )
+    rows = ["dump-nq", "dump-trig", *args.formats.split(",")]
+    print(f"{'what':<22}{'seconds':>9}{'max RSS MB':>12}{'bytes':>14}")
+    for what in rows:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--work", str(args.work), "--child", what],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        seconds, rss, size = proc.stdout.split()
+        label = f"Store.dump {what[5:]}" if what.startswith("dump-") else f"cdskg export {what}"
+        print(f"{label:<22}{float(seconds):>9.2f}{rss:>12}{int(size):>14}")
+
+
+if __name__ == "__main__":
+    main()
