@@ -20,20 +20,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import logging
 import tempfile
 import threading
+import time
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.utils import get_content_type
 
-from cdskg.errors import QueryError
+from cdskg.errors import QueryError, StoreError
 from cdskg.namespaces import PREFIXES, RDF, RDFS, SD
 from cdskg.negotiation import GRAPH_TYPES, best, choose, from_format_param, offered
 from cdskg.query import (
@@ -44,9 +49,10 @@ from cdskg.query import (
     run_query,
     write_result,
 )
-from cdskg.store import next_generation
+from cdskg.settings import Settings
+from cdskg.store import ReadOnlyStore, next_generation
 from cdskg.web.context import settings, store
-from cdskg.web.errors import HttpError
+from cdskg.web.errors import HttpError, error_bytes
 
 log = logging.getLogger("cdskg.web.sparql")
 bp = Blueprint("sparql", __name__)
@@ -59,6 +65,9 @@ CHUNK = 1 << 16
 GZIP_MIN = 1400  # bodies smaller than one packet are not worth compressing
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 FORMATS_NS = "http://www.w3.org/ns/formats/"
+MULTIPART = "multipart/form-data"
+#: Answers computed faster than this are not cached: a cache would save nothing on them.
+CACHE_MIN_SECONDS = 0.002
 
 
 @dataclass
@@ -71,6 +80,67 @@ class Operation:
     fmt: str | None = None
 
 
+# ---------------------------------------------------------------- plain request/answer types
+
+
+class Params:
+    """Request parameters in order, repeated names kept (like a MultiDict, without Werkzeug)."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]):
+        self.pairs = list(pairs)
+
+    def __contains__(self, name: str) -> bool:
+        return any(k == name for k, _ in self.pairs)
+
+    def get(self, name: str) -> str | None:
+        for k, v in self.pairs:
+            if k == name:
+                return v
+        return None
+
+    def getlist(self, name: str) -> list[str]:
+        return [v for k, v in self.pairs if k == name]
+
+
+@dataclass
+class Exchange:
+    """What the query path reads from a request, whichever layer (Flask or raw WSGI) parsed it."""
+
+    method: str
+    accept: str | None
+    accept_encoding: str
+    if_none_match: str | None
+    base_url: str  # scheme://host[/script root], for the endpoint IRI (the query's base IRI)
+
+
+@dataclass
+class Answer:
+    """Status, headers (without Content-Length for byte bodies) and body of an answer."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes | Iterable[bytes]
+
+
+#: Headers on every answer: any origin may query (the data is public, the endpoint read-only
+#: by default; updates need a bearer token, which browsers never send on their own).
+CORS_HEADERS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "ETag, X-Store-Version, Content-Length"),
+)
+
+
+class Endpoint:
+    """The query path's per-application state: settings, the store view, the result cache."""
+
+    def __init__(self, settings: Settings, reader: ReadOnlyStore):
+        self.settings = settings
+        self.reader = reader
+        self.cache = ResultCache(settings.cache_bytes)
+
+
 # ---------------------------------------------------------------- routes
 
 
@@ -81,7 +151,7 @@ def sparql() -> Response:
         return _update(op)
     if op.query is None:
         return _service_description()
-    return _answer_query(op)
+    return _response(answer_query(_endpoint(), op, _exchange()))
 
 
 @bp.route("/store", methods=["GET"])
@@ -93,7 +163,7 @@ def graph_store() -> Response:
     if len(graphs) > 1 or (graphs and default):
         raise HttpError(400, "bad request", "give one graph=IRI, or default, not both")
     st, version = store()
-    accept = request.headers.get("Accept")
+    ex = _exchange()
     if not graphs and not default:
         offers = ["application/trig", "application/n-quads"]
     else:
@@ -103,14 +173,14 @@ def graph_store() -> Response:
         media = GRAPH_FORMATS[media][1]
         if media not in offers:
             media = None
-    media = media or best(accept, offers)
+    media = media or best(ex.accept, offers)
     if media is None:
         raise _not_acceptable(offers)
     name = GRAPH_TYPES[media]
     rdf_format, canonical = GRAPH_FORMATS[name]
     etag = _etag(version, ("store", tuple(graphs), default, canonical))
-    if _not_modified(etag):
-        return _304(etag, version)
+    if _not_modified(ex.if_none_match, etag):
+        return _response(_304(etag, version))
     spool = _spool()
     try:
         if graphs:
@@ -129,15 +199,64 @@ def graph_store() -> Response:
     except BaseException:
         spool.close()
         raise
-    return _send(spool, canonical, version, etag, cache_key=None)
+    return _response(_send(spool, canonical, version, etag, ex, cache=None))
+
+
+def _endpoint() -> Endpoint:
+    return current_app.extensions["cdskg.endpoint"]
+
+
+def _exchange() -> Exchange:
+    h = request.headers
+    return Exchange(
+        request.method,
+        h.get("Accept"),
+        h.get("Accept-Encoding", ""),
+        h.get("If-None-Match"),
+        _base_url(),
+    )
+
+
+def _response(answer: Answer) -> Response:
+    streamed = not isinstance(answer.body, bytes)
+    return Response(
+        answer.body, status=answer.status, headers=answer.headers, direct_passthrough=streamed
+    )
 
 
 # ---------------------------------------------------------------- request parsing
 
 
 def _operation() -> Operation:
-    args = request.args
-    if request.method == "GET":
+    ctype = (request.mimetype or "").lower()
+    form = None
+    if ctype == MULTIPART:
+        form = lambda: Params(request.form.items(multi=True))  # noqa: E731
+    return parse_operation(
+        request.method,
+        Params(request.args.items(multi=True)),
+        ctype,
+        request.mimetype_params.get("charset"),
+        request.get_data,
+        form,
+    )
+
+
+def parse_operation(
+    method: str,
+    args: Params,
+    ctype: str,
+    charset: str | None,
+    body: Callable[[], bytes],
+    form: Callable[[], Params] | None = None,
+) -> Operation:
+    """The operation of a protocol request: URL ``args``, body media type ``ctype`` (lower
+    case, no parameters) and ``charset``, ``body()`` the raw body, ``form()`` a parsed
+    multipart form (None: multipart is not accepted by this caller).
+
+    :raises HttpError: 400 for malformed requests, 415 for bodies that are not SPARQL.
+    """
+    if method != "POST":
         if "update" in args:
             raise HttpError(
                 400, "bad request", "SPARQL Update is not accepted over GET; send it with POST"
@@ -146,8 +265,7 @@ def _operation() -> Operation:
         queries = args.getlist("query")
         updates: list[str] = []
     else:
-        ctype = (request.mimetype or "").lower()
-        charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+        charset = (charset or "utf-8").lower()
         if charset not in ("utf-8", "utf8"):
             raise HttpError(400, "bad request", f"the request body must be UTF-8, not {charset!r}")
         if not ctype:
@@ -162,16 +280,18 @@ def _operation() -> Operation:
                 raise HttpError(
                     400, "bad request", f"with {ctype}, the operation goes in the body only"
                 )
-            text = _utf8(request.get_data())
+            text = _utf8(body())
             queries, updates = ([text], []) if ctype == QUERY_TYPE else ([], [text])
             params = args
-        elif ctype in (FORM, "multipart/form-data"):
+        elif ctype == FORM or (ctype == MULTIPART and form is not None):
             if ctype == FORM:
-                _utf8(request.get_data(cache=True))
-            form = request.form
-            queries = args.getlist("query") + form.getlist("query")
-            updates = args.getlist("update") + form.getlist("update")
-            params = _merged(args, form)
+                fields_ = Params(parse_qsl(_utf8(body()), keep_blank_values=True))
+            else:
+                assert form is not None
+                fields_ = form()
+            queries = args.getlist("query") + fields_.getlist("query")
+            updates = args.getlist("update") + fields_.getlist("update")
+            params = Params(args.pairs + fields_.pairs)  # URL parameters first, as before
         else:
             raise HttpError(
                 415,
@@ -195,24 +315,6 @@ def _operation() -> Operation:
     )
 
 
-class _Params:
-    def __init__(self, *sources):
-        self.sources = sources
-
-    def get(self, name: str) -> str | None:
-        for s in self.sources:
-            if name in s:
-                return s.get(name)
-        return None
-
-    def getlist(self, name: str) -> list[str]:
-        return [v for s in self.sources for v in s.getlist(name)]
-
-
-def _merged(*sources) -> _Params:
-    return _Params(*sources)
-
-
 def _utf8(data: bytes) -> str:
     try:
         return data.decode("utf-8")
@@ -234,20 +336,25 @@ def _iris(values: list[str], param: str) -> list[ox.NamedNode] | None:
 # ---------------------------------------------------------------- queries
 
 
-def _answer_query(op: Operation) -> Response:
-    cfg = settings()
-    st, version = store()
-    accept = request.headers.get("Accept")
-    key = (op.query, tuple(op.default_graphs), tuple(op.named_graphs), op.fmt, accept)
+def answer_query(ep: Endpoint, op: Operation, ex: Exchange) -> Answer:
+    """Run ``op.query`` and serialise its result as negotiated; the one query path of both
+    the Flask view and the raw WSGI fast path.
+
+    :raises HttpError: bad query, format or Accept, a refused SERVICE, a result too large.
+    :raises StoreError: the store cannot be opened.
+    """
+    assert op.query is not None
+    cfg = ep.settings
+    st, version = ep.reader.get()
+    key = (op.query, tuple(op.default_graphs), tuple(op.named_graphs), op.fmt, ex.accept)
     etag = _etag(version, key)
-    if request.method == "GET" and _not_modified(etag):
+    if ex.method == "GET" and _not_modified(ex.if_none_match, etag):
         return _304(etag, version)
-    cache = _cache()
-    hit = cache.get(version, key)
+    hit = ep.cache.get(version, key)
     if hit is not None:
         media, body = hit
-        return _send_bytes(body, media, version, etag)
-    assert op.query is not None
+        return _bytes_answer(body, media, version, etag, ex)
+    started = time.perf_counter()
     try:
         result = run_query(
             st,
@@ -255,7 +362,7 @@ def _answer_query(op: Operation) -> Response:
             default_graph=_iris(op.default_graphs, "default-graph-uri"),
             named_graphs=_iris(op.named_graphs, "named-graph-uri"),
             allow_service=cfg.enable_service,
-            base_iri=_endpoint_iri(),
+            base_iri=ex.base_url + "/sparql",
         )
     except ServiceRefused as exc:
         raise HttpError(403, "forbidden", str(exc)) from None
@@ -272,7 +379,7 @@ def _answer_query(op: Operation) -> Response:
                 + ", ".join(offered(kind)),
             )
     else:
-        fmt = choose(accept, kind)
+        fmt = choose(ex.accept, kind)
         if fmt is None:
             raise _not_acceptable(offered(kind))
     spool = _spool()
@@ -287,28 +394,36 @@ def _answer_query(op: Operation) -> Response:
     except BaseException:
         spool.close()
         raise
-    return _send(spool, media, version, etag, cache_key=key)
+    # Only answers that cost something to compute are worth memory (and evicting others).
+    worth = time.perf_counter() - started >= CACHE_MIN_SECONDS
+    return _send(spool, media, version, etag, ex, cache=(ep.cache, key) if worth else None)
 
 
 def _send(
-    spool: IO[bytes], media: str, version: str, etag: str, *, cache_key: tuple | None
-) -> Response:
+    spool: IO[bytes],
+    media: str,
+    version: str,
+    etag: str,
+    ex: Exchange,
+    *,
+    cache: tuple[ResultCache, tuple] | None,
+) -> Answer:
     size = spool.tell()
     if size <= SPOOL_BYTES:
         spool.seek(0)
         body = spool.read()
         spool.close()
-        if cache_key is not None:
-            _cache().put(version, cache_key, media, body)
-        return _send_bytes(body, media, version, etag)
+        if cache is not None:
+            cache[0].put(version, cache[1], media, body)
+        return _bytes_answer(body, media, version, etag, ex)
     spool.seek(0)
-    gzip = _wants_gzip()
-    resp = Response(_chunks(spool, gzip), mimetype=media, direct_passthrough=True)
+    gzip = _wants_gzip(ex.accept_encoding)
+    headers = [("Content-Type", get_content_type(media, "utf-8"))]
     if gzip:
-        resp.headers["Content-Encoding"] = "gzip"
+        headers.append(("Content-Encoding", "gzip"))
     else:
-        resp.headers["Content-Length"] = str(size)
-    return _headers(resp, version, etag)
+        headers.append(("Content-Length", str(size)))
+    return Answer(200, headers + _headers(version, etag, ex), _chunks(spool, gzip))
 
 
 def _spool() -> IO[bytes]:
@@ -329,25 +444,24 @@ def _chunks(spool: IO[bytes], gzip: bool) -> Iterator[bytes]:
         spool.close()
 
 
-def _send_bytes(body: bytes, media: str, version: str, etag: str) -> Response:
-    resp = Response(body, mimetype=media)
-    if len(body) >= GZIP_MIN and _wants_gzip():
-        resp.set_data(zlib.compress(body, 6, wbits=31))
-        resp.headers["Content-Encoding"] = "gzip"
-    return _headers(resp, version, etag)
+def _bytes_answer(body: bytes, media: str, version: str, etag: str, ex: Exchange) -> Answer:
+    headers = [("Content-Type", get_content_type(media, "utf-8"))]
+    if len(body) >= GZIP_MIN and _wants_gzip(ex.accept_encoding):
+        body = zlib.compress(body, 6, wbits=31)
+        headers.append(("Content-Encoding", "gzip"))
+    return Answer(200, headers + _headers(version, etag, ex), body)
 
 
-def _headers(resp: Response, version: str, etag: str) -> Response:
-    resp.headers["Vary"] = "Accept, Accept-Encoding"
-    resp.headers["X-Store-Version"] = version
-    if request.method in ("GET", "HEAD"):
-        resp.headers["ETag"] = etag
-        resp.headers["Cache-Control"] = "no-cache"
-    return resp
+def _headers(version: str, etag: str, ex: Exchange) -> list[tuple[str, str]]:
+    headers = [("Vary", "Accept, Accept-Encoding"), ("X-Store-Version", version)]
+    if ex.method in ("GET", "HEAD"):
+        headers += [("ETag", etag), ("Cache-Control", "no-cache")]
+    return headers
 
 
-def _wants_gzip() -> bool:
-    header = request.headers.get("Accept-Encoding", "")
+def _wants_gzip(header: str) -> bool:
+    if "gzip" not in header:
+        return False
     for part in header.split(","):
         fields_ = [f.strip().lower() for f in part.split(";")]
         if fields_[0] in ("gzip", "x-gzip"):
@@ -360,8 +474,7 @@ def _etag(version: str, key: tuple) -> str:
     return f'W/"{version}-{digest}"'
 
 
-def _not_modified(etag: str) -> bool:
-    header = request.headers.get("If-None-Match")
+def _not_modified(header: str | None, etag: str) -> bool:
     if not header:
         return False
     if header.strip() == "*":
@@ -370,13 +483,14 @@ def _not_modified(etag: str) -> bool:
     return any(t.strip().removeprefix("W/") == wanted for t in header.split(","))
 
 
-def _304(etag: str, version: str) -> Response:
-    resp = Response(status=304)
-    resp.headers["ETag"] = etag
-    resp.headers["X-Store-Version"] = version
-    resp.headers["Vary"] = "Accept, Accept-Encoding"
-    resp.headers["Cache-Control"] = "no-cache"
-    return resp
+def _304(etag: str, version: str) -> Answer:
+    headers = [
+        ("ETag", etag),
+        ("X-Store-Version", version),
+        ("Vary", "Accept, Accept-Encoding"),
+        ("Cache-Control", "no-cache"),
+    ]
+    return Answer(304, headers, b"")
 
 
 def _not_acceptable(offers: list[str]) -> HttpError:
@@ -398,9 +512,9 @@ class ResultCache:
         self.lock = threading.Lock()
 
     def get(self, version: str, key: tuple) -> tuple[str, bytes] | None:
+        if version != self.version or not self.entries:
+            return None
         with self.lock:
-            if version != self.version:
-                return None
             hit = self.entries.get(key)
             if hit is not None:
                 self.entries.move_to_end(key)
@@ -423,12 +537,107 @@ class ResultCache:
                 self.size -= len(old)
 
 
-def _cache() -> ResultCache:
-    cache = current_app.extensions.get("cdskg.result_cache")
-    if cache is None:
-        cache = ResultCache(settings().cache_bytes)
-        current_app.extensions["cdskg.result_cache"] = cache
-    return cache
+# ---------------------------------------------------------------- raw WSGI fast path
+
+
+class FastPath:
+    """WSGI middleware answering SPARQL queries (GET, POST form, POST direct at ``/sparql``)
+    without Flask's routing, request and response objects, through the same plain functions
+    as the Flask view (:func:`parse_operation`, :func:`answer_query`) and the same error
+    shape. Everything else (the service description, updates, multipart forms, HEAD,
+    OPTIONS, bodies without Content-Length) goes on to Flask.
+    """
+
+    def __init__(self, app: Callable[..., Any], endpoint: Endpoint):
+        self.app = app
+        self.endpoint = endpoint
+        self.max_body = endpoint.settings.max_request_bytes
+        self.base_url = endpoint.settings.base_url.rstrip("/")
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        if environ.get("PATH_INFO") != "/sparql":
+            return self.app(environ, start_response)
+        method = environ.get("REQUEST_METHOD")
+        qs = environ.get("QUERY_STRING", "")
+        raw = b""
+        ctype, charset = "", None
+        try:
+            if method == "GET":
+                if "query=" not in qs:  # the service description, or an error Flask words
+                    return self.app(environ, start_response)
+            elif method == "POST":
+                ctype, _, ctype_params = environ.get("CONTENT_TYPE", "").partition(";")
+                ctype = ctype.strip().lower()
+                length = environ.get("CONTENT_LENGTH", "")
+                if ctype not in (FORM, QUERY_TYPE) or not length.isdigit():
+                    return self.app(environ, start_response)
+                if int(length) > self.max_body:
+                    raise HttpError(413, "request too large", f"the limit is {self.max_body} bytes")
+                raw = environ["wsgi.input"].read(int(length))
+                charset = _charset(ctype_params)
+            else:
+                return self.app(environ, start_response)
+            op = parse_operation(method, Params(_query_pairs(qs)), ctype, charset, lambda: raw)
+            if op.query is None:  # an update: Flask's view reads the body again
+                environ["wsgi.input"] = io.BytesIO(raw)
+                return self.app(environ, start_response)
+            answer = answer_query(self.endpoint, op, self._exchange(environ, method))
+        except HttpError as exc:
+            answer = _error(exc.status, exc.title, exc.detail, list(exc.headers.items()))
+        except StoreError as exc:
+            log.error("store unavailable: %s", exc)
+            answer = _error(503, "store unavailable", "the store cannot be opened; see the log")
+        except Exception:
+            log.exception("error answering %s /sparql", method)
+            answer = _error(500, "internal error", "the server failed; see its log")
+        headers = answer.headers
+        headers.extend(CORS_HEADERS)
+        status = f"{answer.status} {HTTP_STATUS_CODES.get(answer.status, '')}"
+        if isinstance(answer.body, bytes):
+            if answer.status != 304:
+                headers.append(("Content-Length", str(len(answer.body))))
+            start_response(status, headers)
+            return [answer.body]
+        start_response(status, headers)
+        return answer.body
+
+    def _exchange(self, environ: dict[str, Any], method: str) -> Exchange:
+        base = self.base_url
+        if not base:
+            scheme = environ.get("wsgi.url_scheme", "http")
+            host = environ.get("HTTP_HOST", "")
+            if scheme == "http" and host.endswith(":80"):
+                host = host[:-3]
+            elif scheme == "https" and host.endswith(":443"):
+                host = host[:-4]
+            base = f"{scheme}://{host}{environ.get('SCRIPT_NAME', '')}"
+        return Exchange(
+            method,
+            environ.get("HTTP_ACCEPT"),
+            environ.get("HTTP_ACCEPT_ENCODING", ""),
+            environ.get("HTTP_IF_NONE_MATCH"),
+            base,
+        )
+
+
+def _query_pairs(qs: str) -> list[tuple[str, str]]:
+    # WSGI gives the raw query string as latin-1; the percent-escapes are UTF-8.
+    if not qs.isascii():
+        qs = qs.encode("latin-1").decode("utf-8", "replace")
+    return parse_qsl(qs, keep_blank_values=True)
+
+
+def _charset(params: str) -> str | None:
+    for part in params.split(";"):
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"')
+    return None
+
+
+def _error(status: int, title: str, detail: str, extra: list | None = None) -> Answer:
+    headers = [("Content-Type", "application/json"), *(extra or [])]
+    return Answer(status, headers, error_bytes(status, title, detail))
 
 
 # ---------------------------------------------------------------- service description
@@ -459,11 +668,12 @@ def _service_description() -> Response:
     name = GRAPH_TYPES[media]
     rdf_format, canonical = GRAPH_FORMATS[name]
     etag = _etag(version, ("sd", _endpoint_iri(), canonical))
-    if _not_modified(etag):
-        return _304(etag, version)
+    ex = _exchange()
+    if _not_modified(ex.if_none_match, etag):
+        return _response(_304(etag, version))
     out = _spool()
     ox.serialize(_description(st), out, rdf_format, prefixes={"sd": SD, "formats": FORMATS_NS})
-    return _send(out, canonical, version, etag, cache_key=None)
+    return _response(_send(out, canonical, version, etag, ex, cache=None))
 
 
 def _description(st: ox.Store) -> list[ox.Triple]:
