@@ -14,6 +14,8 @@ observation          ``id/obs/{file-stem}/{start}-{indicator}``      value offse
 evidence             ``id/evidence/{file-stem}/{start}-{end}``       sentence offsets
 administrative unit  ``id/unit/{snapshot}/{level}/{code}``           snapshot ``pre2025``/``2025``
 indicator            ``id/indicator/{notation}``                     thesaurus notation
+breakdown            ``id/breakdown/{notation}``                     thesaurus notation
+document type        ``id/doctype/{notation}``                       thesaurus notation
 pillar               ``id/pillar/{notation}``                        thesaurus notation
 period               ``id/period/{YYYY-MM-DD}`` or ``{start}--{end}``  ISO dates
 person               ``id/person/{name}``                            the person's name
@@ -127,6 +129,16 @@ def indicator(notation: str) -> str:
 
 def pillar(notation: str) -> str:
     return f"{ID}pillar/{slug(notation)}"
+
+
+def breakdown(notation: str) -> str:
+    """A code of the breakdown scheme (``total``, ``commune-level`` …)."""
+    return f"{ID}breakdown/{slug(notation)}"
+
+
+def document_type(notation: str) -> str:
+    """A code of the legal-document-type scheme (``nghi-dinh``, ``ke-hoach`` …)."""
+    return f"{ID}doctype/{slug(notation)}"
 
 
 def period(start: str, end: str | None = None) -> str:

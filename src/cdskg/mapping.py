@@ -109,12 +109,12 @@ def breakdown_iri(scope: str | None) -> str:
     the extraction rules' word for "toàn quận", is the whole area: ``total``)."""
     if scope in (None, "whole"):
         scope = TOTAL
-    return f"{iri.ID}breakdown/{iri.slug(scope)}"
+    return iri.breakdown(scope)
 
 
 def document_type_iri(notation: str) -> str:
     """A concept of the document-type scheme in ``ontology/thesaurus.ttl``."""
-    return f"{iri.ID}doctype/{iri.slug(notation)}"
+    return iri.document_type(notation)
 
 
 @dataclass(frozen=True)

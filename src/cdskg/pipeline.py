@@ -195,6 +195,12 @@ def _offending_observations(violations: list[Violation], quads: list[ox.Quad]) -
     return bad
 
 
+def _count_observations(quads: list[ox.Quad]) -> int:
+    """Facts loaded: observations, after restated figures were merged by the mapping."""
+    obs = nn(QB + "Observation")
+    return sum(1 for q in quads if q.object == obs and q.predicate.value == RDF + "type")
+
+
 def _sentence_of(record: ArticleRecord, focus: str) -> str | None:
     for x in record.quantities:
         if iri.observation(record.iri, x.value_start, x.indicator) == focus:
@@ -242,7 +248,7 @@ def process(builder: ArticleBuilder, source: SourceArticle) -> Processed:
         str(source.path),
         "built" if ok else "rejected",
         article=record.iri,
-        facts=len(record.quantities) if ok else 0,
+        facts=_count_observations(quads) if ok else 0,
         skipped_numbers=[sk.__dict__ for sk in record.skipped],
         dropped=record.dropped,
         warnings=list(record.warnings),
