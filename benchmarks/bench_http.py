@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -287,6 +288,21 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
+#: Server configurations: label → environment for `cdskg serve` (None: oxigraph itself).
+CONFIGS: list[tuple[str, dict[str, str] | None]] = [
+    ("oxigraph", None),
+    ("default", {}),
+    ("sync-nocache", {"CDSKG_WORKER_CLASS": "sync", "CDSKG_CACHE_BYTES": "0"}),
+    ("sync", {"CDSKG_WORKER_CLASS": "sync"}),
+    ("gthread1", {"CDSKG_WORKER_CLASS": "gthread", "CDSKG_THREADS": "1"}),
+    ("gthread4", {"CDSKG_WORKER_CLASS": "gthread", "CDSKG_THREADS": "4"}),
+]
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", type=Path, help="a built cdskg store whose quads are included")
@@ -294,6 +310,12 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seconds", type=int, default=10)
     ap.add_argument("--only", help="comma-separated workload name prefixes (e.g. point,agg)")
+    ap.add_argument("--repeat", type=int, default=1, help="repetitions, configurations interleaved")
+    ap.add_argument(
+        "--configs",
+        default="default,sync-nocache",
+        help="comma-separated cdskg configurations: " + ", ".join(c for c, _ in CONFIGS[1:]),
+    )
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk; or `make bench`)")
@@ -301,54 +323,55 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="cdskg-bench-http-"))
     try:
         oxdir, store = prepare(args.store, args.observations, work)
-        configs = [
-            ("oxigraph serve-read-only", None),
-            ("cdskg sync, cache off", {"CDSKG_WORKER_CLASS": "sync", "CDSKG_CACHE_BYTES": "0"}),
-            (
-                "cdskg gthread, cache off",
-                {"CDSKG_WORKER_CLASS": "gthread", "CDSKG_CACHE_BYTES": "0"},
-            ),
-            ("cdskg sync, cache on (default)", {"CDSKG_WORKER_CLASS": "sync"}),
-        ]
+        configs = [c for c in CONFIGS if c[0] in ("oxigraph", *args.configs.split(","))]
         loads = workloads(args.observations)
         for w in loads:
             w["seconds"] = args.seconds
         if args.only:
             prefixes = tuple(args.only.split(","))
             loads = [w for w in loads if w["name"].startswith(prefixes)]
-        results: dict[tuple[str, str], dict] = {}
-        for label, env in configs:
-            if env is None:
-                proc, base = start_oxigraph(oxdir)
-                endpoint = "/query"
-            else:
-                proc, base = start_cdskg(store, env, args.workers)
-                endpoint = "/sparql"
-            try:
-                for w in loads:
-                    r = run_wrk(base, endpoint, w, work)
-                    results[(label, w["name"])] = r
-                    print(
-                        f"{label:32} {w['name']:14} {r['rps']:9.1f} req/s"
-                        f"  p50 {r['p50']:8.2f} ms  p99 {r['p99']:8.2f} ms"
-                        + (f"  non-2xx {r['bad']}" if r["bad"] else "")
-                        + (f"  socket errors: {r['sock']}" if r["sock"] else ""),
-                        flush=True,
-                    )
-            finally:
-                stop(proc)
+        # results[(config, workload)] = one dict per repetition; configs interleaved per rep
+        results: dict[tuple[str, str], list[dict]] = {}
+        for rep in range(args.repeat):
+            for label, env in configs:
+                if env is None:
+                    proc, base = start_oxigraph(oxdir)
+                    endpoint = "/query"
+                else:
+                    proc, base = start_cdskg(store, env, args.workers)
+                    endpoint = "/sparql"
+                try:
+                    for w in loads:
+                        r = run_wrk(base, endpoint, w, work)
+                        results.setdefault((label, w["name"]), []).append(r)
+                        print(
+                            f"rep {rep + 1} {label:18} {w['name']:14} {r['rps']:9.1f} req/s"
+                            f"  p50 {r['p50']:8.2f} ms  p99 {r['p99']:8.2f} ms"
+                            + (f"  non-2xx {r['bad']}" if r["bad"] else "")
+                            + (f"  socket errors: {r['sock']}" if r["sock"] else ""),
+                            flush=True,
+                        )
+                finally:
+                    stop(proc)
+        print()
+        print("median req/s (min–max), paired ratio to oxigraph of the same repetition,")
+        print("median p50 / p99 ms")
         print()
         print(f"| workload | {' | '.join(label for label, _ in configs)} |")
         print("|---" * (len(configs) + 1) + "|")
         for w in loads:
-            ref = results[(configs[0][0], w["name"])]["rps"]
+            refs = [r["rps"] for r in results[(configs[0][0], w["name"])]]
             cells = []
             for label, _ in configs:
-                r = results[(label, w["name"])]
-                ratio = f" ({r['rps'] / ref:.2f}×)" if label != configs[0][0] and ref else ""
-                cells.append(
-                    f"{r['rps']:.0f} req/s{ratio}, p50 {r['p50']:.2f} / p99 {r['p99']:.2f} ms"
-                )
+                runs = results[(label, w["name"])]
+                rps = [r["rps"] for r in runs]
+                cell = f"{_median(rps):.0f} ({min(rps):.0f}–{max(rps):.0f})"
+                if label != configs[0][0]:
+                    ratios = [r / ref for r, ref in zip(rps, refs, strict=True) if ref]
+                    cell += f" **{_median(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f})"
+                p50 = _median([r["p50"] for r in runs])
+                p99 = _median([r["p99"] for r in runs])
+                cells.append(f"{cell}, {p50:.2f} / {p99:.2f} ms")
             print(f"| {w['name']} | {' | '.join(cells)} |")
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -159,7 +159,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
         self.cfg.set("workers", s.workers)
         self.cfg.set("worker_class", s.worker_class)
         if s.worker_class == "gthread":
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", s.threads)
         # The watchdog answers first; gunicorn kills a worker that is stuck anyway.
         self.cfg.set("timeout", max(30, int(s.query_timeout) + 15))
         self.cfg.set("graceful_timeout", max(10, int(s.query_timeout) + 5))

@@ -62,6 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
         "sync",
         "gunicorn worker class (sync: one request per process, a runaway query is killed alone).",
     ),
+    Setting("threads", "CDSKG_THREADS", 4, "Threads per worker with the gthread worker class."),
 )
 
 
@@ -81,6 +82,7 @@ class Settings:
     enable_service: bool = False
     cache_bytes: int = 64_000_000
     worker_class: str = "sync"
+    threads: int = 4
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:

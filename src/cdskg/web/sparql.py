@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import io
 import logging
+import os
 import tempfile
 import threading
 import time
@@ -139,6 +140,22 @@ class Endpoint:
         self.settings = settings
         self.reader = reader
         self.cache = ResultCache(settings.cache_bytes)
+        self._link = str(reader.layout.current_link)
+        self._seen: tuple[str, ox.Store, str] | None = None
+
+    def store(self) -> tuple[ox.Store, str]:
+        """The current generation and its version: one readlink per request while the
+        ``current`` link stays put; the reader reopens the store when it moves."""
+        seen = self._seen
+        try:
+            if seen is not None and os.readlink(self._link) == seen[0]:
+                return seen[1], seen[2]
+        except OSError:
+            pass
+        target = os.readlink(self._link) if os.path.islink(self._link) else ""
+        st, version = self.reader.get()
+        self._seen = (target, st, version) if target else None
+        return st, version
 
 
 # ---------------------------------------------------------------- routes
@@ -345,7 +362,7 @@ def answer_query(ep: Endpoint, op: Operation, ex: Exchange) -> Answer:
     """
     assert op.query is not None
     cfg = ep.settings
-    st, version = ep.reader.get()
+    st, version = ep.store()
     key = (op.query, tuple(op.default_graphs), tuple(op.named_graphs), op.fmt, ex.accept)
     etag = _etag(version, key)
     if ex.method == "GET" and _not_modified(ex.if_none_match, etag):
