@@ -51,6 +51,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdskg import __version__
+from cdskg import iri as mint
 from cdskg.export import MEDIA_TYPES, csvw_metadata, export, write_rdf
 from cdskg.iri import META_GRAPH
 from cdskg.namespaces import (
@@ -425,11 +426,11 @@ def catalog_triples(
 ) -> list[ox.Triple]:
     """The DCAT-AP 3 catalogue with VoID statistics, as sorted triples."""
     g = _Graph()
-    catalog = ID + "catalog"
-    whole = ID + "dataset/cdskg"
-    service = ID + "service/sparql"
-    publisher = ID + "agent/publisher"
-    contact = ID + "agent/publisher#contact"
+    catalog = mint.CATALOG
+    whole = mint.WHOLE_DATASET
+    service = mint.SPARQL_SERVICE
+    publisher = mint.PUBLISHER
+    contact = mint.CONTACT_POINT
     licence = config.license
     issued, modified = _build_dates(store)
     langs = [EU + "language/VIE", EU + "language/ENG"]
@@ -473,7 +474,7 @@ def catalog_triples(
     theme_scheme = EU + "data-theme"
     g.add(theme_scheme, RDF + "type", SKOS + "ConceptScheme")
     g.add(theme_scheme, DCTERMS + "title", ox.Literal("Data theme", language="en"))
-    pillar_scheme = ID + "scheme/pillars"
+    pillar_scheme = mint.PILLAR_SCHEME
     g.add(pillar_scheme, RDF + "type", SKOS + "ConceptScheme")
     g.text(
         pillar_scheme, DCTERMS + "title", "Trụ cột chuyển đổi số", "Digital transformation pillars"
@@ -523,7 +524,7 @@ def catalog_triples(
     pillars = {notation: (iri, vi, en) for iri, notation, vi, en in _pillars(store)}
     for notation in sorted(pillars):
         names = [n for n in files if files[n]["pillar"] == notation]
-        datasets.append((ID + f"dataset/pillar/{notation}", notation, "", "", names))
+        datasets.append((mint.pillar_dataset(notation), notation, "", "", names))
 
     for ds, notation, _, _, names in datasets:
         g.add(catalog, DCAT + "dataset", ds)
@@ -551,7 +552,7 @@ def catalog_triples(
             themes = sorted({t for ts in PILLAR_THEMES.values() for t in ts})
             pillar_iris = [pillars[n][0] for n in sorted(pillars)]
             for n in sorted(pillars):
-                g.add(ds, DCTERMS + "hasPart", ID + f"dataset/pillar/{n}")
+                g.add(ds, DCTERMS + "hasPart", mint.pillar_dataset(n))
         else:
             iri, vi, en = pillars[notation]
             where = _pillar_where(iri)
@@ -648,7 +649,7 @@ def _distribution(
     modified: str | None,
 ) -> None:
     fmt = info["format"]
-    dist = ID + f"distribution/{name}"
+    dist = mint.distribution(name)
     url = config.url(f"/downloads/{name}")
     g.add(ds, DCAT + "distribution", dist)
     g.add(dist, RDF + "type", DCAT + "Distribution")

@@ -168,5 +168,24 @@ def platform(name: str) -> str:
     return f"{ID}platform/{slug(name)}"
 
 
+#: The DCAT catalogue, its service and publisher (see dcat.py).
+CATALOG = ID + "catalog"
+WHOLE_DATASET = ID + "dataset/cdskg"
+SPARQL_SERVICE = ID + "service/sparql"
+PUBLISHER = ID + "agent/publisher"
+CONTACT_POINT = PUBLISHER + "#contact"
+PILLAR_SCHEME = ID + "scheme/pillars"
+
+
+def pillar_dataset(notation: str) -> str:
+    """The DCAT dataset of one pillar's figures."""
+    return f"{ID}dataset/pillar/{slug(notation)}"
+
+
+def distribution(file_name: str) -> str:
+    """A DCAT distribution: one download file (``cdskg.ttl``, ``cdskg-digital-economy.csv``)."""
+    return f"{ID}distribution/{file_name}"
+
+
 def build_run(timestamp: str) -> str:
     return f"{ID}build/{slug(timestamp)}"
