@@ -7,17 +7,30 @@ STORE ?= data/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test demo build serve test lint format clean bench-http
+.PHONY: install install-test web-assets demo build serve test lint format clean bench-http
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-install: $(BIN)/python
+install: $(BIN)/python web-assets
 	$(BIN)/pip install --quiet -e .
 
-install-test: $(BIN)/python
+# The query editor (YASGUI, from the npm registry), served by cdskg itself, never a CDN:
+# npm ci into node_modules/, then the built files are copied into the package.
+VENDOR := src/cdskg/web/static/vendor
+web-assets: $(VENDOR)/yasgui.min.js
+
+$(VENDOR)/yasgui.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	mkdir -p $(VENDOR)
+	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(VENDOR)/
+
+install-test: $(BIN)/python web-assets
 	$(BIN)/pip install --quiet -e '.[test]'
+	# Browser tests drive Debian's Chromium with Playwright (never a downloaded browser)
+	[ -x /usr/bin/chromium ] || (apt-get update && apt-get install -y chromium) \
+		|| (sudo apt-get update && sudo apt-get install -y chromium)
 
 # Build the graph from CORPUS into STORE and serve it at http://HOST:PORT
 demo: install

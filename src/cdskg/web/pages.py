@@ -8,6 +8,7 @@ them), never as markup.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -213,8 +214,60 @@ def template_globals() -> dict[str, object]:
         "urls": urls,
         "lang_switch": switch,
         "catalogue_queries": catalogue.load_all,
+        "catalogue_examples": catalogue_examples,
+        "default_query": default_query,
         "prefixes": PREFIXES,
     }
+
+
+def with_prologue(text: str) -> str:
+    """A query's text with PREFIX lines for the prefixes it uses, after its comment header
+    (the endpoint predeclares them, but an editor wants to see them declared)."""
+    lines = text.splitlines()
+    head = 0
+    while head < len(lines) and lines[head].startswith("#"):
+        head += 1
+    body = "\n".join(lines[head:])
+    used = [p for p in PREFIXES if re.search(rf"(?<![\w<-]){re.escape(p)}:", body)]
+    prologue = [f"PREFIX {p}: <{PREFIXES[p]}>" for p in used]
+    return "\n".join([*lines[:head], *prologue, *lines[head:]]) + "\n"
+
+
+def _with_defaults(q: catalogue.CatalogueQuery) -> str:
+    """For the editor only: the declared defaults as a VALUES line, so that the example
+    runs as its page does (the API binds them with substitutions instead)."""
+    values = [
+        f"  VALUES ?{p.name} {{ {p.term(p.default)} }}  # {p.help or 'parameter'}"
+        for p in q.params
+        if p.default is not None
+    ]
+    where = q.text.find("WHERE {")
+    if not values or where < 0:
+        return q.text
+    cut = where + len("WHERE {")
+    return q.text[:cut] + "\n" + "\n".join(values) + q.text[cut:]
+
+
+def catalogue_examples(lang: str) -> list[dict[str, str]]:
+    return [
+        {
+            "name": q.name,
+            "title": q.title(lang),
+            "description": q.description(lang),
+            "text": with_prologue(_with_defaults(q)),
+        }
+        for q in catalogue.load_all()
+    ]
+
+
+def default_query() -> str:
+    return with_prologue(
+        "SELECT ?obs ?areaLabel ?stated ?indicator WHERE {\n"
+        "  ?obs a qb:Observation ; sdmx-dimension:refArea ?area ;\n"
+        "       cdskg:statedAs ?stated ; cdskg:indicator ?indicator .\n"
+        "  ?area rdfs:label ?areaLabel .\n"
+        "} LIMIT 20"
+    )
 
 
 def _q(value: str) -> str:
@@ -343,7 +396,8 @@ def search():
         results.append(
             {
                 "href": urls.resource(iri),
-                "text": text,
+                "text": label(st, node, lang),
+                "matched": text,
                 "iri": iri,
                 "facts": n,
                 "parent": label(st, parent, lang) if parent is not None else None,

@@ -1,0 +1,177 @@
+"""Pages for people and dereferenceable IRIs, over HTTP against the real server."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+import requests
+
+from cdskg import urls
+from cdskg.web.pages import compact, with_prologue
+
+ID = "https://w3id.org/cdskg/id/"
+HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+OBS = "obs/000-41fe44b677ccd56a/1552-eid-activated-accounts"
+
+
+def get(server: str, path: str, **kw) -> requests.Response:
+    return requests.get(server + path, timeout=60, **kw)
+
+
+def test_home_counts_and_lang(server):
+    r = get(server, "/", headers=HTML)
+    assert r.status_code == 200
+    assert '<html lang="vi">' in r.text
+    assert 'id="n-articles">5<' in r.text
+    assert "chính quyền số" in r.text
+    r = get(server, "/?lang=en", headers=HTML)
+    assert '<html lang="en">' in r.text and "digital government" in r.text
+    assert "lang=en" in r.headers.get("Set-Cookie", "")
+    r = get(server, "/", headers=HTML, cookies={"lang": "en"})
+    assert '<html lang="en">' in r.text
+
+
+@pytest.mark.parametrize("q", ["binh thuy", "Bình Thủy", "BINH THUY", "bình thuỷ"])
+def test_search_is_accent_insensitive(server, q):
+    r = get(server, "/search", params={"q": q}, headers=HTML)
+    assert r.status_code == 200
+    first = r.text.split('id="search-results"', 1)[1]
+    assert first.index("/id/unit/pre2025/district/918") < first.index("</li>")
+
+
+def test_search_escapes_input(server):
+    r = get(server, "/search", params={"q": "<script>alert(1)</script>"}, headers=HTML)
+    assert "<script>alert(1)" not in r.text
+    assert "&lt;script&gt;" in r.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "unit/pre2025/district/918",
+        OBS,
+        "evidence/000-41fe44b677ccd56a/1528-1615",
+        "article/000-41fe44b677ccd56a",
+        "indicator/online-dossier-rate",
+        "pillar/digital-government",
+        "period/2023-01-01--2023-12-31",
+        "unit/2025/province/92",
+        "dataset/observations",
+    ],
+)
+def test_every_minted_iri_dereferences(server, path):
+    r = get(server, "/id/" + path, headers=HTML)
+    assert r.status_code == 200, r.text[:300]
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert f"<code>{ID}{path}</code>" in r.text
+    assert '<link rel="alternate" type="text/turtle"' in r.text
+    assert 'rel="alternate"; type="text/turtle"' in r.headers["Link"]
+    for accept, fmt in [
+        ("text/turtle", ox.RdfFormat.TURTLE),
+        ("application/ld+json", ox.RdfFormat.JSON_LD),
+        ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ]:
+        r = get(server, "/id/" + path, headers={"Accept": accept})
+        assert r.status_code == 200 and r.headers["Content-Type"].startswith(accept)
+        triples = list(ox.parse(r.content, format=fmt))
+        subjects = {t.subject.value for t in triples}
+        assert ID + path in subjects
+
+
+def test_rdf_keeps_canonical_iris(server):
+    r = get(server, "/id/" + OBS, params={"format": "nt"})
+    triples = list(ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES))
+    by_p = {t.predicate.value: t.object for t in triples if t.subject.value == ID + OBS}
+    assert by_p["http://purl.org/linked-data/sdmx/2009/measure#obsValue"].value == "68350"
+    assert by_p["http://purl.org/linked-data/sdmx/2009/dimension#refArea"] == ox.NamedNode(
+        ID + "unit/pre2025/district/918"
+    )
+    assert not any("127.0.0.1" in str(t) for t in triples)
+
+
+def test_unknown_iri_and_bad_accept(server):
+    assert get(server, "/id/unit/pre2025/district/999999", headers=HTML).status_code == 404
+    r = get(server, "/id/" + OBS, headers={"Accept": "image/png"})
+    assert r.status_code == 406 and r.json()["error"] == "not acceptable"
+
+
+def test_observation_page_shows_evidence_sentence(server):
+    r = get(server, "/id/" + OBS, headers=HTML)
+    sentence = (
+        "Đồng thời, đã kích hoạt 68.350 tài khoản định danh điện tử, đạt 86,79% so với chỉ tiêu."
+    )
+    assert f'<mark id="evidence-sentence">{sentence}</mark>' in r.text
+    assert "/id/article/000-41fe44b677ccd56a#ev-1528" in r.text
+
+
+def test_article_page_marks_facts_and_escapes_text(server, corpus):
+    r = get(server, "/id/article/000-41fe44b677ccd56a", headers=HTML)
+    assert '<mark id="ev-1528" class="fact"' in r.text
+    body = r.text.split('id="article-text">', 1)[1].split("</div>", 1)[0]
+    assert "<script" not in body.lower()
+    assert "<" not in body.replace("<mark", "").replace("</mark>", "").replace(
+        '<a class="fact-ref"', ""
+    ).replace("</a>", "")
+
+
+def test_locality_page(server):
+    r = get(server, "/id/unit/pre2025/district/918", headers=HTML)
+    assert 'id="parent"' in r.text and "/id/unit/pre2025/province/92" in r.text
+    assert 'id="successor"' in r.text and "/id/unit/2025/province/92" in r.text
+    assert 'id="pillar-chart"' in r.text and 'id="rate-chart"' in r.text
+    assert "90,13%" in r.text
+
+
+def test_indicator_and_pillar_pages(server):
+    r = get(server, "/id/indicator/online-dossier-rate", headers=HTML)
+    assert 'id="indicator-chart"' in r.text
+    for place in ("Quận Bình Thủy", "Thành phố Bến Cát", "Tỉnh Nam Định"):
+        assert place in r.text
+    r = get(server, "/id/pillar/digital-society", headers=HTML)
+    assert "số thuê bao internet" in r.text
+
+
+def test_person_and_document_pages(server):
+    r = get(server, "/id/person/nguyen-trong-an", headers=HTML)
+    if r.status_code == 404:
+        pytest.skip("people are not mapped into the graph in this build")
+    assert "Nguyễn Trọng Ân" in r.text
+    assert "/id/article/001-c41d1d107520682b" in r.text
+    r = get(server, "/id/doc/39-ctr-tu", headers=HTML)
+    assert r.status_code == 200 and "39-CTr/TU" in r.text
+
+
+def test_ontology_page(server):
+    r = get(server, "/ontology", headers=HTML)
+    assert r.status_code == 200
+    assert 'id="Pillar"' in r.text and "trụ cột" in r.text.lower()
+    assert 'id="AdministrativeUnit"' in r.text
+    assert "online-dossier-rate" in r.text  # concepts of the thesaurus
+    r = get(server, "/ontology", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and "cdskg:Pillar" in r.text
+
+
+def test_catalogue_pages(server):
+    r = get(server, "/queries", headers=HTML)
+    assert r.status_code == 200 and "/queries/ranking" in r.text
+    r = get(server, "/queries/locality-profile", headers=HTML, params={"lang": "en"})
+    assert "digital government" in r.text
+    assert 'rel="alternate"; type="text/csv"' in r.headers["Link"]
+
+
+def test_sparql_page_serves_yasgui_locally(server):
+    r = get(server, "/sparql", headers=HTML)
+    assert r.status_code == 200
+    assert "/static/vendor/yasgui.min.js" in r.text
+    assert "cdn" not in r.text.lower() and "unpkg" not in r.text
+    js = get(server, "/static/vendor/yasgui.min.js")
+    assert js.status_code == 200 and len(js.content) > 100_000
+
+
+def test_url_builder():
+    assert urls.resource(ID + "unit/2025/province/92") == "/id/unit/2025/province/92"
+    assert urls.resource(ID + OBS, "ttl") == f"/id/{OBS}?format=ttl"
+    assert urls.resource("https://w3id.org/cdskg/ontology#Pillar") == "/ontology#Pillar"
+    assert compact("https://w3id.org/cdskg/ontology#Pillar") == "cdskg:Pillar"
+    text = with_prologue("# title@vi: x\nSELECT * { ?o a qb:Observation }")
+    assert text.splitlines()[1] == "PREFIX qb: <http://purl.org/linked-data/cube#>"
