@@ -162,3 +162,32 @@ def test_export_turtle_and_csv(built_store: Path, tmp_path: Path) -> None:
     assert len(rows) == n_obs
     assert any(r["locality"] == "Quận Bình Thủy" for r in rows)
     run_cli("export", "--store", str(built_store), "--format", "xls", "--out", str(out), check=2)
+
+
+def test_query_by_catalogue_name_with_params(built_store: Path) -> None:
+    binh_thuy = "https://w3id.org/cdskg/id/unit/pre2025/district/918"
+    out = run_cli(
+        "query",
+        "--store",
+        str(built_store),
+        "--name",
+        "indicator-by-locality",
+        "--format",
+        "csv",
+        check=0,
+    )
+    rows = out.stdout.splitlines()
+    assert rows[0].startswith("indicator,area") and any(binh_thuy in r for r in rows[1:])
+    bad = run_cli(
+        "query",
+        "--store",
+        str(built_store),
+        "--name",
+        "indicator-by-locality",
+        "--param",
+        "nosuch=1",
+        check=2,
+    )
+    assert "nosuch" in bad.stderr and "Traceback" not in bad.stderr
+    unknown = run_cli("query", "--store", str(built_store), "--name", "nope", check=2)
+    assert "indicator-by-locality" in unknown.stderr

@@ -177,10 +177,23 @@ def serve(store: Path, host: str, port: int, workers: int) -> None:
     default=None,
     help="Result format. Default: json for SELECT/ASK, ttl for CONSTRUCT.",
 )
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of a catalogue query (--name); repeatable. Unset ones take their default.",
+)
 def query(
-    store: Path, query_text: str | None, query_file: Path | None, name: str | None, fmt: str | None
+    store: Path,
+    query_text: str | None,
+    query_file: Path | None,
+    name: str | None,
+    fmt: str | None,
+    params: tuple[str, ...],
 ) -> None:
     """Run a SPARQL query (QUERY, --file or --name) and print the result."""
+    from cdskg import catalogue
     from cdskg.query import run_query, serialize
     from cdskg.resources import project_paths
     from cdskg.store import open_read_only
@@ -188,32 +201,49 @@ def query(
     given = [x for x in (query_text, query_file, name) if x]
     if len(given) != 1:
         _fail(UsageError("give exactly one of QUERY, --file F.rq or --name NAME"))
+    if params and not name:
+        _fail(UsageError("--param goes with --name (a catalogue query)"))
     try:
-        if query_file:
-            text = query_file.read_text(encoding="utf-8")
-            where = str(query_file)
-        elif name:
-            path = project_paths().queries / f"{name}.rq"
-            if not path.exists():
-                names = sorted(p.stem for p in project_paths().queries.glob("*.rq"))
-                raise UsageError(f"no catalogue query named {name!r}; known: {', '.join(names)}")
-            text = path.read_text(encoding="utf-8")
-            where = str(path)
-        else:
-            text = str(query_text)
-            where = "QUERY"
+        values = _parse_params(params)
         st, _version = open_read_only(store)
-        try:
-            result = run_query(st, text)
-        except QueryError as exc:
-            raise QueryError(f"{where}: {exc}") from exc
+        if name:
+            folder = project_paths().queries
+            if not (folder / f"{name}.rq").exists():
+                names = sorted(p.stem for p in folder.glob("*.rq"))
+                raise UsageError(f"no catalogue query named {name!r}; known: {', '.join(names)}")
+            entry = catalogue.load(name, folder)
+            try:
+                result = entry.run(st, values)
+            except QueryError as exc:
+                raise QueryError(f"{folder / (name + '.rq')}: {exc}") from exc
+        else:
+            if query_file:
+                text = query_file.read_text(encoding="utf-8")
+                where = str(query_file)
+            else:
+                text = str(query_text)
+                where = "QUERY"
+            try:
+                result = run_query(st, text)
+            except QueryError as exc:
+                raise QueryError(f"{where}: {exc}") from exc
         out = serialize(result, fmt)
-    except (CdskgError, FileNotFoundError) as exc:
+    except (CdskgError, FileNotFoundError, ValueError) as exc:
         _fail(exc)
         return
     sys.stdout.buffer.write(out.body)
     if not out.body.endswith(b"\n"):
         sys.stdout.buffer.write(b"\n")
+
+
+def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param {item!r}: write it as NAME=VALUE")
+        values[key.strip()] = value
+    return values
 
 
 @main.command()
