@@ -316,6 +316,7 @@ def main() -> int:
         default="default,sync-nocache",
         help="comma-separated cdskg configurations: " + ", ".join(c for c, _ in CONFIGS[1:]),
     )
+    ap.add_argument("--baseline-src", type=Path, help="also serve with this cdskg src/ folder")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         print("wrk is not installed (Debian: apt-get install wrk; or `make bench`)")
@@ -324,6 +325,8 @@ def main() -> int:
     try:
         oxdir, store = prepare(args.store, args.observations, work)
         configs = [c for c in CONFIGS if c[0] in ("oxigraph", *args.configs.split(","))]
+        if args.baseline_src:  # an older tree's src/, e.g. from `git worktree add`
+            configs.insert(1, ("baseline", {"PYTHONPATH": str(args.baseline_src.resolve())}))
         loads = workloads(args.observations)
         for w in loads:
             w["seconds"] = args.seconds

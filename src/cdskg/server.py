@@ -1,7 +1,22 @@
 """Running the web application under gunicorn, the production WSGI server.
 
-Workers are ``sync`` processes (one request at a time each) that open the store
-read-only; the benchmark (``benchmarks/bench_http.py``) measured them against gthread.
+**Chosen setup (measured with ``benchmarks/bench_http.py``, see below).** ``sync`` workers
+(one request at a time per process, ``CDSKG_WORKERS`` of them) that open the store
+read-only, with SPARQL queries answered by a raw WSGI fast path
+(:class:`cdskg.web.sparql.FastPath`) in front of Flask. The per-request cost of Flask's
+routing, request and response objects (≈0.4 ms, five times a point lookup) was the main
+gap to ``oxigraph serve``; the fast path shares the view's plain functions
+(``parse_operation``, ``answer_query``), so errors, headers, ETags and the cache are the
+same on both paths. Measured 2026-11-22 (100k synthetic observations, wrk, 5 s runs, 3
+interleaved repetitions, a 2-core machine loaded by other jobs; paired ratios to
+``oxigraph serve-read-only``): point lookups at 1 connection 0.26× → 0.52×, at 8
+connections 0.14× → 0.19×; CONSTRUCT of one article graph 0.59× → 0.72×.
+``gthread`` workers (``CDSKG_WORKER_CLASS=gthread``, ``CDSKG_THREADS``) keep connections
+alive: with one thread they measured 0.38× at 1 connection and 0.27× at 8 (sync 0.52× /
+0.19×), with four threads clearly worse (the GIL); they have no watchdog (below), since a
+worker exit would drop every connection that process holds. Sync workers close the
+connection after each answer; that TCP setup and gunicorn's own request parsing and access
+log are most of what remains between us and Oxigraph on point lookups.
 
 **Query time limit.** pyoxigraph cannot interrupt a query, but it releases the GIL while it
 evaluates, so a watchdog thread in each worker keeps running. When a query request passes
