@@ -410,7 +410,7 @@ def _observation(
 
 
 def context_triples(record: ArticleRecord, thesaurus: Thesaurus) -> Iterator[ox.Triple]:
-    """Type triples of what the article's graph points to (units, indicators, pillars),
+    """Triples about what the article's graph points to (units, indicators, pillars),
     which live in the reference graph; validation needs them beside the article's."""
     for unit in record.places.values():
         yield ox.Triple(nn(unit.iri), _TYPE, nn(CDSKG + "AdministrativeUnit"))
@@ -420,6 +420,8 @@ def context_triples(record: ArticleRecord, thesaurus: Thesaurus) -> Iterator[ox.
         ind = thesaurus.indicators[notation]
         yield ox.Triple(nn(ind.iri), _TYPE, nn(CDSKG + "Indicator"))
         yield ox.Triple(nn(ind.pillar), _TYPE, nn(CDSKG + "Pillar"))
+        # lets the unit-fits-indicator constraint run on one article too
+        yield ox.Triple(nn(ind.iri), nn(CDSKG + "unitMeasure"), nn(ind.unit))
     yield ox.Triple(nn(iri.DATASET), _TYPE, nn(QB + "DataSet"))
 
 

@@ -22,7 +22,16 @@ from cdskg import __version__, iri
 from cdskg.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
 from cdskg.errors import InputError
 from cdskg.extract import Extractor
-from cdskg.mapping import context_triples, integer, lit, map_article, nn, unit_quads, xsd_date
+from cdskg.mapping import (
+    context_triples,
+    group_quantities,
+    integer,
+    lit,
+    map_article,
+    nn,
+    unit_quads,
+    xsd_date,
+)
 from cdskg.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
 from cdskg.progress import ProgressPrinter
 from cdskg.records import ArticleRecord
@@ -148,51 +157,81 @@ class ArticleBuilder:
         self.thesaurus: Thesaurus = self.extractor.thesaurus
         self.shapes = load_shapes(paths.shapes)
 
-    def build(self, source) -> tuple[ArticleRecord, list[ox.Quad], list[Violation], bool]:
-        """The record, its accepted quads, the violations, and whether any fact survived."""
+    def build(
+        self, source: SourceArticle
+    ) -> tuple[ArticleRecord, list[ox.Quad], list[Violation], bool, dict[str, str]]:
+        """The record, its accepted quads, the violations, whether the article loads, and
+        the sentence each violation's focus node was said in.
+
+        What violates a shape is held back fact by fact: an observation or a mention is
+        dropped with everything it owns (its evidence and selectors, its period) when any
+        of those is in violation. Only a violation no fact owns (on the article itself)
+        holds back the whole article.
+        """
         record = self.extractor.extract(source)
         quads = map_article(record, self.thesaurus)
         result = validate_graph(self._data(record, quads), self.shapes)
         if result.conforms:
-            return record, quads, [], True
+            return record, quads, [], True, {}
         violations = result.violations
-        bad = _offending_observations(violations, quads)
-        article_level = [v for v in violations if v.focus not in bad and v.focus != ""]
-        kept = [
-            x
-            for x in record.quantities
-            if iri.observation(record.iri, x.value_start, x.indicator) not in bad
+        owners = _owners(quads)
+        sentences = _sentences(record, owners, violations)
+        bad_roots = {root for v in violations for root in owners.get(v.focus, ())}
+        if any(v.focus not in owners for v in violations):
+            return record, [], violations, False, sentences
+        bad_obs = set()
+        for group in group_quantities(record):
+            obs = iri.observation(record.iri, group.first.value_start, group.first.indicator)
+            if obs in bad_roots:
+                bad_obs.update(id(x) for x in (group.first, *group.restated))
+        bad_evidence = {
+            node for node, roots in owners.items() if roots & bad_roots and "/evidence/" in node
+        }
+        record.quantities = [x for x in record.quantities if id(x) not in bad_obs]
+        record.mentions = [
+            m
+            for m in record.mentions
+            if iri.evidence(record.iri, m.evidence.start, m.evidence.end) not in bad_evidence
         ]
-        if article_level and not bad:
-            return record, [], violations, False
-        record.quantities = kept
         quads = map_article(record, self.thesaurus)
         second = validate_graph(self._data(record, quads), self.shapes)
         if not second.conforms:
-            return record, [], violations + second.violations, False
-        return record, quads, violations, True
+            return record, [], violations + second.violations, False, sentences
+        return record, quads, violations, True, sentences
 
     def _data(self, record: ArticleRecord, quads: list[ox.Quad]):
         return to_rdflib([*quads, *context_triples(record, self.thesaurus)])
 
 
-def _offending_observations(violations: list[Violation], quads: list[ox.Quad]) -> set[str]:
-    """Observation IRIs to hold back: those in violation, or whose evidence is."""
-    obs_type = nn(QB + "Observation")
-    observations = {
-        q.subject.value for q in quads if q.predicate.value == RDF + "type" and q.object == obs_type
-    }
-    by_evidence: dict[str, set[str]] = {}
+# Nodes a fact owns: minted for it alone (or shared only by facts that fail together).
+_OWNED = (iri.ID + "evidence/", iri.ID + "period/", iri.ID + "unit/former/", iri.ID + "post/")
+
+
+def _owners(quads: list[ox.Quad]) -> dict[str, set[str]]:
+    """Node IRI → the facts (observations, mentioned things) that own it, themselves too."""
+    out: dict[str, list[str]] = {}
     for q in quads:
-        if q.predicate.value == CDSKG + "evidence":
-            by_evidence.setdefault(q.object.value, set()).add(q.subject.value)
-    bad: set[str] = set()
-    for v in violations:
-        if v.focus in observations:
-            bad.add(v.focus)
-        elif v.focus in by_evidence:
-            bad |= by_evidence[v.focus]
-    return bad
+        if isinstance(q.object, ox.NamedNode):
+            out.setdefault(q.subject.value, []).append(q.object.value)
+    obs_type = nn(QB + "Observation")
+    roots = {
+        q.subject.value
+        for q in quads
+        if (q.predicate.value == RDF + "type" and q.object == obs_type)
+        or q.predicate.value == CDSKG + "mentionedIn"
+    }
+    owners: dict[str, set[str]] = {}
+    for root in roots:
+        stack, seen = [root], {root}
+        while stack:
+            node = stack.pop()
+            owners.setdefault(node, set()).add(root)
+            for child in out.get(node, ()):
+                base = child.split("#", 1)[0]
+                if child not in seen and (base.startswith(_OWNED) or child.startswith(node + "#")):
+                    seen.add(child)
+                    stack.append(child)
+    return owners
 
 
 def _count_observations(quads: list[ox.Quad]) -> int:
@@ -201,11 +240,29 @@ def _count_observations(quads: list[ox.Quad]) -> int:
     return sum(1 for q in quads if q.object == obs and q.predicate.value == RDF + "type")
 
 
-def _sentence_of(record: ArticleRecord, focus: str) -> str | None:
-    for x in record.quantities:
-        if iri.observation(record.iri, x.value_start, x.indicator) == focus:
-            return x.evidence.exact
-    return None
+def _sentences(
+    record: ArticleRecord, owners: dict[str, set[str]], violations: list[Violation]
+) -> dict[str, str]:
+    """Focus node → the sentence of the fact that owns it (for the report)."""
+    by_root: dict[str, str] = {}
+    for group in group_quantities(record):
+        x = group.first
+        by_root[iri.observation(record.iri, x.value_start, x.indicator)] = x.evidence.exact
+    evidence_text = {
+        iri.evidence(record.iri, m.evidence.start, m.evidence.end): m.evidence.exact
+        for m in record.mentions
+    }
+    for node, roots in owners.items():
+        if node in evidence_text:
+            for root in roots:
+                by_root.setdefault(root, evidence_text[node])
+    out = {}
+    for v in violations:
+        for root in sorted(owners.get(v.focus, ())):
+            if root in by_root:
+                out[v.focus] = by_root[root]
+                break
+    return out
 
 
 @dataclass
@@ -234,7 +291,7 @@ def process(builder: ArticleBuilder, source: SourceArticle) -> Processed:
     """Extract, map and validate one article; a bug costs this article only."""
     article_iri = iri.article(source.name)
     try:
-        record, quads, violations, ok = builder.build(source)
+        record, quads, violations, ok, sentences = builder.build(source)
     except Exception as exc:
         log.exception("building %s failed", source.path)
         error = (
@@ -255,7 +312,7 @@ def process(builder: ArticleBuilder, source: SourceArticle) -> Processed:
     )
     for v in violations:
         entry: dict[str, object] = dict(v.as_dict())
-        entry["sentence"] = _sentence_of(record, v.focus)
+        entry["sentence"] = sentences.get(v.focus)
         outcome.rejected.append(entry)
     return Processed(outcome, quads if ok else [], ok)
 
