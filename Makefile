@@ -7,7 +7,7 @@ STORE ?= data/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test web-assets demo build serve test lint format clean bench-http
+.PHONY: install install-test web-assets demo build serve test lint format clean bench bench-build bench-validate bench-export bench-http
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,19 @@ OBSERVATIONS ?= 100000
 bench-http: install-test
 	command -v wrk >/dev/null || apt-get install -y wrk || sudo apt-get install -y wrk
 	$(BIN)/python benchmarks/bench_http.py --store $(STORE) --observations $(OBSERVATIONS)
+
+# The other benchmarks, each against a reference measured in the same run.
+ARTICLES ?= 1000
+bench-build: install-test
+	$(BIN)/python benchmarks/bench_build.py --articles $(ARTICLES)
+
+bench-validate: install-test
+	$(BIN)/python -u benchmarks/bench_validate.py --sizes 10000 100000 --pyshacl-max 1000
+
+bench-export: install-test build
+	$(BIN)/python benchmarks/bench_export.py --seed-store $(STORE) --observations $(OBSERVATIONS)
+
+bench: bench-build bench-validate bench-export bench-http
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks
