@@ -98,3 +98,47 @@ def test_evidence_is_exact(records):
         for q in r.quantities:
             assert q.evidence.exact == r.text[q.evidence.start : q.evidence.end]
             assert r.text[q.value_start : q.value_end] == q.stated
+
+
+def _stated(record, stated):
+    return next(q for q in record.quantities if q.stated == stated)
+
+
+def test_period_carries_within_the_paragraph(records):
+    r = records["06_huyen_carry_breakdown"]
+    first = _stated(r, "55,4%")
+    assert (first.period.start, first.period.basis) == ("2023-10-31", "stated")
+    # the next sentence of the paragraph states no period: "tính đến ngày 31/10/2023" carries
+    for stated in ("70%", "88,5%", "76,2%"):
+        q = _stated(r, stated)
+        assert (q.period.start, q.period.end, q.period.basis) == ("2023-10-31", None, "carried")
+    # "hiện có" speaks of the present: the carried date stops there
+    wifi = _stated(r, "15 điểm")
+    assert (wifi.period.start, wifi.period.basis) == ("2023-01-01", "article-context")
+    # a campaign range carries to "Đồng thời, …"
+    for stated in ("18.300", "85,3%"):
+        q = _stated(r, stated)
+        assert (q.period.start, q.period.end, q.period.basis) == (
+            "2023-07-01",
+            "2023-08-31",
+            "carried",
+        )
+    # a new paragraph starts with nothing carried
+    assert _stated(r, "12/12").period.basis == "article-context"
+
+
+def test_three_online_rates_are_told_apart_by_breakdown(records):
+    r = records["06_huyen_carry_breakdown"]
+    rates = {q.stated: (q.indicator, q.scope) for q in r.quantities if q.unit.endswith("PERCENT")}
+    # the district's own procedures ("thuộc thẩm quyền của UBND huyện"), levels 3 and 4
+    assert rates["55,4%"] == ("online-dossier-rate-partial", "district-level")
+    assert rates["91,6%"] == ("online-dossier-rate-full", "district-level")
+    assert rates["70%"] == ("online-dossier-rate", "district-level")
+    assert rates["88,5%"] == ("online-dossier-rate", "commune-average")
+    assert rates["76,2%"] == ("online-dossier-rate", None)  # "toàn huyện": the whole district
+
+
+def test_scope_of_one_family_does_not_leak_into_another(records):
+    r = records["06_huyen_carry_breakdown"]
+    assert _stated(r, "21.450").scope is None
+    assert _stated(r, "12/12").scope is None

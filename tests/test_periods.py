@@ -30,3 +30,15 @@ def test_forms():
     assert one("từ tháng 6-2023").start == "2023-06-01"
     assert one("tính đến ngày 23-7").start == "2023-07-23"
     assert context_year("trước năm 2025, ngày 30/9/2024", 2026) == 2024
+
+
+def test_as_of_and_range_kinds():
+    (as_of,) = find_periods("tính đến 30/5/2023, tỷ lệ", 2023)
+    assert (as_of.kind, as_of.period.start, as_of.period.end) == ("as-of", "2023-05-30", None)
+    (as_of,) = find_periods("Tính đến 30-5-2023, có", 2023)
+    assert as_of.kind == "as-of"
+    (rng,) = find_periods("Từ ngày 15-6-2023 đến ngày 5-8-2023 (51 ngày)", 2023)
+    assert (rng.kind, rng.period.start, rng.period.end) == ("range", "2023-06-15", "2023-08-05")
+    # a deadline is a date, not an "as of"
+    (deadline,) = find_periods("dự kiến đến 30-6-2023 hoàn thành", 2023)
+    assert deadline.kind == "date"

@@ -69,7 +69,8 @@ def test_indicator_by_locality(store):
     binh_thuy = [r for r in table if r["area"] == BINH_THUY]
     assert sorted(Decimal(r["value"]) for r in binh_thuy) == [81, Decimal("90.13"), 97]
     r = next(r for r in binh_thuy if r["stated"] == "90,13%")
-    assert (r["from"], r["to"]) == ("2023-01-01", "2023-12-31")
+    # "tính đến 30-5-2023" in the sentence before, carried to this one (same paragraph)
+    assert (r["from"], r["to"]) == ("2023-05-30", "2023-05-30")
     assert "90,13%" in r["sentence"]
     assert sorted(set(col(table, "areaLabel"))) == [
         "Phường Thống Nhất",

@@ -92,6 +92,8 @@ class FigureRules:
     baseline: tuple[str, ...]
     rate_of_count: dict[str, str]
     openers: tuple[str, ...] = ()
+    carry_kinds: frozenset[str] = frozenset()
+    present: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls, path: Path) -> FigureRules:
@@ -116,6 +118,10 @@ class FigureRules:
             baseline=tuple(fold(w) for w in data.get("baseline", {}).get("before", [])),
             rate_of_count=dict(data.get("rate_of_count", {})),
             openers=tuple(fold(w) for w in data.get("continuation", {}).get("openers", [])),
+            carry_kinds=frozenset(data.get("periods", {}).get("carry", [])),
+            present=re.compile(data["periods"]["present"])
+            if "present" in data.get("periods", {})
+            else None,
         )
 
 
@@ -226,6 +232,7 @@ class Extractor:
         self.thesaurus = Thesaurus.load(ontology_dir)
         self.gazetteer = Gazetteer(load_units())
         self.today = today or date.today()
+        self._families: dict[str, str] = {}
 
     def extract(self, source: SourceArticle) -> ArticleRecord:
         normalized = normalize(source.text)
@@ -274,7 +281,13 @@ class Extractor:
         self._mentions(record, to_source)
         seen_keys: set[tuple[str, str, str]] = set()
         state: dict[str, object] = {}
+        prev_end = 0
         for sent in split_sentences(text):
+            if "\n" in text[prev_end : sent.start]:
+                # a new paragraph: no period or scope carries into it
+                state.pop("carry", None)
+                state.pop("scopes", None)
+            prev_end = sent.end
             if sent.start == 0 and sent.text == title:
                 continue
             self._sentence(
@@ -464,6 +477,7 @@ class Extractor:
         for pattern, reason in self.figures.not_a_figure:
             blocked.extend((m.start(), m.end(), reason) for m in pattern.finditer(s))
         periods = [p for p in find_periods(s, year) if not self._is_baseline(folded, p.start)]
+        carried = self._carry(s, periods, state)
         snapshot = snapshot_for(periods[0].period.start if periods else f"{year}-06-30")
         placed = self.gazetteer.resolve_all(s, snapshot, context=context_units)
         for _, unit in placed:
@@ -473,6 +487,7 @@ class Extractor:
         if sentence_scope is None and folded.startswith("trong do"):
             sentence_scope = state.get("scope")  # type: ignore[assignment]
         state["scope"] = sentence_scope
+        scopes: list[tuple[str, str]] = state.setdefault("scopes", [])  # type: ignore[assignment]
 
         prev_end = 0
         pending_ratio: tuple[Decimal, Decimal, int] | None = None
@@ -540,12 +555,11 @@ class Extractor:
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             role = self._role(before)
             scope = self._scope(fold(before)) or sentence_scope
-            if scope == "whole":
-                scope = None
+            scope = self._family_scope(scope, indicator.notation, scopes)
             # a unit in brackets after another names that one's parent, not the figure's place
             placed_here = [(pm, u) for pm, u in placed if s[max(0, pm.start - 1) : pm.start] != "("]
             area = self._area(placed_here, start, main, fold(s[window_start:start]), record)
-            period = self._period(periods, start) or default_period
+            period = self._period(periods, start, end, s) or carried or default_period
             key = (indicator.notation, area.iri, period.start + (period.end or ""))
             value_start = sent.start + start
             if kind == "percentage" and value > 100 and indicator.value_kind == "percentage":
@@ -694,12 +708,43 @@ class Extractor:
         return "actual"
 
     def _scope(self, folded_window: str) -> str | None:
-        best: tuple[int, str] | None = None
+        """The scope phrase ending last in the window; the longer one of two ending at the
+        same place ("bình quân các phường" over "các phường")."""
+        best: tuple[int, int, str] | None = None
         for phrase, scope in self.figures.scopes.items():
             i = folded_window.rfind(phrase)
-            if i >= 0 and (best is None or i + len(phrase) > best[0]):
-                best = (i + len(phrase), scope)
-        return best[1] if best else None
+            if i >= 0 and (best is None or (i + len(phrase), len(phrase)) > best[:2]):
+                best = (i + len(phrase), len(phrase), scope)
+        return best[2] if best else None
+
+    def _family(self, notation: str) -> str:
+        """An indicator's family: the shortest notation of the thesaurus that is it or its
+        prefix ("online-dossier-rate-full" → "online-dossier-rate")."""
+        family = self._families.get(notation)
+        if family is None:
+            parts = notation.split("-")
+            family = next(
+                (
+                    "-".join(parts[:i])
+                    for i in range(1, len(parts))
+                    if "-".join(parts[:i]) in self.thesaurus.indicators
+                ),
+                notation,
+            )
+            self._families[notation] = family
+        return family
+
+    def _family_scope(self, scope: str | None, notation: str, scopes: list[tuple[str, str]]):
+        """A figure's own scope is recorded for its indicator family; a figure without one
+        takes the latest scope of its family in the paragraph. "whole" is no breakdown."""
+        if notation == "unclassified":
+            return None if scope == "whole" else scope
+        family = self._family(notation)
+        if scope is not None:
+            scopes.append((scope, family))
+        else:
+            scope = next((stated for stated, f in reversed(scopes) if f == family), None)
+        return None if scope == "whole" else scope
 
     def _area(
         self,
@@ -723,17 +768,43 @@ class Extractor:
             return main
         return placed[0][1]
 
+    def _carry(self, s: str, periods, state: dict[str, object]) -> Period | None:
+        """The period carried into this sentence from an earlier one of its paragraph
+        (``[periods]`` in ``quantities.toml``); updates what carries on to the next."""
+        if periods:
+            carriers = [p for p in periods if p.kind in self.figures.carry_kinds]
+            if carriers:
+                stated = carriers[-1].period
+                state["carry"] = Period(stated.start, stated.end, basis="carried")
+            else:
+                state.pop("carry", None)
+            return None
+        if self.figures.present is not None and self.figures.present.search(s):
+            state.pop("carry", None)
+            return None
+        return state.get("carry")  # type: ignore[return-value]
+
     @staticmethod
-    def _period(periods, start: int) -> Period | None:
+    def _period(periods, start: int, end: int, s: str) -> Period | None:
+        """The period stated nearest before the figure (the most specific first); else one
+        stated after it in the same clause, unless it opens the next figure's clause
+        ("…, tỷ lệ … năm học 2022-2023 đạt 30%")."""
         if not periods:
             return None
         before = [p for p in periods if p.start < start]
-        chosen = (
-            min(before, key=lambda p: (p.priority, start - p.end))
-            if before
-            else min(periods, key=lambda p: (p.priority, p.start))
-        )
-        return chosen.period
+        if before:
+            return min(before, key=lambda p: (p.priority, start - p.end)).period
+        after = []
+        for p in periods:
+            if ";" in s[end : p.start]:
+                continue
+            nxt = FIGURE.search(s, p.end)
+            if nxt is not None and len(s[p.end : nxt.start()].split()) <= 2:
+                continue
+            after.append(p)
+        if not after:
+            return None
+        return min(after, key=lambda p: (p.priority, p.start)).period
 
 
 __all__ = ["Decimal", "Extractor", "split_sentences"]

@@ -25,6 +25,9 @@ class PeriodMention:
     end: int
     period: Period
     priority: int  # lower is more specific (an instant beats a year)
+    #: how it was written: "range" ("từ ngày … đến ngày …"), "as-of" ("tính đến ngày …"),
+    #: "date", "half", "quarter", "school-year", "span", "month" or "year"
+    kind: str = "date"
 
 
 def _iso(y: int, m: int, d: int) -> str | None:
@@ -42,7 +45,10 @@ _RANGE = re.compile(
     rf"(?i)từ\s+(?:ngày\s+)?{_D}{_SEP}{_M}(?:{_SEP}{_Y})?\s+(?:đến|tới)\s+(?:ngày\s+)?"
     rf"{_D}{_SEP}{_M}(?:{_SEP}{_Y})?"
 )
-_UNTIL = re.compile(rf"(?i)(?:tính\s+)?(?:đến|tới)\s+(?:nay|ngày)\s+{_D}{_SEP}{_M}(?:{_SEP}{_Y})?")
+_UNTIL = re.compile(
+    rf"(?i)(?:tính\s+(?:đến|tới)\s+(?:ngày\s+)?|(?:đến|tới)\s+(?:nay|ngày)\s+)"
+    rf"{_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/])"
+)
 _DATE = re.compile(rf"(?i)(?:ngày\s+)?{_D}{_SEP}{_M}{_SEP}{_Y}(?![\d/])")
 _HALF = re.compile(r"(?i)6\s+tháng\s+(đầu|cuối)\s+năm(?:\s+(\d{4}))?")
 _QUARTER = re.compile(r"(?i)quý\s+(I{1,3}|IV|[1-4])(?:\s*[/-]\s*|\s+(?:năm\s+)?)(\d{4})")
@@ -67,11 +73,11 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
         a = _iso(y1, int(m.group(2)), int(m.group(1)))
         b = _iso(y2, int(m.group(5)), int(m.group(4)))
         if a and b and a <= b:
-            found.append(PeriodMention(m.start(), m.end(), Period(a, b), 0))
+            found.append(PeriodMention(m.start(), m.end(), Period(a, b), 0, "range"))
     for m in _UNTIL.finditer(text):
         d = _iso(year_or(m.group(3)), int(m.group(2)), int(m.group(1)))
         if d:
-            found.append(PeriodMention(m.start(), m.end(), Period(d), 1))
+            found.append(PeriodMention(m.start(), m.end(), Period(d), 1, "as-of"))
     for m in _DATE.finditer(text):
         d = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1)))
         if d:
@@ -80,31 +86,45 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
         y = year_or(m.group(2))
         first = fold(m.group(1)) == "dau"
         a, b = (f"{y}-01-01", f"{y}-06-30") if first else (f"{y}-07-01", f"{y}-12-31")
-        found.append(PeriodMention(m.start(), m.end(), Period(a, b), 1))
+        found.append(PeriodMention(m.start(), m.end(), Period(a, b), 1, "half"))
     for m in _QUARTER.finditer(text):
         q = ROMAN.get(m.group(1).upper()) or int(m.group(1))
         y = int(m.group(2))
         found.append(
             PeriodMention(
-                m.start(), m.end(), Period(f"{y}-{3 * q - 2:02d}-01", _month_end(y, 3 * q)), 1
+                m.start(),
+                m.end(),
+                Period(f"{y}-{3 * q - 2:02d}-01", _month_end(y, 3 * q)),
+                1,
+                "quarter",
             )
         )
     for m in _SCHOOL_YEAR.finditer(text):
         y1, y2 = int(m.group(1)), int(m.group(2))
-        found.append(PeriodMention(m.start(), m.end(), Period(f"{y1}-09-01", f"{y2}-05-31"), 3))
+        found.append(
+            PeriodMention(
+                m.start(), m.end(), Period(f"{y1}-09-01", f"{y2}-05-31"), 3, "school-year"
+            )
+        )
     for m in _SPAN.finditer(text):
         y1, y2 = int(m.group(1)), int(m.group(2))
         if y1 <= y2:
-            found.append(PeriodMention(m.start(), m.end(), Period(f"{y1}-01-01", f"{y2}-12-31"), 4))
+            found.append(
+                PeriodMention(m.start(), m.end(), Period(f"{y1}-01-01", f"{y2}-12-31"), 4, "span")
+            )
     for m in _MONTH.finditer(text):
         y, mo = int(m.group(2)), int(m.group(1))
         if 1 <= mo <= 12:
             found.append(
-                PeriodMention(m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2)
+                PeriodMention(
+                    m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2, "month"
+                )
             )
     for m in _YEAR.finditer(text):
         y = int(m.group(1))
-        found.append(PeriodMention(m.start(), m.end(), Period(f"{y}-01-01", f"{y}-12-31"), 3))
+        found.append(
+            PeriodMention(m.start(), m.end(), Period(f"{y}-01-01", f"{y}-12-31"), 3, "year")
+        )
     # drop mentions inside a longer one
     found.sort(key=lambda p: (p.start, -(p.end - p.start)))
     kept: list[PeriodMention] = []

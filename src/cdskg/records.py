@@ -29,7 +29,7 @@ class Period:
 
     start: str
     end: str | None = None
-    basis: str = "stated"  # or "article-context"
+    basis: str = "stated"  # or "carried" (from an earlier sentence), "article-context"
 
 
 @dataclass(frozen=True)
