@@ -142,3 +142,25 @@ def test_scope_of_one_family_does_not_leak_into_another(records):
     r = records["06_huyen_carry_breakdown"]
     assert _stated(r, "21.450").scope is None
     assert _stated(r, "12/12").scope is None
+
+
+def test_organisation_names_are_whole(records):
+    r = records["06_huyen_carry_breakdown"]
+    orgs = [m.name for m in r.mentions if m.kind == "organisation"]
+    assert orgs == [
+        "UBND huyện Đức Trọng",
+        "Bộ Y tế",  # not "Bộ Y"
+        "Ban Thường vụ Huyện ủy",  # not "Ban Thường vụ Huyện"
+        "Trung tâm Giám sát, điều hành thông minh huyện Đức Trọng",  # not "Trung tâm Giám"
+        "HĐND TP. Đà Lạt",  # not "HĐND TP"
+    ]
+    for m in r.mentions:
+        assert m.evidence.exact == r.text[m.evidence.start : m.evidence.end]
+
+
+def test_sentence_words_after_a_head_are_no_organisation():
+    ex = Extractor(ROOT / "mappings", ROOT / "ontology")
+    assert ex._trim_org("Trung tâm tập trung nguồn lực") == "Trung tâm"
+    assert ex._trim_org("VNPT Cần Thơ hoàn") == "VNPT Cần Thơ"
+    assert ex._trim_org("Ban Thường vụ Tỉnh ủy Bình Phước về") == "Ban Thường vụ Tỉnh ủy Bình Phước"
+    assert ex._trim_org("Sở Nội vụ") == "Sở Nội vụ"

@@ -156,6 +156,7 @@ _ORG_STOP = re.compile(
     r"\s+(?:đã|đang|sẽ|ngày|công bố|trên|tiếp tục|kiến nghị|cho biết|phê duyệt|là|có|và|với|"
     r"chỉ đạo|ban hành|tổ chức|hướng dẫn|thực hiện)\b"
 )
+_ACRONYM = re.compile(r"\s*\([^()]{1,12}\)")
 _DATE_AFTER = re.compile(r"\s+ngày\s+(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})")
 
 
@@ -176,6 +177,8 @@ class MentionRules:
     author_lines: tuple[re.Pattern[str], ...]
     closing_author: re.Pattern[str]
     lead_prefixes: dict[str, str]
+    org_names: tuple[str, ...] = ()
+    not_org_names: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> MentionRules:
@@ -200,7 +203,9 @@ class MentionRules:
             ),
             posts=posts,
             org_heads=heads,
-            organisation=re.compile(rf"(?<!\w)(?P<org>(?:{head_alt})(?:\s+[\w-]+){{0,10}})"),
+            organisation=re.compile(
+                rf"(?<!\w)(?P<org>(?:{head_alt})(?:\s+(?:T[Pp]\.(?=\s)|[\w-]+)){{0,10}})"
+            ),
             document=re.compile(
                 rf"(?<!\w)(?P<type>(?i:{type_alt}))\s+(?:số\s+)?"
                 rf"(?P<id>\d+(?:[/-][\dA-ZĐa-zđ.]+)*(?:[/-][A-ZĐ][\wĐ.-]*)?)(?![\w/])"
@@ -219,6 +224,8 @@ class MentionRules:
             author_lines=tuple(re.compile(p) for p in meta["author_lines"]),
             closing_author=re.compile(meta["closing_author"]),
             lead_prefixes=dict(meta.get("lead_prefixes", {})),
+            org_names=tuple(sorted(data["organisations"].get("names", []), key=len, reverse=True)),
+            not_org_names=tuple(data["organisations"].get("not_names", [])),
         )
 
 
@@ -353,7 +360,9 @@ class Extractor:
             )
 
         def add(mention: Mention) -> None:
-            key = (mention.kind, mention.identifier or fold(mention.name))
+            # "Trung tâm … (IOC) quận Bình Thủy" is "Trung tâm … quận Bình Thủy"
+            name = _ACRONYM.sub("", mention.name)
+            key = (mention.kind, mention.identifier or fold(name))
             if key in seen:
                 return
             seen.add(key)
@@ -423,23 +432,50 @@ class Extractor:
                 add(Mention("platform", name, ev(m.start(), m.end())))
                 break
         for m in rules.organisation.finditer(text):
-            org = self._trim_org(m.group("org").strip())
-            if len(org.split()) < 2 or org in rules.org_heads or org.startswith("Bộ Chỉ số"):
+            if any(text.startswith(n, m.start()) for n in rules.not_org_names):
+                continue
+            whole = next((n for n in rules.org_names if text.startswith(n, m.start())), None)
+            if whole is not None:
+                org = text[m.start() : self._org_unit_end(text, m.start() + len(whole))]
+            else:
+                org = self._trim_org(m.group("org").strip())
+            if len(org.split()) < 2 or org in rules.org_heads:
                 continue
             add(Mention("organisation", org, ev(m.start(), m.start() + len(org))))
         record.mentions.sort(key=lambda x: x.evidence.start)
 
+    def _org_unit_end(self, text: str, end: int) -> int:
+        """Where a whole organisation name ends: after the bracketed acronym and the unit
+        that follow it, if any ("… (IOC) thành phố Bến Cát")."""
+        rest = text[end : end + 80]
+        gap = re.match(r"(?:\s*\([^()\n]{1,12}\))?\s+", rest)
+        units = self.gazetteer.mentions(rest)
+        if gap and units and units[0].start == gap.end():
+            return end + units[0].end
+        acronym = re.match(r"\s*\([^()\n]{1,12}\)", rest)
+        return end + acronym.end() if acronym else end
+
     def _trim_org(self, org: str) -> str:
         """An organisation ends with the unit it belongs to ("UBND tỉnh Cà Mau"), not with
-        the name of the person after it."""
+        the name of the person after it; without a unit it ends with its last capitalised
+        word and the lowercase syllable that completes it ("Bộ Y tế", "Ban Thường vụ
+        Huyện ủy"), not with the words of the sentence that goes on."""
         org = _ORG_STOP.split(org)[0]
         units = self.gazetteer.mentions(org)
         if units:
             return org[: units[0].end]
-        words = org.split()
+        words = org.rstrip(".").split()
         head = next((h for h in self.mention_rules.org_heads if org.startswith(h)), "")
         keep = max(1, len(head.split()))
         while len(words) > keep and not words[-1][:1].isupper():
+            n = len(words)
+            # "Y tế", "Huyện ủy": a capitalised word and the syllable that completes it
+            if (
+                n - 2 >= keep
+                and words[-2][:1].isupper()
+                and (n - 2 == keep or not words[-3][:1].isupper())
+            ):
+                break
             words.pop()
         return " ".join(words)
 
