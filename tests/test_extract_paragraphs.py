@@ -164,3 +164,17 @@ def test_sentence_words_after_a_head_are_no_organisation():
     assert ex._trim_org("VNPT Cần Thơ hoàn") == "VNPT Cần Thơ"
     assert ex._trim_org("Ban Thường vụ Tỉnh ủy Bình Phước về") == "Ban Thường vụ Tỉnh ủy Bình Phước"
     assert ex._trim_org("Sở Nội vụ") == "Sở Nội vụ"
+
+
+def test_image_captions_dropped_with_their_reason(records):
+    r = records["06_huyen_carry_breakdown"]
+    dropped = {d["reason"] for d in r.dropped}
+    assert dropped >= {
+        "the title repeated above an image",
+        "image caption under the repeated title",
+        "image caption (a one-sentence paragraph saying who is pictured doing what)",
+    }
+    assert "Lãnh đạo huyện Đức Trọng kiểm tra" not in r.text
+    assert "Người dân xã Hiệp Thạnh được cán bộ hướng dẫn" not in r.text
+    assert "Người dân đánh giá cao sự thay đổi này." in r.text
+    assert "Kết quả bước đầu" in r.text

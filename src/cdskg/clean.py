@@ -31,6 +31,10 @@ class NoiseRules:
     tail: tuple[tuple[re.Pattern[str], str], ...]
     line: tuple[tuple[re.Pattern[str], str], ...]
     inline: tuple[tuple[re.Pattern[str], str], ...]
+    #: patterns for a paragraph of one line that is an image caption
+    caption: tuple[tuple[re.Pattern[str], str], ...] = ()
+    #: reasons for the title repeated in the body and the caption under it; None: keep
+    title_repeat: tuple[str, str, int] | None = None
 
     @classmethod
     def load(cls, path: Path) -> NoiseRules:
@@ -41,7 +45,16 @@ class NoiseRules:
         def pairs(kind: str) -> tuple[tuple[re.Pattern[str], str], ...]:
             return tuple((re.compile(r["pattern"], flags), r["reason"]) for r in data.get(kind, []))
 
-        return cls(pairs("tail"), pairs("line"), pairs("inline"))
+        repeat = data.get("title_repeat")
+        return cls(
+            pairs("tail"),
+            pairs("line"),
+            pairs("inline"),
+            pairs("caption"),
+            (repeat["reason"], repeat["caption_reason"], int(repeat.get("caption_max", 200)))
+            if repeat
+            else None,
+        )
 
 
 @dataclass
@@ -75,6 +88,7 @@ def clean(text: str, rules: NoiseRules) -> Cleaned:
             if pattern.search(ln):
                 removed.append(Drop(s, e, reason, text[s:e]))
                 break
+    removed.extend(_captions(text, lines, rules, removed))
     # inline runs, outside what is already removed
     for pattern, reason in rules.inline:
         for m in pattern.finditer(text, 0, text_limit):
@@ -94,6 +108,47 @@ def clean(text: str, rules: NoiseRules) -> Cleaned:
     offsets.append(len(text))
     removed.sort(key=lambda d: d.start)
     return Cleaned(cleaned_text, offsets, removed)
+
+
+_SENTENCE_INSIDE = re.compile(r"[.!?…]\s+\S")
+
+
+def _captions(
+    text: str, lines: list[tuple[int, int, str]], rules: NoiseRules, removed: list[Drop]
+) -> list[Drop]:
+    """Image captions: the title repeated in the body with the one-sentence line under it,
+    and one-line, one-sentence paragraphs that ``[[caption]]`` rules recognise."""
+    drops: list[Drop] = []
+    title_at = next((i for i, (_, _, ln) in enumerate(lines) if ln.strip()), None)
+    if title_at is None:
+        return drops
+
+    def free(s: int, e: int) -> bool:
+        return not _covered(removed, s, e) and not _covered(drops, s, e)
+
+    def blank(i: int) -> bool:
+        return i < 0 or i >= len(lines) or not lines[i][2].strip()
+
+    title = lines[title_at][2].strip()
+    for i in range(title_at + 1, len(lines)):
+        s, e, ln = lines[i]
+        if not ln.strip() or not free(s, e):
+            continue
+        if rules.title_repeat and ln.strip() == title:
+            reason, caption_reason, longest = rules.title_repeat
+            drops.append(Drop(s, e, reason, text[s:e]))
+            if i + 1 < len(lines) and not blank(i + 1):
+                s2, e2, nxt = lines[i + 1]
+                one = nxt.strip()
+                if len(one) <= longest and not _SENTENCE_INSIDE.search(one) and free(s2, e2):
+                    drops.append(Drop(s2, e2, caption_reason, text[s2:e2]))
+            continue
+        if blank(i - 1) and blank(i + 1):
+            for pattern, reason in rules.caption:
+                if pattern.search(ln):
+                    drops.append(Drop(s, e, reason, text[s:e]))
+                    break
+    return drops
 
 
 def _lines(text: str) -> list[tuple[int, int, str]]:
