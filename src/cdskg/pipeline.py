@@ -39,7 +39,7 @@ from cdskg.resources import ProjectPaths
 from cdskg.store import StoreLayout, graph_hashes, next_generation, replace_graph
 from cdskg.thesaurus import Thesaurus
 from cdskg.units import load_units
-from cdskg.validate import Violation, load_shapes, to_rdflib, validate_graph
+from cdskg.validate import Violation, load_shapes, to_ntriples, validate_graph
 
 
 @dataclass
@@ -200,7 +200,7 @@ class ArticleBuilder:
         return record, quads, violations, True, sentences
 
     def _data(self, record: ArticleRecord, quads: list[ox.Quad]):
-        return to_rdflib([*quads, *context_triples(record, self.thesaurus)])
+        return to_ntriples([*quads, *context_triples(record, self.thesaurus)])
 
 
 # Nodes a fact owns: minted for it alone (or shared only by facts that fail together).

@@ -95,21 +95,37 @@ def load_shapes(shapes_dir: Path) -> rdflib.Graph:
     return graph
 
 
+def to_ntriples(triples: Iterable[ox.Triple | ox.Quad]) -> str:
+    """Quads or triples from pyoxigraph as N-Triples text (graph names dropped)."""
+    return "".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples)
+
+
 def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> rdflib.Graph:
     """Quads or triples from pyoxigraph as one rdflib graph (graph names dropped)."""
-    lines = []
-    for t in triples:
-        lines.append(f"{t.subject} {t.predicate} {t.object} .\n")
     graph = rdflib.Graph()
-    if lines:
-        graph.parse(data="".join(lines), format="nt")
+    text = to_ntriples(triples)
+    if text:
+        graph.parse(data=text, format="nt")
     return graph
 
 
+# Compiling shapes costs more than validating one article: keep them per shapes graph.
+_compiled: dict[int, tuple[rdflib.Graph, object]] = {}
+
+
+def _compiled_shapes(shapes: rdflib.Graph):
+    hit = _compiled.get(id(shapes))
+    if hit is None or hit[0] is not shapes:
+        hit = (shapes, pyshacl_turbo.compile_shapes(shapes, advanced=True))
+        _compiled[id(shapes)] = hit
+    return hit[1]
+
+
 def validate_graph(
-    data: rdflib.Graph, shapes: rdflib.Graph, *, engine: str | None = None
+    data: rdflib.Graph | str, shapes: rdflib.Graph, *, engine: str | None = None
 ) -> ValidationResult:
-    """Validate one rdflib graph (an article's graph plus its context triples, say).
+    """Validate one graph: an rdflib graph, or N-Triples text (see :func:`to_ntriples`),
+    which pyshacl-turbo reads natively without building an rdflib graph.
 
     :param engine: ``"pyshacl"`` or ``"turbo"``; default :func:`default_engine`.
     :raises InputError: when the shapes cannot be evaluated.
@@ -118,18 +134,27 @@ def validate_graph(
     if engine == TURBO:
         if pyshacl_turbo is None:
             raise InputError("pyshacl-turbo is not installed: pip install pyshacl-turbo")
-        run = pyshacl_turbo.validate
+        try:
+            conforms, report, _ = _compiled_shapes(shapes).validate(
+                data,
+                data_graph_format="nt" if isinstance(data, str) else None,
+                allow_warnings=True,
+                _normalize_report_literals=True,  # as pyshacl_turbo.validate() does
+            )
+        except pyshacl_turbo.ValidationFailure as exc:
+            raise InputError(f"the shapes cannot be evaluated: {exc}") from exc
     elif engine == PYSHACL:
-        run = pyshacl_validate
+        if isinstance(data, str):
+            data = rdflib.Graph().parse(data=data, format="nt") if data else rdflib.Graph()
+        conforms, report, _ = pyshacl_validate(
+            data,
+            shacl_graph=shapes,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+        )
     else:
         raise InputError(f"unknown SHACL engine {engine!r}: use 'pyshacl' or 'turbo'")
-    conforms, report, _ = run(
-        data,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-    )
     if not isinstance(report, rdflib.Graph):  # pySHACL returns a ValidationFailure
         raise InputError(f"the shapes cannot be evaluated: {report}")
     violations = _violations(report, shapes)
