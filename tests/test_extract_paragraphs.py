@@ -178,3 +178,14 @@ def test_image_captions_dropped_with_their_reason(records):
     assert "Người dân xã Hiệp Thạnh được cán bộ hướng dẫn" not in r.text
     assert "Người dân đánh giá cao sự thay đổi này." in r.text
     assert "Kết quả bước đầu" in r.text
+
+
+def test_slash_dates_are_reported_as_skipped(records):
+    r = records["06_huyen_carry_breakdown"]
+    skipped = {(k.text, k.reason) for k in r.skipped}
+    assert ("31/10/2023", "part of a date") in skipped
+    assert ("15/12/2023", "part of a date") in skipped
+    for k in r.skipped:  # once each, at its place in the text
+        assert r.text[k.start : k.start + len(k.text)] == k.text
+    assert len([k for k in r.skipped if k.text == "31/10/2023"]) == 1
+    assert not any("31/10" in q.stated for q in r.quantities)

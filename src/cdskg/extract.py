@@ -156,6 +156,7 @@ _ORG_STOP = re.compile(
     r"\s+(?:đã|đang|sẽ|ngày|công bố|trên|tiếp tục|kiến nghị|cho biết|phê duyệt|là|có|và|với|"
     r"chỉ đạo|ban hành|tổ chức|hướng dẫn|thực hiện)\b"
 )
+_DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
 _ACRONYM = re.compile(r"\s*\([^()]{1,12}\)")
 _DATE_AFTER = re.compile(r"\s+ngày\s+(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})")
 
@@ -625,7 +626,27 @@ class Extractor:
             if kind in ("count", "money"):
                 last_count = indicator.notation
             prev_end = stated_end
+        self._skip_unseen(record, sent, blocked)
         state["previous"] = s
+
+    @staticmethod
+    def _skip_unseen(
+        record: ArticleRecord, sent: Sentence, blocked: list[tuple[int, int, str]]
+    ) -> None:
+        """Numbers that no figure match reaches ("16/9/2022": a slash date is not a figure
+        nor a ratio) are still reported as skipped, once per blocked span."""
+        s = sent.text
+        reported = [k.start - sent.start for k in record.skipped if k.start >= sent.start]
+        done: list[tuple[int, int]] = []
+        for b0, b1, reason in sorted(blocked, key=lambda b: (b[0], b[0] - b[1])):
+            if any(b0 <= r < b1 for r in reported) or any(b0 < e and d < b1 for d, e in done):
+                continue
+            number = _DIGITS.search(s, b0, b1)
+            if number is None:
+                continue
+            number = _DIGITS.match(s, number.start())  # the whole date, not "ngày 16/9"
+            done.append((b0, max(b1, number.end())))
+            record.skipped.append(Skipped(number.group(0), sent.start + number.start(), reason))
 
     def _is_baseline(self, folded: str, start: int) -> bool:
         before = folded[max(0, start - 30) : start].rstrip()
