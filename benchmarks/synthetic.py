@@ -38,18 +38,44 @@ def _sentences() -> tuple[list[str], list[str]]:
     return titles, body
 
 
+_RATIO = re.compile(r"(\d[\d.]*)/(\d[\d.]*)")
+_PERCENT = re.compile(r"(\d+(?:,\d+)?)(\s*%)")
+
+
 def _renumber(text: str, rng: random.Random) -> str:
-    def repl(m: re.Match[str]) -> str:
+    """Other numbers, keeping what makes them plausible: X/Y with X ≤ Y, rates ≤ 100,
+    years, dates, identifiers and model names ("4.0") as they were."""
+
+    def ratio(m: re.Match[str]) -> str:
+        if "." in m.group(1) or "." in m.group(2) or len(m.group(2)) == 4:
+            return m.group(0)  # a date, an identifier or a thousands figure: keep
+        total = max(1, int(m.group(2)) + rng.randint(-2, 5))
+        return f"{rng.randint(max(0, total - 3), total)}/{total}"
+
+    def percent(m: re.Match[str]) -> str:
+        return f"{rng.randint(5, 99)},{rng.randint(0, 99):02d}{m.group(2)}"
+
+    def count(m: re.Match[str]) -> str:
         old = m.group(0)
-        if "," in old:
-            return f"{rng.randint(1, 99)},{rng.randint(0, 99):02d}"
+        if "," in old or (len(old) == 4 and old.startswith("20")):
+            return old
         if "." in old:
             return f"{rng.randint(1, 999)}.{rng.randint(0, 999):03d}"
-        if len(old) == 4 and old.startswith("20"):
-            return old  # years stay years
         return str(max(1, int(old) + rng.randint(-int(old) // 3, int(old) // 3 + 1)))
 
-    return _NUMBER.sub(repl, text)
+    out = []
+    for piece in re.split(r"(\S*\d\S*)", text):
+        if not piece or (not piece[0].isdigit() and not any(c.isdigit() for c in piece)):
+            out.append(piece)
+        elif _RATIO.fullmatch(piece.rstrip(".,;")):
+            out.append(_RATIO.sub(ratio, piece))
+        elif "%" in piece:
+            out.append(_PERCENT.sub(percent, piece))
+        elif re.search(r"[/:-]|\d\.\d(?!\d)", piece):
+            out.append(piece)  # dates, times, identifiers, model names
+        else:
+            out.append(_NUMBER.sub(count, piece))
+    return "".join(out)
 
 
 def make_corpus(folder: Path, n: int, seed: int = 7) -> list[Path]:

@@ -25,10 +25,18 @@ from rdflib.namespace import SH
 
 from cdskg.errors import InputError
 
-try:  # optional, much faster; same results on our shapes
+try:  # much faster; same results on our shapes
     import pyshacl_turbo
 except ImportError:  # pragma: no cover - depends on the environment
     pyshacl_turbo = None
+
+try:
+    # Serialized input parsed natively, with no rdflib graph on the way: 3-5x faster per
+    # article than handing over text (which turbo parses with rdflib first). It is not a
+    # documented name, so any other version falls back to the documented path.
+    from pyshacl_turbo.rdf import Input as _TurboInput
+except ImportError:  # pragma: no cover
+    _TurboInput = None
 
 PYSHACL = "pyshacl"
 TURBO = "turbo"
@@ -134,10 +142,16 @@ def validate_graph(
     if engine == TURBO:
         if pyshacl_turbo is None:
             raise InputError("pyshacl-turbo is not installed: pip install pyshacl-turbo")
+        fmt = None
+        if isinstance(data, str):
+            if _TurboInput is not None:
+                data = _TurboInput(data, "nquads", None, {})
+            else:
+                fmt = "nt"
         try:
             conforms, report, _ = _compiled_shapes(shapes).validate(
                 data,
-                data_graph_format="nt" if isinstance(data, str) else None,
+                data_graph_format=fmt,
                 allow_warnings=True,
                 _normalize_report_literals=True,  # as pyshacl_turbo.validate() does
             )
