@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
+import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -267,10 +268,11 @@ def _sentences(
 
 @dataclass
 class Processed:
-    """What a worker sends back for one article: its outcome and its accepted quads."""
+    """What a worker sends back for one article: its outcome and its accepted quads,
+    as N-Quads bytes (cheap to pass between processes, parsed natively on arrival)."""
 
     outcome: ArticleOutcome
-    quads: list[ox.Quad]
+    nquads: bytes
     accepted: bool
 
 
@@ -279,6 +281,8 @@ _worker_builder: ArticleBuilder | None = None
 
 def _init_worker(paths: ProjectPaths) -> None:
     global _worker_builder
+    # the workers are the parallelism: one validation thread each avoids oversubscription
+    os.environ.setdefault("RAYON_NUM_THREADS", "1")
     _worker_builder = ArticleBuilder(paths)
 
 
@@ -299,7 +303,7 @@ def process(builder: ArticleBuilder, source: SourceArticle) -> Processed:
             " the rest of the corpus was built; please report this with the file"
         )
         return Processed(
-            ArticleOutcome(str(source.path), "failed", article=article_iri, error=error), [], False
+            ArticleOutcome(str(source.path), "failed", article=article_iri, error=error), b"", False
         )
     outcome = ArticleOutcome(
         str(source.path),
@@ -314,7 +318,8 @@ def process(builder: ArticleBuilder, source: SourceArticle) -> Processed:
         entry: dict[str, object] = dict(v.as_dict())
         entry["sentence"] = sentences.get(v.focus)
         outcome.rejected.append(entry)
-    return Processed(outcome, quads if ok else [], ok)
+    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if ok else b""
+    return Processed(outcome, nquads or b"", ok)
 
 
 def _processed_stream(sources: list[SourceArticle], options: BuildOptions) -> Iterator[Processed]:
@@ -386,7 +391,7 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
             if done.accepted:
                 outcome.status = "changed" if outcome.article in stored else "added"
                 assert outcome.article is not None
-                replace_graph(store, outcome.article, done.quads)
+                replace_graph(store, outcome.article, done.nquads)
             outcomes.append(outcome)
             bar.advance(outcome)
         bar.finish()

@@ -173,13 +173,13 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def replace_graph(store: ox.Store, graph: str, quads: list[ox.Quad]) -> None:
-    """Replace one named graph's content."""
+def replace_graph(store: ox.Store, graph: str, nquads: bytes) -> None:
+    """Replace one named graph's content with the quads of ``nquads`` (N-Quads)."""
     name = ox.NamedNode(graph)
     if store.contains_named_graph(name):
         store.remove_graph(name)
     store.add_graph(name)
-    store.extend(quads)
+    store.load(nquads, format=ox.RdfFormat.N_QUADS)
 
 
 def graph_hashes(store: ox.Store, hash_property: str, prefix: str) -> dict[str, str]:
