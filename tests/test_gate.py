@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import requests
+
 from cdskg.store import open_read_only
-from conftest import run_cli
+from conftest import run_cli, serving
 
 # Our own paragraph. 150% is not a possible online-dossier rate: the shape must stop it.
 BAD_RATE = """Phường Hòa Lợi đẩy mạnh dịch vụ công trực tuyến
@@ -46,3 +48,23 @@ def test_offending_fact_is_held_back_and_reported(tmp_path: Path) -> None:
         )
     )
     assert values == ["1234", "2345"]
+
+
+def test_server_shows_the_latest_validation_report(tmp_path: Path) -> None:
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "bad_rate.txt").write_text(BAD_RATE, encoding="utf-8")
+    store = tmp_path / "s"
+    run_cli("build", str(corpus), "--store", str(store), check=1)
+    with serving(store, tmp_path / "serve.log") as base:
+        page = requests.get(base + "/validation", timeout=10)
+        assert page.status_code == 200
+        assert "150%" in page.text and "PercentRangeShape" in page.text
+        data = requests.get(base + "/validation?format=json", timeout=10).json()
+        assert data["report"]["counts"]["facts_rejected"] == 1
+        assert data["store_version"] == data["report"]["generation"]
+        # a clean rebuild of the corpus replaces what the page shows
+        (corpus / "bad_rate.txt").write_text(BAD_RATE.replace("150%", "95%"), encoding="utf-8")
+        run_cli("build", str(corpus), "--store", str(store), check=0)
+        page = requests.get(base + "/validation?lang=en", timeout=10)
+        assert 'id="report-clean"' in page.text and "150%" not in page.text

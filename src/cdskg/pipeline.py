@@ -405,7 +405,11 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
         )
         report.triples = len(store)
         _record_run(store, report, corpus_digest.hexdigest(), started, ended, options.paths)
-    report.generation = StoreLayout(options.store).current_id()
+    layout = StoreLayout(options.store)
+    report.generation = layout.current_id()
+    if report.generation:
+        # kept beside the store: the server shows the latest one at /validation
+        layout.write_report(report.generation, report.as_json())
     return report
 
 

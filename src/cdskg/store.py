@@ -55,6 +55,27 @@ class StoreLayout:
         current = self.current()
         return current.name if current else None
 
+    @property
+    def reports(self) -> Path:
+        """Build reports, one JSON file per generation a build made."""
+        return self.root / "reports"
+
+    def write_report(self, generation: str, text: str) -> Path:
+        self.reports.mkdir(parents=True, exist_ok=True)
+        target = self.reports / f"{generation}.json"
+        tmp = target.with_suffix(".json.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+        return target
+
+    def latest_report(self) -> Path | None:
+        """The report of the newest build at or before the generation in service."""
+        current = self.current_id()
+        if current is None or not self.reports.is_dir():
+            return None
+        found = sorted(p for p in self.reports.glob("*.json") if p.stem <= current)
+        return found[-1] if found else None
+
 
 def open_read_only(root: Path) -> tuple[ox.Store, str]:
     """The current generation opened read-only, with its id (the store version)."""

@@ -11,7 +11,7 @@ from cdskg import __version__
 from cdskg.errors import StoreError
 from cdskg.settings import Settings
 from cdskg.store import ReadOnlyStore
-from cdskg.web import downloads, pages, sparql
+from cdskg.web import downloads, pages, reports, sparql
 from cdskg.web.context import store
 from cdskg.web.errors import HttpError, error_response
 
@@ -81,4 +81,5 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
     app.register_blueprint(downloads.bp)
+    app.register_blueprint(reports.bp)
     return app
