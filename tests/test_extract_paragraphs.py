@@ -189,3 +189,20 @@ def test_slash_dates_are_reported_as_skipped(records):
         assert r.text[k.start : k.start + len(k.text)] == k.text
     assert len([k for k in r.skipped if k.text == "31/10/2023"]) == 1
     assert not any("31/10" in q.stated for q in r.quantities)
+
+
+def test_family_scope_stops_at_a_named_unit_and_after_the_next_sentence(tmp_path):
+    text = (
+        "Huyện Đức Trọng nâng tỷ lệ hồ sơ trực tuyến\n\n"
+        "Năm 2023, tỷ lệ hồ sơ trực tuyến bình quân các xã của huyện Đức Trọng đạt 80,5%. "
+        "Tỷ lệ hồ sơ trực tuyến của xã Hiệp Thạnh đạt 91,2%. "
+        "Huyện có 25 điểm wifi công cộng. "
+        "Tỷ lệ hồ sơ trực tuyến đạt 70,4%.\n"
+    )
+    path = tmp_path / "own.txt"
+    path.write_text(text, encoding="utf-8")
+    r = Extractor(ROOT / "mappings", ROOT / "ontology").extract(read_article(path))
+    scopes = {q.stated: q.scope for q in r.quantities}
+    assert scopes["80,5%"] == "commune-average"
+    assert scopes["91,2%"] is None  # names its own unit: that unit as a whole
+    assert scopes["70,4%"] is None  # two sentences on: the average no longer holds

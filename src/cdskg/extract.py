@@ -520,11 +520,22 @@ class Extractor:
         for _, unit in placed:
             record.places[unit.iri] = unit
         # a sentence that goes on with "Trong đó" keeps the scope of the one before
-        sentence_scope = self._scope(folded[:40])
+        # … that opens the sentence before its first figure ("Tại cấp xã, tỷ lệ …"); after
+        # a figure it is what the figure counts ("8/8 các xã, phường")
+        first = FIGURE.search(s)
+        sentence_scope = self._scope(folded[: min(40, first.start() if first else 40)])
         if sentence_scope is None and folded.startswith("trong do"):
             sentence_scope = state.get("scope")  # type: ignore[assignment]
         state["scope"] = sentence_scope
-        scopes: list[tuple[str, str]] = state.setdefault("scopes", [])  # type: ignore[assignment]
+        # scopes stated in this sentence and the one before it, by indicator family
+        n = int(state.get("sentence_no", 0)) + 1  # type: ignore[call-overload]
+        state["sentence_no"] = n
+        scopes: list[tuple[str, str, int]] = [
+            e
+            for e in state.get("scopes", [])  # type: ignore[attr-defined]
+            if e[2] >= n - 1
+        ]
+        state["scopes"] = scopes
 
         prev_end = 0
         pending_ratio: tuple[Decimal, Decimal, int] | None = None
@@ -592,7 +603,8 @@ class Extractor:
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             role = self._role(before)
             scope = self._scope(fold(before)) or sentence_scope
-            scope = self._family_scope(scope, indicator.notation, scopes)
+            named = any(window_start <= pm.start < start for pm, _ in placed)
+            scope = self._family_scope(scope, indicator.notation, scopes, n, named)
             # a unit in brackets after another names that one's parent, not the figure's place
             placed_here = [(pm, u) for pm, u in placed if s[max(0, pm.start - 1) : pm.start] != "("]
             area = self._area(placed_here, start, main, fold(s[window_start:start]), record)
@@ -791,16 +803,24 @@ class Extractor:
             self._families[notation] = family
         return family
 
-    def _family_scope(self, scope: str | None, notation: str, scopes: list[tuple[str, str]]):
+    def _family_scope(
+        self,
+        scope: str | None,
+        notation: str,
+        scopes: list[tuple[str, str, int]],
+        sentence_no: int,
+        named: bool = False,
+    ) -> str | None:
         """A figure's own scope is recorded for its indicator family; a figure without one
-        takes the latest scope of its family in the paragraph. "whole" is no breakdown."""
+        that names no unit in its clause takes the latest scope of its family stated in
+        its sentence or the one before. "whole" is no breakdown."""
         if notation == "unclassified":
             return None if scope == "whole" else scope
         family = self._family(notation)
         if scope is not None:
-            scopes.append((scope, family))
-        else:
-            scope = next((stated for stated, f in reversed(scopes) if f == family), None)
+            scopes.append((scope, family, sentence_no))
+        elif not named:
+            scope = next((stated for stated, f, _ in reversed(scopes) if f == family), None)
         return None if scope == "whole" else scope
 
     def _area(
