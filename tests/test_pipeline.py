@@ -204,3 +204,26 @@ def test_progress_bar_on_a_terminal(tmp_path: Path) -> None:
 
 
 _ = sys
+
+
+def test_home_and_void_say_when_the_data_was_last_built(server: str, built_store: Path) -> None:
+    st, _ = open_read_only(built_store)
+    [row] = list(
+        st.query(
+            "SELECT ?end WHERE { GRAPH <https://w3id.org/cdskg/id/graph/meta> {"
+            " ?run <http://www.w3.org/ns/prov#endedAtTime> ?end } }"
+        )
+    )
+    ended = row["end"].value
+    assert ended[:16] in requests.get(server + "/", timeout=30).text
+    void = requests.get(server + "/void", headers={"Accept": "application/n-triples"}, timeout=120)
+    assert void.status_code == 200
+    graph = ox.Store()
+    graph.load(void.content, format=ox.RdfFormat.N_TRIPLES)
+    modified = [
+        q.object.value
+        for q in graph.quads_for_pattern(
+            None, ox.NamedNode("http://purl.org/dc/terms/modified"), None
+        )
+    ]
+    assert ended in modified

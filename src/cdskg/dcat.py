@@ -719,11 +719,19 @@ def serialize(triples: list[ox.Triple], fmt: str = "ttl") -> bytes:
 
 
 def void_triples(triples: list[ox.Triple]) -> list[ox.Triple]:
-    """The VoID part of a catalogue: statements with a void: predicate or class, and the
-    class partitions."""
+    """The VoID part of a catalogue: statements with a void: predicate or class, the class
+    partitions, and the datasets' titles and build dates (issued, modified)."""
     keep = [t for t in triples if t.predicate.value.startswith(VOID)]
     keep += [
         t for t in triples if t.predicate.value == RDF + "type" and t.object.value.startswith(VOID)
+    ]
+    # when the data was first and last built, on the VoID datasets themselves
+    datasets = {t.subject for t in keep if t.object.value == VOID + "Dataset"}
+    keep += [
+        t
+        for t in triples
+        if t.subject in datasets
+        and t.predicate.value in (DCTERMS + "modified", DCTERMS + "issued", DCTERMS + "title")
     ]
     return sorted(set(keep), key=str)
 
