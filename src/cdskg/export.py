@@ -26,6 +26,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -137,9 +138,12 @@ def export(store: ox.Store, fmt: str, out: Path, *, where: str | None = None) ->
         return export_csv(store, out, where=where)
     if where is not None:
         raise UsageError("a restriction applies to the CSV export only")
-    if fmt in ("trig", "nq"):
-        return write_rdf(data_quads(store), fmt, out)
-    return write_rdf(union_triples(store), fmt, out)
+    if fmt == "nq":
+        with out.open("wb") as fh:
+            return write_nquads(store, fh)
+    if fmt == "trig":
+        return write_rdf(_parsed(_nquads_chunks(store), ox.RdfFormat.N_QUADS), fmt, out)
+    return write_rdf(_parsed(_union_chunks(store), ox.RdfFormat.N_TRIPLES), fmt, out)
 
 
 def write_rdf(items: Iterable[ox.Quad | ox.Triple], fmt: str, out: Path) -> int:
@@ -174,54 +178,154 @@ def exported_graphs(store: ox.Store) -> list[ox.NamedNode]:
 
 
 def data_quads(store: ox.Store) -> Iterator[ox.Quad]:
-    """Every exported quad, in a deterministic order; blank nodes relabelled from content."""
-    blank: list[ox.Quad] = []
+    """Every exported quad, in a deterministic order; blank nodes relabelled from content.
+
+    The order: the default graph, then the exported named graphs in IRI order, each in the
+    store's index order, without the quads that have a blank node; then those, relabelled
+    (:func:`_blank_labels`) and sorted. :func:`write_nquads` writes the same quads natively.
+    """
+    return _parsed(_nquads_chunks(store), ox.RdfFormat.N_QUADS)
+
+
+# The exports run on text the store writes natively, graph by graph (``Store.dump`` with
+# ``from_graph``): N-Triples, one triple per line, terms written the same way in every line
+# (a literal's line breaks are escaped, so a line ends at the first b"\n"). Only the lines
+# with a blank node, and the lines whose subject was a subject of an earlier graph (for the
+# union), are looked at in Python; the rest is passed on as bytes. The meta graph is never read.
+
+#: A line with a blank node: subject ``_:…``, or object ``_:…`` (the predicate is an IRI).
+_BLANK_LINE = re.compile(rb"^(?:_:[^\n]*|<[^>]*> <[^>]*> _:[^\n]*)\n", re.MULTILINE)
+_SUBJECT = re.compile(rb"^(\S+) ", re.MULTILINE)
+
+
+def _graph_dumps(store: ox.Store) -> Iterator[tuple[ox.NamedNode | ox.DefaultGraph, bytes, bytes]]:
+    """Per exported graph, in order: (graph, N-Triples lines without blank nodes, lines with)."""
     for g in [ox.DefaultGraph(), *exported_graphs(store)]:
-        for q in store.quads_for_pattern(None, None, None, g):
-            if type(q.subject) is ox.BlankNode or type(q.object) is ox.BlankNode:
-                blank.append(q)
-            else:
-                yield q
-    if blank:
-        labels = _blank_labels(blank)
-        relabelled = [
-            ox.Quad(
-                labels.get(q.subject, q.subject),
-                q.predicate,
-                labels.get(q.object, q.object),
-                q.graph_name,
-            )
-            for q in blank
-        ]
-        yield from sorted(relabelled, key=lambda q: (str(q.graph_name), str(q.triple)))
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
+        if not data:
+            continue
+        blank = b""
+        if b"_:" in data:
+            kept, cut, start = [], [], 0
+            for m in _BLANK_LINE.finditer(data):
+                kept.append(data[start : m.start()])
+                cut.append(m.group(0))
+                start = m.end()
+            kept.append(data[start:])
+            data, blank = b"".join(kept), b"".join(cut)
+        yield g, data, blank
+
+
+def _blank_quads(blank: list[tuple[ox.NamedNode | ox.DefaultGraph, bytes]]) -> list[ox.Quad]:
+    """The quads with a blank node, relabelled from their content and sorted."""
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, g)
+        for g, lines in blank
+        for t in (q.triple for q in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES))
+    ]
+    if not quads:
+        return []
+    labels = _blank_labels(quads)
+    relabelled = [
+        ox.Quad(
+            labels.get(q.subject, q.subject),
+            q.predicate,
+            labels.get(q.object, q.object),
+            q.graph_name,
+        )
+        for q in quads
+    ]
+    return sorted(relabelled, key=lambda q: (str(q.graph_name), str(q.triple)))
+
+
+def _with_graph(lines: bytes, g: ox.NamedNode | ox.DefaultGraph) -> bytes:
+    """N-Triples lines as N-Quads lines of graph ``g``."""
+    if type(g) is ox.DefaultGraph:
+        return lines
+    return lines.replace(b" .\n", b" " + str(g).encode() + b" .\n")
+
+
+def _nquads_chunks(store: ox.Store) -> Iterator[bytes]:
+    """The N-Quads export as byte chunks (one or two per graph)."""
+    blank = []
+    for g, lines, blank_lines in _graph_dumps(store):
+        yield _with_graph(lines, g)
+        if blank_lines:
+            blank.append((g, blank_lines))
+    quads = _blank_quads(blank)
+    if quads:
+        yield ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+
+
+def write_nquads(store: ox.Store, fh) -> int:
+    """The N-Quads export into the binary file ``fh``; returns the number of quads."""
+    n = 0
+    for chunk in _nquads_chunks(store):
+        fh.write(chunk)
+        n += chunk.count(b"\n")
+    return n
+
+
+def _parsed(chunks: Iterable[bytes], fmt: ox.RdfFormat) -> Iterator[ox.Quad]:
+    for chunk in chunks:
+        yield from ox.parse(chunk, format=fmt)
 
 
 def union_triples(store: ox.Store) -> Iterator[ox.Triple]:
-    """The exported graphs merged into one graph: each triple once, deterministic order.
+    """The exported graphs merged into one graph: each triple once, deterministic order."""
+    for q in _parsed(_union_chunks(store), ox.RdfFormat.N_TRIPLES):
+        yield q.triple
+
+
+def _union_chunks(store: ox.Store) -> Iterator[bytes]:
+    """The union graph as N-Triples chunks, in the order of :func:`data_quads`.
 
     A triple can only repeat in a later graph if its subject was a subject of an earlier
-    graph, so only those quads are looked up (exactly) in the earlier graphs.
+    graph, so only those lines are looked up (exactly) in the earlier graphs where that
+    subject was written; every other line passes as it is.
     """
-    subject_graphs: dict[str, list[ox.NamedNode | ox.DefaultGraph]] = defaultdict(list)
+    first: dict[bytes, int] = {}  # subject -> the graph it was first written in
+    more: dict[bytes, list[int]] = {}  # subject -> later graphs it was written in
+    graphs: list[ox.NamedNode | ox.DefaultGraph] = []
+    blank = []
+    for g, lines, blank_lines in _graph_dumps(store):
+        gi = len(graphs)
+        graphs.append(g)
+        if blank_lines:
+            blank.append((g, blank_lines))
+        subjects = set(_SUBJECT.findall(lines))
+        repeated = {s for s in subjects if s in first}
+        for s in subjects:
+            first.setdefault(s, gi)
+        if not repeated:
+            yield lines
+            continue
+        kept = []
+        for line in lines.splitlines(keepends=True):
+            s = line[: line.index(b" ")]
+            if s in repeated:
+                seen_in = [first[s], *more.get(s, ())]
+                if seen_in[-1] != gi:
+                    t = next(ox.parse(line, format=ox.RdfFormat.N_TRIPLES)).triple
+                    if any(
+                        ox.Quad(t.subject, t.predicate, t.object, graphs[i]) in store
+                        for i in seen_in
+                    ):
+                        continue
+                    more.setdefault(s, []).append(gi)
+            kept.append(line)
+        yield b"".join(kept)
     previous = None
-    for q in data_quads(store):
-        s = q.subject
-        seen_in = subject_graphs.get(s.value) if type(s) is ox.NamedNode else None
-        if seen_in and q.graph_name != seen_in[-1]:
-            if any(
-                ox.Quad(s, q.predicate, q.object, g) in store for g in seen_in if g != q.graph_name
-            ):
-                continue
-        elif type(s) is ox.BlankNode:
+    out = []
+    for q in _blank_quads(blank):
+        if type(q.subject) is ox.BlankNode:
             # relabelled blank nodes come last, sorted: repeats are adjacent
-            if previous is not None and q.triple == previous:
+            if q.triple == previous:
                 continue
             previous = q.triple
-            yield q.triple
-            continue
-        if type(s) is ox.NamedNode and (not seen_in or seen_in[-1] != q.graph_name):
-            subject_graphs[s.value].append(q.graph_name)
-        yield q.triple
+        out.append(q.triple)
+    if out:
+        yield ox.serialize(out, format=ox.RdfFormat.N_TRIPLES)
 
 
 def _term_key(term, labels: dict | None = None) -> str:
