@@ -52,7 +52,7 @@ import pyoxigraph as ox
 
 from cdskg import __version__
 from cdskg import iri as mint
-from cdskg.export import MEDIA_TYPES, csvw_metadata, export, write_rdf
+from cdskg.export import MEDIA_TYPES, csvw_metadata, export_many, write_rdf
 from cdskg.iri import META_GRAPH
 from cdskg.namespaces import (
     DCAT,
@@ -238,14 +238,21 @@ def build_downloads(store: ox.Store, version: str, folder: Path) -> dict:
         for iri, notation, _vi, _en in _pillars(store):
             jobs.append((f"cdskg-{notation}.csv", "csv", notation, iri))
             jobs.append((f"cdskg-{notation}.ttl", "ttl", notation, iri))
+        # the whole-graph files and the pillar CSVs in one pass over the store
+        shared = {
+            (fmt if notation is None else f"csv:{iri}"): folder / (name + ".partial")
+            for name, fmt, notation, iri in jobs
+            if notation is None or fmt == "csv"
+        }
+        counts = export_many(store, shared)
         files: dict[str, dict] = {}
         for name, fmt, notation, iri in jobs:
             target = folder / name
             partial = folder / (name + ".partial")
             if notation is None:
-                records = export(store, fmt, partial)
+                records = counts[fmt]
             elif fmt == "csv":
-                records = export(store, "csv", partial, where=_pillar_where(str(iri)))
+                records = counts[f"csv:{iri}"]
             else:
                 records = write_rdf(_pillar_triples(store, str(iri)), fmt, partial)
             partial.replace(target)

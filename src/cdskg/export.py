@@ -23,6 +23,7 @@ Formats
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -142,8 +143,93 @@ def export(store: ox.Store, fmt: str, out: Path, *, where: str | None = None) ->
         with out.open("wb") as fh:
             return write_nquads(store, fh)
     if fmt == "trig":
-        return write_rdf(_parsed(_nquads_chunks(store), ox.RdfFormat.N_QUADS), fmt, out)
-    return write_rdf(_parsed(_union_chunks(store), ox.RdfFormat.N_TRIPLES), fmt, out)
+        with out.open("wb") as fh:
+            for chunk in _trig_chunks(store):
+                fh.write(chunk)
+        return exported_quad_count(store)
+    return write_rdf(
+        _parsed(_union_chunks(_graph_dumps(store), store), ox.RdfFormat.N_TRIPLES), fmt, out
+    )
+
+
+def export_many(store: ox.Store, outs: dict[str, Path]) -> dict[str, int]:
+    """Several formats at once, reading the store once: ``{format: file}`` to ``{format:
+    records}``. Same files as :func:`export` one by one; the RDF formats come from one pass
+    over the graphs (N-Quads and the union graph written as they are read, TriG, Turtle and
+    JSON-LD parsed back from those files), the CSVs from one observations query (``outs``
+    may also map ``csv:PILLAR-IRI`` to a file: that pillar's observations)."""
+    counts: dict[str, int] = {}
+    for fmt in outs:
+        if fmt not in EXPORT_FORMATS and not fmt.startswith("csv:"):
+            raise UsageError(f"unknown export format {fmt!r}")
+    if any(f in outs for f in ("nq", "trig", "ttl", "jsonld")):
+        counts.update(_export_rdf_once(store, outs))
+    csvs = [f for f in outs if f == "csv" or f.startswith("csv:")]
+    if csvs:
+        table = observation_table(store)
+        lookups = _Lookups(store)
+        for f in csvs:
+            pillar = ox.NamedNode(f[4:]) if f.startswith("csv:") else None
+            rows = (
+                lookups.row(o, table[o])
+                for o in sorted(table)
+                if pillar is None or pillar in table[o][5]
+            )
+            counts[f] = _write_csv(rows, outs[f])
+    return counts
+
+
+def _export_rdf_once(store: ox.Store, outs: dict[str, Path]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    nq_path = outs.get("nq") or outs.get("trig", Path()).with_name(".cdskg-export.nq.partial")
+    union_path = next((outs[f] for f in ("ttl", "jsonld") if f in outs), Path()).with_name(
+        ".cdskg-export-union.nt.partial"
+    )
+    want_union = "ttl" in outs or "jsonld" in outs
+    want_nq = any(f in outs for f in ("nq", "trig"))
+    blank: list = []
+    n_quads = 0
+    try:
+        with contextlib.ExitStack() as stack:
+            nq_fh = stack.enter_context(nq_path.open("wb")) if want_nq else None
+            union_fh = stack.enter_context(union_path.open("wb")) if want_union else None
+
+            def dumps():
+                nonlocal n_quads
+                for g, lines, blank_lines in _graph_dumps(store):
+                    if nq_fh is not None:
+                        chunk = _with_graph(lines, g)
+                        nq_fh.write(chunk)
+                        n_quads += chunk.count(b"\n")
+                    if blank_lines:
+                        blank.append((g, blank_lines))
+                    yield g, lines, blank_lines
+
+            if union_fh is not None:
+                for chunk in _union_chunks(dumps(), store):
+                    union_fh.write(chunk)
+            else:
+                for _ in dumps():
+                    pass
+            if nq_fh is not None:
+                quads = _blank_quads(blank)
+                if quads:
+                    nq_fh.write(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+                    n_quads += len(quads)
+        if "nq" in outs:
+            counts["nq"] = n_quads
+        if "trig" in outs:
+            quads = ox.parse(path=str(nq_path), format=ox.RdfFormat.N_QUADS)
+            counts["trig"] = write_rdf(quads, "trig", outs["trig"])
+        for fmt in ("ttl", "jsonld"):
+            if fmt in outs:
+                triples = ox.parse(path=str(union_path), format=ox.RdfFormat.N_TRIPLES)
+                counts[fmt] = write_rdf((q.triple for q in triples), fmt, outs[fmt])
+    finally:
+        if "nq" not in outs:
+            nq_path.unlink(missing_ok=True)
+        union_path.unlink(missing_ok=True)
+    return counts
 
 
 def write_rdf(items: Iterable[ox.Quad | ox.Triple], fmt: str, out: Path) -> int:
@@ -218,11 +304,16 @@ def _graph_dumps(store: ox.Store) -> Iterator[tuple[ox.NamedNode | ox.DefaultGra
 
 def _blank_quads(blank: list[tuple[ox.NamedNode | ox.DefaultGraph, bytes]]) -> list[ox.Quad]:
     """The quads with a blank node, relabelled from their content and sorted."""
-    quads = [
-        ox.Quad(t.subject, t.predicate, t.object, g)
-        for g, lines in blank
-        for t in (q.triple for q in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES))
-    ]
+    return _relabelled(
+        [
+            ox.Quad(t.subject, t.predicate, t.object, g)
+            for g, lines in blank
+            for t in (q.triple for q in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES))
+        ]
+    )
+
+
+def _relabelled(quads: list[ox.Quad]) -> list[ox.Quad]:
     if not quads:
         return []
     labels = _blank_labels(quads)
@@ -236,6 +327,84 @@ def _blank_quads(blank: list[tuple[ox.NamedNode | ox.DefaultGraph, bytes]]) -> l
         for q in quads
     ]
     return sorted(relabelled, key=lambda q: (str(q.graph_name), str(q.triple)))
+
+
+def _header_len(text: bytes) -> int:
+    """Length of the ``@prefix`` lines a Turtle or TriG serialiser writes first."""
+    pos = 0
+    while text.startswith(b"@prefix ", pos):
+        pos = text.index(b"\n", pos) + 1
+    return pos
+
+
+def _graph_label(g: ox.NamedNode) -> bytes:
+    """The line that opens graph ``g`` in TriG (``cdsid:article\\/… {``)."""
+    x = ox.NamedNode("urn:x")
+    text = ox.serialize([ox.Quad(x, x, x, g)], format=ox.RdfFormat.TRIG, prefixes=PREFIXES)
+    body = text[_header_len(text) :]
+    return body[: body.index(b"\n") + 1]
+
+
+def exported_quad_count(store: ox.Store) -> int:
+    """How many quads the N-Quads and TriG exports hold (the store's minus the meta graph's)."""
+    left_out = sum(
+        1
+        for g in EXCLUDED_GRAPHS
+        for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+    )
+    return len(store) - left_out
+
+
+def _trig_chunks(store: ox.Store) -> Iterator[bytes]:
+    """The TriG export as byte chunks.
+
+    A graph without blank nodes is the store's native Turtle dump of it, indented inside
+    ``GRAPH {`` … ``}`` exactly as the TriG serialiser writes it (one statement per
+    subject, its lines ending the same way; literals keep line breaks escaped). From the
+    first graph with a blank node on, the quads go through the serialiser as in
+    :func:`data_quads`: its non-blank quads in place, the blank ones relabelled at the end.
+    """
+    header = False
+    graphs = [ox.DefaultGraph(), *exported_graphs(store)]
+    for k in range(len(graphs)):  # k: the first graph with a blank node, after the loop
+        g = graphs[k]
+        text = store.dump(format=ox.RdfFormat.TURTLE, from_graph=g, prefixes=PREFIXES)
+        if not text:
+            continue
+        if b"_:" in text:
+            break
+        h = _header_len(text)
+        body = text[h:]
+        if not header:
+            yield text[:h]
+            header = True
+        if type(g) is ox.DefaultGraph:
+            yield body
+        else:
+            yield _graph_label(g) + b"\t" + body[:-1].replace(b"\n", b"\n\t") + b"\n}\n"
+    else:
+        return
+    out = ox.serialize(
+        _tail_quads(store, graphs, k, text), format=ox.RdfFormat.TRIG, prefixes=PREFIXES
+    )
+    yield out[_header_len(out) :] if header else out
+
+
+def _tail_quads(store: ox.Store, graphs: list, k: int, text: bytes) -> Iterator[ox.Quad]:
+    """The quads of ``graphs[k:]`` (``text``: the Turtle dump of ``graphs[k]``) in the
+    order of :func:`data_quads`."""
+    blank = []
+    for j in range(k, len(graphs)):
+        g = graphs[j]
+        if j > k:
+            text = store.dump(format=ox.RdfFormat.TURTLE, from_graph=g, prefixes=PREFIXES)
+        for q in ox.parse(text, format=ox.RdfFormat.TURTLE):
+            quad = ox.Quad(q.subject, q.predicate, q.object, g)
+            if type(q.subject) is ox.BlankNode or type(q.object) is ox.BlankNode:
+                blank.append(quad)
+            else:
+                yield quad
+    yield from _relabelled(blank)
 
 
 def _with_graph(lines: bytes, g: ox.NamedNode | ox.DefaultGraph) -> bytes:
@@ -273,11 +442,11 @@ def _parsed(chunks: Iterable[bytes], fmt: ox.RdfFormat) -> Iterator[ox.Quad]:
 
 def union_triples(store: ox.Store) -> Iterator[ox.Triple]:
     """The exported graphs merged into one graph: each triple once, deterministic order."""
-    for q in _parsed(_union_chunks(store), ox.RdfFormat.N_TRIPLES):
+    for q in _parsed(_union_chunks(_graph_dumps(store), store), ox.RdfFormat.N_TRIPLES):
         yield q.triple
 
 
-def _union_chunks(store: ox.Store) -> Iterator[bytes]:
+def _union_chunks(dumps: Iterable[tuple], store: ox.Store) -> Iterator[bytes]:
     """The union graph as N-Triples chunks, in the order of :func:`data_quads`.
 
     A triple can only repeat in a later graph if its subject was a subject of an earlier
@@ -288,7 +457,7 @@ def _union_chunks(store: ox.Store) -> Iterator[bytes]:
     more: dict[bytes, list[int]] = {}  # subject -> later graphs it was written in
     graphs: list[ox.NamedNode | ox.DefaultGraph] = []
     blank = []
-    for g, lines, blank_lines in _graph_dumps(store):
+    for g, lines, blank_lines in dumps:
         gi = len(graphs)
         graphs.append(g)
         if blank_lines:
@@ -596,11 +765,15 @@ def _local_name(text: str, separators: str) -> str:
 def export_csv(store: ox.Store, out: Path, where: str | None = None) -> int:
     """The tidy CSV: one row per observation, UTF-8 with a BOM (spreadsheets read it as
     UTF-8), CRLF line ends and quoting as RFC 4180; columns as :data:`CSV_COLUMNS`."""
+    return _write_csv(csv_rows(store, where), out)
+
+
+def _write_csv(rows: Iterable[list[str]], out: Path) -> int:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow([name for name, _ in CSV_COLUMNS])
     n = 0
-    for values in csv_rows(store, where):
+    for values in rows:
         writer.writerow([_spreadsheet_safe(v) for v in values])
         n += 1
     out.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
