@@ -28,11 +28,13 @@ observation; the first statement is its ``cdskg:evidence`` and every later one a
 by the ``cdskg:statementIndex`` dimension (1 for the first value the article states, 2
 for the next …), and reported in ``record.warnings``: never merged, never dropped.
 
-Cost (the five corpus articles' records, 765 quads per article, best of 5 × 200 maps):
-the hand-written Python mapping these templates replaced took 4.0 ms per article; the
-interpreted templates take 1.9 ms (compiled to closures at load, predicates and
-constants made once, duplicate nodes emitted once). Morph-KGC took 1.3-1.4 s per
-article (see ``mappings/rdf.toml``).
+Cost (the five corpus articles' records, 765 quads per article, best of 7 × 200 maps,
+interleaved): the hand-written Python mapping these templates replaced took 3.9 ms per
+article, the interpreted templates take 2.7 ms (compiled to closures at load, predicates
+and constants made once, a node made again from the same value emitted once); loading
+and checking the rules takes 9 ms, once per process. About 2.2 ms of it is pyoxigraph
+building the ``Quad`` objects (3.5 µs each when the object is a literal). Morph-KGC took
+1.3-1.4 s per article (``mappings/rdf.toml`` has the measurement).
 """
 
 from __future__ import annotations
@@ -424,6 +426,14 @@ def _expand(name: Any, what: str) -> str:
     return PREFIXES[prefix] + local
 
 
+def _short(value: str) -> str:
+    """An IRI as the prefixed name it was written as."""
+    for prefix, ns in PREFIXES.items():
+        if value.startswith(ns):
+            return f"{prefix}:{value[len(ns) :]}"
+    return value
+
+
 #: datatype → (value type it needs, literal maker)
 _DATATYPES: dict[str, tuple[Any, Callable[[Any], ox.Literal]]] = {
     "xsd:string": (str, ox.Literal),
@@ -496,9 +506,8 @@ def _compile_mint(name: Any, args: Any, ctx: Context) -> Callable[[Any, dict[str
     try:
         inspect.signature(fn).bind(*args)
     except TypeError:
-        raise _Problem(
-            f"{name}{inspect.signature(fn)} cannot take {len(args)} argument(s)"
-        ) from None
+        params = ", ".join(inspect.signature(fn).parameters)
+        raise _Problem(f"{name}({params}) cannot take {len(args)} argument(s)") from None
     getters = [_compile_path(a, ctx).getter for a in args]
     if len(getters) == 1:
         (g,) = getters
@@ -644,14 +653,18 @@ class Templates:
                     try:
                         _link(entry, template, nodes)
                     except _Problem as exc:
+                        label = entry.predicate.value if entry.predicate else entry.target
                         raise TemplateError(
-                            _where(path, lines, template.name, index) + str(exc)
+                            _where(path, lines, template.name, index, _short(label)) + str(exc)
                         ) from None
         return cls(path, nodes)
 
 
-def _where(path: Path, lines: list[str], name: str, index: int | None, label: str = "") -> str:
-    """``FILE:LINE: [node.NAME] property N (p): `` for an error message."""
+def _where(
+    path: Path, lines: list[str], name: str, index: int | str | None, label: str = ""
+) -> str:
+    """``FILE:LINE: [node.NAME] property N (p): `` for an error message; ``index`` is the
+    entry's place in ``properties`` or a key of the template (``subject``)."""
     header = f"[node.{name}]"
     line = next((i for i, text in enumerate(lines) if text.strip() == header), None)
     if line is not None and index is not None:
@@ -660,18 +673,22 @@ def _where(path: Path, lines: list[str], name: str, index: int | None, label: st
             stripped = lines[i].strip()
             if stripped.startswith("[node."):
                 break
-            if stripped.startswith("{"):
+            if isinstance(index, str):
+                if re.match(rf"{index}\s*=", stripped):
+                    line = i
+                    break
+            elif stripped.startswith("{"):
                 seen += 1
                 if seen == index:
                     line = i
                     break
     at = f"{path}:{line + 1}" if line is not None else str(path)
-    what = f" property {index + 1}" if index is not None else ""
+    what = f" property {index + 1}" if isinstance(index, int) else ""
     return f"{at}: {header}{what}{f' ({label})' if label else ''}: "
 
 
 def _compile_template(path: Path, lines: list[str], name: str, spec: Any) -> _Template:
-    def fail(message: str, index: int | None = None, label: str = "") -> TemplateError:
+    def fail(message: str, index: int | str | None = None, label: str = "") -> TemplateError:
         return TemplateError(_where(path, lines, name, index, label) + message)
 
     if not isinstance(spec, dict):
@@ -681,7 +698,7 @@ def _compile_template(path: Path, lines: list[str], name: str, spec: Any) -> _Te
         raise fail(f"unknown key(s) {sorted(unknown)} (expected {sorted(_TEMPLATE_KEYS)})")
     applies_to = spec.get("applies_to")
     if applies_to not in CONTEXTS:
-        raise fail(f"applies_to {applies_to!r} is not one of {', '.join(CONTEXTS)}")
+        raise fail(f"applies_to {applies_to!r} is not one of {', '.join(CONTEXTS)}", "applies_to")
     ctx = CONTEXTS[applies_to]
     subject = spec.get("subject")
     try:
@@ -692,15 +709,15 @@ def _compile_template(path: Path, lines: list[str], name: str, spec: Any) -> _Te
             raise _Problem(f"subject: unexpected key(s) {sorted(bad or set(subject) - {'iri'})}")
         compiled_subject = _compile_value(subject, ctx)
     except _Problem as exc:
-        raise fail(f"subject: {exc}") from None
+        raise fail(f"subject: {exc}", "subject") from None
     try:
         types = [ox.NamedNode(_expand(t, "class")) for t in spec.get("types", [])]
     except _Problem as exc:
-        raise fail(f"types: {exc}") from None
+        raise fail(f"types: {exc}", "types") from None
     entries: list[_Triple | _Node] = []
     properties = spec.get("properties", [])
     if not isinstance(properties, list):
-        raise fail("properties must be a list of inline tables")
+        raise fail("properties must be a list of inline tables", "properties")
     for index, entry in enumerate(properties):
         label = entry.get("p", entry.get("node", "")) if isinstance(entry, dict) else ""
         try:
