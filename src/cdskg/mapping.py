@@ -595,7 +595,8 @@ class _Node:
     where_text: str | None
     from_self: bool
     when: Callable[[Any, dict[str, Any]], bool] | None
-    where: Callable[[Any, dict[str, Any]], bool] | None = None
+    item_type: Any  # what it hands the target template(s); checked when linked
+    where: Callable[[Any, dict[str, Any]], bool] | None = None  # compiled when linked
     template: _Template | None = None  # resolved target (None for patterns)
 
 
@@ -651,7 +652,7 @@ class Templates:
             for index, entry in enumerate(template.entries):
                 if isinstance(entry, _Node):
                     try:
-                        _link(entry, template, nodes)
+                        _link(entry, nodes)
                     except _Problem as exc:
                         label = entry.predicate.value if entry.predicate else entry.target
                         raise TemplateError(
@@ -767,16 +768,13 @@ def _compile_entry(entry: Any, ctx: Context) -> _Triple | _Node:
         is_dict = item_type[0] == "dict"
         item_type = item_type[1]
     pick = None
-    if "{" in target:
-        pattern_ctx = Context(item_type, item_type)
-        pick = _compile_format(target, pattern_ctx)
-        render = pick
+    if "{" in target:  # the template name is made of the item's fields
+        render = _compile_format(target, Context(item_type, item_type))
 
-        def pick_name(item: Any, render: Callable[..., str | None] = render) -> str:
+        def pick(item: Any) -> str:
             return render(item, {}) or ""
 
-        pick = pick_name
-    node = _Node(
+    return _Node(
         predicate=predicate,
         items=path.getter,
         single=single,
@@ -786,14 +784,13 @@ def _compile_entry(entry: Any, ctx: Context) -> _Triple | _Node:
         where_text=entry.get("where"),
         from_self=entry.get("from") == "self",
         when=when,
+        item_type=item_type,
     )
-    node.item_type = item_type  # type: ignore[attr-defined]  # checked when linked
-    return node
 
 
-def _link(node: _Node, owner: _Template, nodes: dict[str, _Template]) -> None:
+def _link(node: _Node, nodes: dict[str, _Template]) -> None:
     """Resolve a node entry's template(s) and check they take what it hands them."""
-    item_type = node.item_type  # type: ignore[attr-defined]
+    item_type = node.item_type
     if node.pick is None:
         if node.target not in nodes:
             raise _Problem(f"unknown node template {node.target!r} (known: {', '.join(nodes)})")
@@ -809,6 +806,8 @@ def _link(node: _Node, owner: _Template, nodes: dict[str, _Template]) -> None:
         candidates = [t for name, t in nodes.items() if regex.fullmatch(name)]
         if not candidates:
             raise _Problem(f"no node template matches {node.target!r}")
+    if any(t.applies_to == "article" for t in candidates):
+        raise _Problem("a template that applies to the article is where mapping starts, not a node")
     contexts = {t.applies_to for t in candidates}
     if len(contexts) > 1:
         raise _Problem(f"templates matching {node.target!r} apply to different things: {contexts}")
@@ -821,7 +820,6 @@ def _link(node: _Node, owner: _Template, nodes: dict[str, _Template]) -> None:
             )
     if node.where_text is not None:
         node.where = _compile_condition(node.where_text, candidates[0].context)
-    node.target_context = candidates[0].applies_to  # type: ignore[attr-defined]
 
 
 # --------------------------------------------------------------------------- rules
