@@ -194,8 +194,10 @@ def _pillar_where(pillar_iri: str) -> str:
     return f"?observation <{PREFIXES['cdskg']}pillar> <{pillar_iri}> ."
 
 
-def _pillar_triples(store: ox.Store, pillar_iri: str) -> list[ox.Triple]:
-    """The observations of one pillar with their evidence and selectors, sorted."""
+def _pillar_triples(store: ox.Store, pillar_iri: str) -> bytes:
+    """The observations of one pillar with their evidence and selectors, as sorted N-Triples
+    (each triple once; in the order of the triples' text, as ``sorted(triples, key=str)``).
+    """
     q = (
         sparql_prologue()
         + f"""CONSTRUCT {{ ?o ?p ?v . ?e ?ep ?ev . ?s ?sp ?sv }} WHERE {{
@@ -204,8 +206,16 @@ def _pillar_triples(store: ox.Store, pillar_iri: str) -> list[ox.Triple]:
       UNION {{ ?o cdskg:pillar <{pillar_iri}> ; cdskg:evidence/oa:hasSelector ?s . ?s ?sp ?sv }}
     }}"""
     )
-    graph = set(store.query(q, use_default_graph_as_union=True))
-    return sorted(graph, key=str)
+    text = store.query(q, use_default_graph_as_union=True).serialize(format=ox.RdfFormat.N_TRIPLES)
+    # a line is the triple's text and " .": sorting lines sorts the triples' texts
+    lines = sorted(set(text.splitlines()), key=lambda line: line[:-2])
+    return b"".join(line + b"\n" for line in lines)
+
+
+def _write_triples(ntriples: bytes, fmt: str, out: Path) -> int:
+    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
+    write_rdf(triples, fmt, out)
+    return ntriples.count(b"\n")
 
 
 def _sha256(path: Path) -> str:
@@ -254,7 +264,7 @@ def build_downloads(store: ox.Store, version: str, folder: Path) -> dict:
             elif fmt == "csv":
                 records = counts[f"csv:{iri}"]
             else:
-                records = write_rdf(_pillar_triples(store, str(iri)), fmt, partial)
+                records = _write_triples(_pillar_triples(store, str(iri)), fmt, partial)
             partial.replace(target)
             if fmt == "csv":
                 meta = folder / f"{name}-metadata.json"
