@@ -15,20 +15,28 @@ compare the ratios, not the absolute times). ``downloads`` is what ``/downloads`
 ``cdskg export --format dcat`` build: the five whole-graph files and the per-pillar CSV and
 Turtle files, in one call (``build_downloads``).
 
-Measured on a 2-core machine shared with other jobs (``--observations 20000``: 945k quads;
-``100000``: 2.78M quads), before and after the exports were rebuilt on the store's native
-per-graph dumps (``x dump`` in parentheses):
+Measured on a 2-core machine shared with other jobs, the same synthetic stores before
+(commit 84e9ba7; the 100k "before" column is the run made with that commit, on a busier
+machine) and after (ed5d346); seconds, and in parentheses the time over Store.dump N-Quads
+of the same run. ``--observations 20000``: 945k quads; ``100000``: 2.78M quads
+(99,960 observations, 1,000 copies of each sample article). Every file of the "after"
+runs is byte-identical to the "before" code's file on the same store.
 
-==================  ====================  =====================  ====================
-row                 20k before            20k after              100k after
-==================  ====================  =====================  ====================
-Store.dump nq       21.0 s (1.0)          10.3 s (1.0)           see the commit log
-cdskg export nq     35.1 s (1.67)         8.4 s (0.81)
-cdskg export trig   36.1 s (1.72)         see below
-cdskg export ttl    77.9 s (3.70)         22.5 s (2.18)
-cdskg export jsonld 46.4 s (2.20)         18.9 s (1.83)
-cdskg export csv    did not finish        7.3 s (0.70)
-==================  ====================  =====================  ====================
+=======================  ==============  ==============  ================  ===============
+row                      20k before      20k after       100k before       100k after
+=======================  ==============  ==============  ================  ===============
+Store.dump nq            21.0 (1.00)     7.2 (1.00)      43.7 (1.00)       26.4 (1.00)
+Store.dump trig          15.4 (0.73)     10.0 (1.38)     58.2 (1.33)       29.0 (1.10)
+cdskg export nq          35.1 (1.67)     8.4 (1.17)      85.7 (1.96)       23.4 (0.89)
+cdskg export trig        36.1 (1.72)     9.1 (1.25)      79.8 (1.83)       23.8 (0.90)
+cdskg export ttl         77.9 (3.70)     10.3 (1.43)     92.3 (2.11)       39.0 (1.48)
+cdskg export jsonld      46.4 (2.20)     11.8 (1.62)     54.9 (1.26)       33.5 (1.27)
+cdskg export csv         did not finish  6.5 (0.90)      did not finish    28.7 (1.09)
+build_downloads (all)    –               38.2 (5.28)     –                 137.1 (5.20)
+=======================  ==============  ==============  ================  ===============
+
+``build_downloads`` writes 13 files (1.76 GB at 100k): one read of the store for the four
+RDF files, the observations query once for the five CSVs, one CONSTRUCT per pillar Turtle.
 """
 
 from __future__ import annotations

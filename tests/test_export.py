@@ -11,7 +11,13 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from cdskg.export import CSV_COLUMNS, EXPORT_FORMATS
+from cdskg.export import (
+    CSV_COLUMNS,
+    EXPORT_FORMATS,
+    export_many,
+    exported_quad_count,
+    union_triples,
+)
 from cdskg.iri import META_GRAPH
 from cdskg.store import open_read_only
 from conftest import run_cli
@@ -137,6 +143,20 @@ def test_two_builds_give_identical_exports(corpus: Path, exports: Path, tmp_path
         out = tmp_path / f"again.{fmt}"
         run_cli("export", "--store", str(store), "--format", fmt, "--out", str(out), check=0)
         assert out.read_bytes() == (exports / f"cdskg.{fmt}").read_bytes(), fmt
+
+
+def test_one_pass_export_gives_the_same_files(
+    built_store: Path, exports: Path, tmp_path: Path
+) -> None:
+    """build_downloads' one pass over the store writes what the exports one by one write."""
+    st, _ = open_read_only(built_store)
+    outs = {fmt: tmp_path / f"many.{fmt}" for fmt in EXPORT_FORMATS}
+    counts = export_many(st, outs)
+    for fmt in EXPORT_FORMATS:
+        assert outs[fmt].read_bytes() == (exports / f"cdskg.{fmt}").read_bytes(), fmt
+    assert counts["nq"] == counts["trig"] == exported_quad_count(st)
+    assert counts["ttl"] == counts["jsonld"] == sum(1 for _ in union_triples(st))
+    assert not list(tmp_path.glob(".*partial"))
 
 
 def test_unknown_format_is_a_usage_error(built_store: Path, tmp_path: Path) -> None:
