@@ -370,36 +370,16 @@ class Extractor:
             record.mentions.append(mention)
 
         people: list[tuple[int, Mention]] = []
-        for m in rules.person.finditer(text):
-            post, org = self._split_post(m.group("post"))
-            people.append(
-                (
-                    m.start(),
-                    Mention(
-                        "person",
-                        m.group("name"),
-                        ev(m.start(), m.end()),
-                        post=post,
-                        organisation=org,
-                    ),
-                )
-            )
-        for m in rules.post_before.finditer(text):
-            if fold(m.group("name")) in self.gazetteer.table.by_short:
+        matches = [(m, False) for m in rules.person.finditer(text)]
+        matches += [(m, True) for m in rules.post_before.finditer(text)]
+        for m, post_first in matches:
+            if post_first and fold(m.group("name")) in self.gazetteer.table.by_short:
                 continue  # "Phó Chủ tịch UBND xã Tân Phú Trung cho biết": a unit, not a name
             post, org = self._split_post(m.group("post"))
-            people.append(
-                (
-                    m.start(),
-                    Mention(
-                        "person",
-                        m.group("name"),
-                        ev(m.start(), m.end()),
-                        post=post,
-                        organisation=org,
-                    ),
-                )
+            mention = Mention(
+                "person", m.group("name"), ev(m.start(), m.end()), post=post, organisation=org
             )
+            people.append((m.start(), mention))
         # a person named with a post wins over the same person named bare
         people.sort(key=lambda pm: (pm[1].post is None, pm[0]))
         for _, mention in people:
