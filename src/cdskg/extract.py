@@ -24,7 +24,7 @@ from cdskg.normalize import normalize
 from cdskg.numbers import parse_number
 from cdskg.periods import context_year, find_periods
 from cdskg.records import ArticleRecord, Evidence, Mention, Period, Quantity, Skipped
-from cdskg.thesaurus import Thesaurus
+from cdskg.thesaurus import Indicator, PhraseMatch, Thesaurus
 from cdskg.units import AdminUnit, load_units
 
 PERCENT = "http://qudt.org/vocab/unit/PERCENT"
@@ -228,6 +228,16 @@ class MentionRules:
             org_names=tuple(sorted(data["organisations"].get("names", []), key=len, reverse=True)),
             not_org_names=tuple(data["organisations"].get("not_names", [])),
         )
+
+
+def _pick(matches: list[PhraseMatch], nearest: str) -> tuple[Indicator, str]:
+    """The phrase that starts first (a phrase after the figure) or ends last (a phrase
+    before it), the longer on a tie; its indicator and the phrase as written."""
+    if nearest == "start":
+        best = min(matches, key=lambda m: (m.start, -(m.end - m.start)))
+    else:
+        best = max(matches, key=lambda m: (m.end, m.end - m.start))
+    return best.indicator, best.phrase
 
 
 class Extractor:
@@ -702,30 +712,24 @@ class Extractor:
         after_matches = [m for m in self.thesaurus.matches(after) if m.start < 24 and ok(m)]
         right_after = [m for m in after_matches if m.start <= 3]
         if kind in ("count", "ratio") and right_after:
-            best = min(right_after, key=lambda m: (m.start, -(m.end - m.start)))
-            return best.indicator, best.phrase
+            return _pick(right_after, nearest="start")
         pool = [m for m in self.thesaurus.matches(near) if ok(m)]
         if pool:
-            best = max(pool, key=lambda m: (m.end, m.end - m.start))
-            return best.indicator, best.phrase
+            return _pick(pool, nearest="end")
         if right_after:
-            best = min(right_after, key=lambda m: (m.start, -(m.end - m.start)))
-            return best.indicator, best.phrase
+            return _pick(right_after, nearest="start")
         pool = [m for m in self.thesaurus.matches(before) if ok(m)]
         if pool:
-            best = max(pool, key=lambda m: (m.end, m.end - m.start))
-            return best.indicator, best.phrase
+            return _pick(pool, nearest="end")
         if after_matches:
-            best = min(after_matches, key=lambda m: (m.start, -(m.end - m.start)))
-            return best.indicator, best.phrase
+            return _pick(after_matches, nearest="start")
         if kind == "percentage" and last_count in self.figures.rate_of_count:
             rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
             if rate is not None:
                 return rate, before.strip(" ,;:")[-80:]
         pool = [m for m in self.thesaurus.matches(upto) if ok(m)]
         if pool:
-            best = max(pool, key=lambda m: (m.end, m.end - m.start))
-            return best.indicator, best.phrase
+            return _pick(pool, nearest="end")
         noun = _NOUN_AFTER.match(after)
         raw = before.strip(" ,;:") or (noun.group(1).strip() if noun else "")
         return self.thesaurus.unclassified, raw[-80:]
