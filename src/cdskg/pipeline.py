@@ -40,7 +40,7 @@ from cdskg.resources import ProjectPaths
 from cdskg.store import StoreLayout, graph_hashes, next_generation, replace_graph
 from cdskg.thesaurus import Thesaurus
 from cdskg.units import load_units
-from cdskg.validate import Violation, load_shapes, to_ntriples, validate_graph
+from cdskg.validate import Violation, load_shapes, validate_graph
 
 
 @dataclass
@@ -200,8 +200,8 @@ class ArticleBuilder:
             return record, [], violations + second.violations, False, sentences
         return record, quads, violations, True, sentences
 
-    def _data(self, record: ArticleRecord, quads: list[ox.Quad]):
-        return to_ntriples([*quads, *context_triples(record, self.thesaurus)])
+    def _data(self, record: ArticleRecord, quads: list[ox.Quad]) -> list[ox.Triple | ox.Quad]:
+        return [*quads, *context_triples(record, self.thesaurus)]
 
 
 # Nodes a fact owns: minted for it alone (or shared only by facts that fail together).

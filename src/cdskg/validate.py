@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -130,15 +130,21 @@ def _compiled_shapes(shapes: rdflib.Graph):
 
 
 def validate_graph(
-    data: rdflib.Graph | str, shapes: rdflib.Graph, *, engine: str | None = None
+    data: rdflib.Graph | str | Sequence[ox.Triple | ox.Quad],
+    shapes: rdflib.Graph,
+    *,
+    engine: str | None = None,
 ) -> ValidationResult:
-    """Validate one graph: an rdflib graph, or N-Triples text (see :func:`to_ntriples`),
-    which pyshacl-turbo reads natively without building an rdflib graph.
+    """Validate one graph: an rdflib graph, N-Triples text (see :func:`to_ntriples`),
+    which pyshacl-turbo reads natively without building an rdflib graph, or pyoxigraph
+    triples/quads as the mapping makes them (graph names dropped).
 
     :param engine: ``"pyshacl"`` or ``"turbo"``; default :func:`default_engine`.
     :raises InputError: when the shapes cannot be evaluated.
     """
     engine = engine or default_engine()
+    if not isinstance(data, (str, rdflib.Graph)):
+        data = to_ntriples(data)
     if engine == TURBO:
         if pyshacl_turbo is None:
             raise InputError("pyshacl-turbo is not installed: pip install pyshacl-turbo")
