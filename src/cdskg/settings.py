@@ -63,6 +63,13 @@ SETTINGS: tuple[Setting, ...] = (
         "gunicorn worker class (sync: one request per process, a runaway query is killed alone).",
     ),
     Setting("threads", "CDSKG_THREADS", 4, "Threads per worker with the gthread worker class."),
+    Setting(
+        "downloads_wait",
+        "CDSKG_DOWNLOADS_WAIT",
+        20.0,
+        "Seconds a download request waits for files still being written before it answers"
+        " 503 with Retry-After (they are written in a process of their own after a build).",
+    ),
 )
 
 
@@ -83,6 +90,7 @@ class Settings:
     cache_bytes: int = 64_000_000
     worker_class: str = "sync"
     threads: int = 4
+    downloads_wait: float = 20.0
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
