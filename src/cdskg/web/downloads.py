@@ -6,28 +6,33 @@
 * ``/catalog`` — the DCAT-AP 3 catalogue (with VoID), Turtle by default;
 * ``/void`` — the VoID statistics alone.
 
-Files are built on the first request after a build and cached per store version in a
-folder shared by the server's workers (``$TMPDIR/cdskg-downloads-<hash of the store
-path>/<version>/``); a lock makes concurrent first requests wait for one build. Older
-versions' folders are removed when a new one is built. RDF answers are negotiated from
+Files are written once per store version, after the first request that needs them, by a
+process of their own (:mod:`cdskg.prepare`) into a folder shared by the server's workers
+(``$TMPDIR/cdskg-downloads-<hash of the store path>/<version>/``). A request waits for them
+up to ``CDSKG_DOWNLOADS_WAIT`` seconds (a small store's files take well under one), then
+answers ``503`` with ``Retry-After`` while a large store's are still being written. Older
+versions' folders are removed once a newer one is ready. RDF answers are negotiated from
 ``Accept`` or ``?format=ttl|jsonld|rdf|nt``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, send_file
 
-from cdskg import dcat
+from cdskg import dcat, prepare
 from cdskg.export import MEDIA_TYPES
 from cdskg.web.context import settings, store
-from cdskg.web.errors import error_response
+from cdskg.web.errors import HttpError, error_response
 
 bp = Blueprint("downloads", __name__)
+log = logging.getLogger("cdskg.web")
 
 _RDF_TYPES = {
     "ttl": "text/turtle",
@@ -48,13 +53,39 @@ def _folder(version: str) -> Path:
 
 
 def _manifest() -> tuple[dict, str, Path]:
-    st, version = store()
+    """The manifest of the current version's files; raises a 503 while they are written."""
+    _st, version = store()
     folder = _folder(version)
-    manifest = dcat.build_downloads(st, version, folder)
+    s = settings()
+    assert s.store is not None  # create_app refuses to start without one
+    found = prepare.ensure(Path(s.store), version, folder, wait=s.downloads_wait)
+    if isinstance(found, prepare.Pending):
+        if found.failed:
+            log.error(
+                "writing the downloads of %s failed: %s (details: %s)",
+                version,
+                found.failed,
+                folder / prepare.LOG_NAME,
+            )
+            raise HttpError(
+                500,
+                "downloads failed",
+                f"writing the download files of store version {version} failed"
+                f" ({found.failed}); it is tried again in a minute, see the server log",
+                {"Retry-After": str(int(prepare.RETRY_AFTER_FAILURE))},
+            )
+        started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(found.since))
+        raise HttpError(
+            503,
+            "downloads being prepared",
+            f"the download files of store version {version} are being written (since"
+            f" {started}); a large store takes minutes, try again shortly",
+            {"Retry-After": "30"},
+        )
     for old in _root().iterdir():
         if old.is_dir() and old.name != version:
             shutil.rmtree(old, ignore_errors=True)
-    return manifest, version, folder
+    return found, version, folder
 
 
 def _config() -> dcat.PublishConfig:

@@ -1,0 +1,153 @@
+"""The download files of one store version, prepared in a process of their own.
+
+Writing every download (five whole-graph formats, the pillar files, checksums) takes
+minutes on a large store: 137 s at 100k observations. Done inside a web request, it held
+a worker far past gunicorn's worker timeout, which killed it and threw the half-written
+files away, so the next request started over and a large store never got its downloads.
+So the server asks for them here: :func:`ensure` returns the manifest when the files are
+ready, and otherwise starts ``python -m cdskg.prepare STORE VERSION FOLDER`` (once: the
+folder's lock tells whether a preparer is already at work), waits a little, and returns
+``None`` if they are still being written; the web layer then answers ``503`` with
+``Retry-After``. The preparer survives the worker that started it, and a preparer that
+dies leaves no manifest and no lock, so the next request starts another one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cdskg import dcat
+from cdskg.store import StoreLayout
+
+#: Written next to the files while a preparer runs; keeps what it printed if it fails.
+LOG_NAME = "prepare.log"
+#: Written when a preparer fails, so requests report it instead of retrying at once.
+FAILED_NAME = "failed"
+#: How long a failure is reported before a request tries again (seconds).
+RETRY_AFTER_FAILURE = 60.0
+
+
+@dataclass(frozen=True)
+class Pending:
+    """The files are not ready: being written since ``since`` (epoch s), or failed."""
+
+    since: float
+    failed: str | None = None
+
+
+def ready(folder: Path, version: str) -> dict | None:
+    """The manifest of ``folder`` if every file of ``version`` is there, else ``None``."""
+    manifest_path = folder / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("version") != version:
+        return None
+    if not all((folder / name).exists() for name in manifest.get("files", {})):
+        return None
+    return manifest
+
+
+def _busy(folder: Path) -> bool:
+    """Whether a preparer holds the folder's lock (the one :func:`dcat.build_downloads`
+    takes); the kernel drops an flock when its holder dies, so this never sticks."""
+    lock = folder / ".lock"
+    with lock.open("a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return False
+
+
+def _failure(folder: Path) -> str | None:
+    marker = folder / FAILED_NAME
+    try:
+        age = time.time() - marker.stat().st_mtime
+    except FileNotFoundError:
+        return None
+    if age > RETRY_AFTER_FAILURE:
+        marker.unlink(missing_ok=True)
+        return None
+    return marker.read_text(encoding="utf-8", errors="replace").strip() or "unknown error"
+
+
+def start(store_root: Path, version: str, folder: Path) -> None:
+    """Start a preparer process for ``version`` (detached: it outlives the caller)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOG_NAME).open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "cdskg.prepare", str(store_root), version, str(folder)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # not killed with the worker that started it
+        )
+    # Reap it when it ends, so a long-lived server collects no zombies; should this
+    # process end first, init adopts the preparer and it carries on.
+    threading.Thread(target=proc.wait, name="cdskg-prepare-reaper", daemon=True).start()
+
+
+def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict | Pending:
+    """The manifest once the files of ``version`` are ready; start a preparer if none runs
+    and wait up to ``wait`` seconds for it, else say since when they are being written."""
+    manifest = ready(folder, version)
+    if manifest is not None:
+        return manifest
+    folder.mkdir(parents=True, exist_ok=True)
+    failed = _failure(folder)
+    if failed is not None:
+        return Pending(since=(folder / FAILED_NAME).stat().st_mtime, failed=failed)
+    if not _busy(folder):
+        start(store_root, version, folder)
+    began = time.time()
+    deadline = time.monotonic() + wait
+    while True:
+        manifest = ready(folder, version)
+        if manifest is not None:
+            return manifest
+        failed = _failure(folder)
+        if failed is not None:
+            return Pending(since=began, failed=failed)
+        if time.monotonic() >= deadline:
+            log = folder / LOG_NAME
+            since = log.stat().st_mtime if log.exists() else began
+            return Pending(since=min(since, began))
+        time.sleep(0.05)
+
+
+def prepare(store_root: Path, version: str, folder: Path) -> dict:
+    """Write the files of ``version`` (what the preparer process runs)."""
+    generation = StoreLayout(store_root).generations / version
+    store = ox.Store.read_only(str(generation))
+    return dcat.build_downloads(store, version, folder)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3:
+        print("usage: python -m cdskg.prepare STORE VERSION FOLDER", file=sys.stderr)
+        return 2
+    store_root, version, folder = Path(args[0]), args[1], Path(args[2])
+    try:
+        prepare(store_root, version, folder)
+    except Exception as exc:  # reported to the requests through the marker, then re-raised
+        (folder / FAILED_NAME).write_text(f"{type(exc).__name__}: {exc}\n", encoding="utf-8")
+        raise
+    (folder / FAILED_NAME).unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Download files written by a process of their own, and the 503 while they are written."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from cdskg import prepare
+from cdskg.store import StoreLayout
+from conftest import serving
+
+
+def _version(store: Path) -> str:
+    current = StoreLayout(store).current()
+    assert current is not None
+    return current.name
+
+
+def test_ensure_starts_a_preparer_and_returns_the_manifest(
+    store_copy: Path, tmp_path: Path
+) -> None:
+    version = _version(store_copy)
+    folder = tmp_path / "downloads" / version
+    found = prepare.ensure(store_copy, version, folder, wait=300)
+    assert isinstance(found, dict), found
+    assert found["version"] == version
+    assert "cdskg.ttl" in found["files"] and "cdskg.csv" in found["files"]
+    for name, info in found["files"].items():
+        assert (folder / name).stat().st_size == info["bytes"]
+    # ready now: the next call answers from the manifest without starting anything
+    assert prepare.ready(folder, version) == found
+    assert prepare.ensure(store_copy, version, folder, wait=0) == found
+
+
+def test_a_running_preparer_is_waited_for_not_started_twice(
+    store_copy: Path, tmp_path: Path
+) -> None:
+    version = _version(store_copy)
+    folder = tmp_path / "downloads" / version
+    folder.mkdir(parents=True)
+    with (folder / ".lock").open("a") as held:  # as a preparer at work holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        found = prepare.ensure(store_copy, version, folder, wait=0.3)
+        assert isinstance(found, prepare.Pending) and found.failed is None
+        assert not (folder / prepare.LOG_NAME).exists()  # no second preparer was started
+        fcntl.flock(held, fcntl.LOCK_UN)
+    found = prepare.ensure(store_copy, version, folder, wait=300)
+    assert isinstance(found, dict)
+
+
+def test_a_failing_preparer_is_reported_then_retried(store_copy: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "downloads" / "999999"
+    found = prepare.ensure(store_copy, "999999", folder, wait=120)  # no such generation
+    assert isinstance(found, prepare.Pending)
+    assert found.failed and "999999" in found.failed
+    assert "Traceback" in (folder / prepare.LOG_NAME).read_text()
+    # reported, not retried, for a while; then tried again
+    assert prepare.ensure(store_copy, "999999", folder, wait=0).failed == found.failed
+    old = time.time() - prepare.RETRY_AFTER_FAILURE - 1
+    os.utime(folder / prepare.FAILED_NAME, (old, old))
+    assert prepare._failure(folder) is None
+
+
+def test_server_answers_503_with_retry_after_then_the_file(
+    store_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CDSKG_DOWNLOADS_WAIT", "0")
+    with serving(store_copy, tmp_path / "serve.log") as base:
+        first = requests.get(base + "/downloads/cdskg.nq", timeout=60)
+        # with no wait, the answer comes before the preparer (a new Python process) is done
+        assert first.status_code == 503, first.text[:300]
+        assert first.headers["Retry-After"] == "30"
+        body = first.json()
+        assert body["error"] == "downloads being prepared"
+        assert "store version" in body["detail"] and "/" not in body["detail"]  # no paths
+        deadline = time.monotonic() + 300
+        while True:
+            r = requests.get(base + "/downloads/cdskg.nq", timeout=60)
+            if r.status_code != 503 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert r.status_code == 200, r.text[:300]
+        assert r.content.count(b"\n") > 100
+        catalog = requests.get(base + "/catalog", timeout=60)
+        assert catalog.status_code == 200
+        assert "cdskg.nq" in catalog.text
