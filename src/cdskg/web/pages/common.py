@@ -1,0 +1,274 @@
+"""What every page shares: the blueprint, the interface's words in Vietnamese and English,
+the language choice, content negotiation of RDF, and the editor's example queries."""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from cdskg import catalogue, urls
+from cdskg.namespaces import (
+    PREFIXES,
+)
+from cdskg.negotiation import parse_accept
+
+bp = Blueprint("pages", __name__)
+
+LANGS = ("vi", "en")
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: RDF representations of a resource page: format name -> (pyoxigraph format, media type)
+RDF_FORMATS = {
+    "ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
+    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
+    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
+}
+RDF_MEDIA = {
+    "text/turtle": "ttl",
+    "application/x-turtle": "ttl",
+    "application/ld+json": "jsonld",
+    "application/json": "jsonld",
+    "application/n-triples": "nt",
+}
+#: cdsid: is left out: its local names have slashes, which Turtle must escape.
+RDF_PREFIXES = {k: v for k, v in PREFIXES.items() if k != "cdsid"}
+FORMAT_NAMES = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples"}
+
+
+# The words of the interface, in both languages. Data labels come from the graph.
+TEXT = {
+    "vi": {
+        "site": "Đồ thị tri thức chuyển đổi số địa phương",
+        "home": "Trang chủ",
+        "queries": "Câu hỏi mẫu",
+        "sparql": "Truy vấn SPARQL",
+        "downloads": "Tải về",
+        "ontology": "Bộ từ vựng",
+        "search": "Tìm kiếm",
+        "search_hint": "Tên địa phương, chỉ tiêu… (không cần dấu: binh thuy)",
+        "articles": "Bài báo",
+        "facts": "Số liệu",
+        "localities": "Địa phương",
+        "last_build": "Lần xây dựng gần nhất",
+        "store_version": "Phiên bản kho",
+        "by_pillar": "Số liệu theo trụ cột",
+        "what": "Đồ thị này chứa gì",
+        "results_for": "Kết quả cho",
+        "no_results": "Không tìm thấy.",
+        "with_facts": "có số liệu",
+        "types": "Loại",
+        "properties": "Thuộc tính",
+        "incoming": "Được tham chiếu bởi",
+        "evidence": "Câu nguồn",
+        "in_article": "trong bài",
+        "value": "Giá trị",
+        "stated": "Cách viết",
+        "indicator": "Chỉ tiêu",
+        "area": "Địa bàn",
+        "period": "Kỳ số liệu",
+        "pillar": "Trụ cột",
+        "role": "Vai trò",
+        "article": "Bài báo",
+        "parent": "Đơn vị cấp trên",
+        "successor": "Sau 1/7/2025 thuộc",
+        "replaces": "Hợp nhất từ",
+        "facts_by_pillar": "Số liệu theo trụ cột",
+        "percent_chart": "Các tỷ lệ (%)",
+        "compared": "So sánh giữa các địa phương",
+        "indicators": "Chỉ tiêu",
+        "mentioned_in": "Được nhắc đến trong",
+        "text": "Nội dung (đã làm sạch)",
+        "formats": "Dữ liệu",
+        "run": "Chạy",
+        "parameters": "Tham số",
+        "download": "Tải kết quả",
+        "open_editor": "Mở trong trình soạn SPARQL",
+        "rows": "dòng",
+        "chart": "Biểu đồ",
+        "examples": "Câu hỏi mẫu",
+        "definition": "Định nghĩa",
+        "classes": "Lớp",
+        "object_properties": "Thuộc tính quan hệ",
+        "datatype_properties": "Thuộc tính dữ liệu",
+        "concepts": "Khái niệm",
+        "more": "còn nữa",
+        "none": "Chưa có.",
+        "language": "English",
+    },
+    "en": {
+        "site": "Local digital transformation knowledge graph",
+        "home": "Home",
+        "queries": "Questions",
+        "sparql": "SPARQL query",
+        "downloads": "Downloads",
+        "ontology": "Vocabulary",
+        "search": "Search",
+        "search_hint": "A locality, an indicator… (accents optional: binh thuy)",
+        "articles": "Articles",
+        "facts": "Facts",
+        "localities": "Localities",
+        "last_build": "Last build",
+        "store_version": "Store version",
+        "by_pillar": "Facts by pillar",
+        "what": "What the graph holds",
+        "results_for": "Results for",
+        "no_results": "Nothing found.",
+        "with_facts": "with facts",
+        "types": "Types",
+        "properties": "Properties",
+        "incoming": "Referred to by",
+        "evidence": "Source sentence",
+        "in_article": "in the article",
+        "value": "Value",
+        "stated": "As written",
+        "indicator": "Indicator",
+        "area": "Area",
+        "period": "Period",
+        "pillar": "Pillar",
+        "role": "Role",
+        "article": "Article",
+        "parent": "Parent unit",
+        "successor": "Since 1 July 2025 part of",
+        "replaces": "Merged from",
+        "facts_by_pillar": "Facts by pillar",
+        "percent_chart": "Rates (%)",
+        "compared": "Localities compared",
+        "indicators": "Indicators",
+        "mentioned_in": "Mentioned in",
+        "text": "Text (cleaned)",
+        "formats": "Data",
+        "run": "Run",
+        "parameters": "Parameters",
+        "download": "Download the result",
+        "open_editor": "Open in the SPARQL editor",
+        "rows": "rows",
+        "chart": "Chart",
+        "examples": "Example questions",
+        "definition": "Definition",
+        "classes": "Classes",
+        "object_properties": "Object properties",
+        "datatype_properties": "Datatype properties",
+        "concepts": "Concepts",
+        "more": "more",
+        "none": "None yet.",
+        "language": "Tiếng Việt",
+    },
+}
+
+
+# ---------------------------------------------------------------- language
+
+
+def current_lang() -> str:
+    lang = request.args.get("lang")
+    if lang in LANGS:
+        return lang
+    cookie = request.cookies.get("lang")
+    return cookie if cookie in LANGS else "vi"
+
+
+@bp.after_app_request
+def remember_lang(resp: Response) -> Response:
+    lang = request.args.get("lang")
+    if lang in LANGS and request.cookies.get("lang") != lang:
+        resp.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="Lax")
+    return resp
+
+
+@bp.app_context_processor
+def template_globals() -> dict[str, object]:
+    lang = current_lang()
+    other = "en" if lang == "vi" else "vi"
+    args = request.args.to_dict()
+    args["lang"] = other
+    switch = request.path + "?" + "&".join(f"{k}={quote_arg(v)}" for k, v in args.items())
+    return {
+        "lang": lang,
+        "t": TEXT[lang],
+        "urls": urls,
+        "lang_switch": switch,
+        "catalogue_queries": catalogue.load_all,
+        "catalogue_examples": catalogue_examples,
+        "default_query": default_query,
+        "prefixes": PREFIXES,
+    }
+
+
+def with_prologue(text: str) -> str:
+    """A query's text with PREFIX lines for the prefixes it uses, after its comment header
+    (the endpoint predeclares them, but an editor wants to see them declared)."""
+    lines = text.splitlines()
+    head = 0
+    while head < len(lines) and lines[head].startswith("#"):
+        head += 1
+    body = "\n".join(lines[head:])
+    used = [p for p in PREFIXES if re.search(rf"(?<![\w<-]){re.escape(p)}:", body)]
+    prologue = [f"PREFIX {p}: <{PREFIXES[p]}>" for p in used]
+    return "\n".join([*lines[:head], *prologue, *lines[head:]]) + "\n"
+
+
+def _with_defaults(q: catalogue.CatalogueQuery) -> str:
+    """For the editor only: the declared defaults as a VALUES line, so that the example
+    runs as its page does (the API binds them with substitutions instead)."""
+    values = [
+        f"  VALUES ?{p.name} {{ {p.term(p.default)} }}  # {p.help or 'parameter'}"
+        for p in q.params
+        if p.default is not None
+    ]
+    where = q.text.find("WHERE {")
+    if not values or where < 0:
+        return q.text
+    cut = where + len("WHERE {")
+    return q.text[:cut] + "\n" + "\n".join(values) + q.text[cut:]
+
+
+def catalogue_examples(lang: str) -> list[dict[str, str]]:
+    return [
+        {
+            "name": q.name,
+            "title": q.title(lang),
+            "description": q.description(lang),
+            "text": with_prologue(_with_defaults(q)),
+        }
+        for q in catalogue.load_all()
+    ]
+
+
+def default_query() -> str:
+    return with_prologue(
+        "SELECT ?obs ?areaLabel ?stated ?indicator WHERE {\n"
+        "  ?obs a qb:Observation ; sdmx-dimension:refArea ?area ;\n"
+        "       cdskg:statedAs ?stated ; cdskg:indicator ?indicator .\n"
+        "  ?area rdfs:label ?areaLabel .\n"
+        "} LIMIT 20"
+    )
+
+
+def quote_arg(value: str) -> str:
+    from urllib.parse import quote
+
+    return quote(value, safe="")
+
+
+def wanted_format() -> str | None:
+    """``html`` or an RDF format name from ?format= or Accept; None when nothing fits."""
+    fmt = request.args.get("format")
+    if fmt:
+        return fmt if fmt in RDF_FORMATS or fmt == "html" else None
+    for media, _q in parse_accept(request.headers.get("Accept")):
+        if media in HTML_TYPES or media in ("text/*", "*/*"):
+            return "html"
+        if media in RDF_MEDIA:
+            return RDF_MEDIA[media]
+        if media == "application/*":
+            return "jsonld"
+    return None
+
+
+def bars(items: list[tuple[str, float, str | None]]) -> list[dict[str, object]]:
+    top = max((v for _, v, _ in items), default=0) or 1
+    return [
+        {"label": lab, "value": v, "href": href, "width": round(100 * max(v, 0) / top, 1)}
+        for lab, v, href in items
+    ]

@@ -1,0 +1,93 @@
+"""Reading one resource's neighbourhood from the store, and showing terms as text and links."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from cdskg import urls
+from cdskg.namespaces import (
+    FOAF,
+    ID,
+    PREFIXES,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    XSD,
+)
+
+
+def iri_node(iri: str) -> ox.NamedNode:
+    return ox.NamedNode(iri)
+
+
+def triples_of(st: ox.Store, s=None, p=None, o=None) -> list[ox.Triple]:
+    """Distinct triples over the union of all graphs."""
+    seen: dict[tuple, ox.Triple] = {}
+    for q in st.quads_for_pattern(s, p, o, None):
+        t = q.triple
+        seen.setdefault((t.subject, t.predicate, t.object), t)
+    return list(seen.values())
+
+
+def objects_of(st: ox.Store, s: ox.NamedNode, p: str) -> list:
+    return [t.object for t in triples_of(st, s, iri_node(p))]
+
+
+def one_of(st: ox.Store, s: ox.NamedNode, p: str):
+    objs = objects_of(st, s, p)
+    return objs[0] if objs else None
+
+
+def compact(iri: str) -> str:
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(best):
+            best, name = ns, prefix
+    if best:
+        local = iri[len(best) :]
+        return f"{name}:{local}"
+    return iri
+
+
+def label(st: ox.Store, term, lang: str) -> str:
+    """The best label of a term in ``lang`` (then Vietnamese, then any), else its short IRI."""
+    if isinstance(term, ox.Literal):
+        return term.value
+    if not isinstance(term, ox.NamedNode):
+        return str(term)
+    found: dict[str, str] = {}
+    for p in (SKOS + "prefLabel", RDFS + "label", SCHEMA + "headline", FOAF + "name"):
+        for o in objects_of(st, term, p):
+            if isinstance(o, ox.Literal):
+                found.setdefault(o.language or "", o.value)
+        if found:
+            break
+    for key in (lang, "vi", "", "en"):
+        if key in found:
+            return found[key]
+    if found:
+        return next(iter(found.values()))
+    iri = term.value
+    if iri.startswith(ID + "period/"):
+        return iri[len(ID + "period/") :].replace("--", " – ")
+    return compact(iri)
+
+
+def types_of(st: ox.Store, node: ox.NamedNode) -> set[str]:
+    return {o.value for o in objects_of(st, node, RDF + "type")}
+
+
+def link(st: ox.Store, term, lang: str) -> dict[str, object]:
+    """What a template needs to show a term: text, href (or None), kind."""
+    if isinstance(term, ox.NamedNode):
+        return {"text": label(st, term, lang), "href": href_of(term.value), "iri": term.value}
+    if isinstance(term, ox.Literal):
+        dt = term.datatype.value if term.datatype else ""
+        note = term.language or (compact(dt) if dt and dt != XSD + "string" else "")
+        return {"text": term.value, "href": None, "note": note}
+    return {"text": str(term), "href": None}
+
+
+def href_of(iri: str) -> str:
+    return urls.resource(iri) or iri
