@@ -855,13 +855,14 @@ class MappingRules:
 
 
 @lru_cache(maxsize=4)
-def _default_rules(mappings_dir: Path) -> MappingRules:
+def rules_for(mappings_dir: Path) -> MappingRules:
+    """The rules of a ``mappings/`` folder, loaded once per process."""
     return MappingRules.load(mappings_dir)
 
 
 def default_rules() -> MappingRules:
     """The rules of the project's ``mappings/`` folder (``CDSKG_HOME`` or the source tree)."""
-    return _default_rules(project_paths().mappings)
+    return rules_for(project_paths().mappings)
 
 
 # --------------------------------------------------------------------------- mapping

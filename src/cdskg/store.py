@@ -20,7 +20,7 @@ import contextlib
 import fcntl
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,13 +194,20 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def replace_graph(store: ox.Store, graph: str, nquads: bytes) -> None:
-    """Replace one named graph's content with the quads of ``nquads`` (N-Quads)."""
-    name = ox.NamedNode(graph)
-    if store.contains_named_graph(name):
-        store.remove_graph(name)
-    store.add_graph(name)
-    store.load(nquads, format=ox.RdfFormat.N_QUADS)
+def replace_graphs(store: ox.Store, graphs: Iterable[str], nquads: bytes) -> None:
+    """Replace the named ``graphs`` by the quads of ``nquads`` (N-Quads in those graphs).
+
+    Oxigraph's bulk loader writes many articles at once about twice as fast as a
+    transaction per article (1,000 synthetic articles: 4.6 s of CPU instead of 9.3 s
+    with ``Store.load`` and its flush). It is not atomic, so it is only for a store no
+    one reads yet: a build's next generation, which a crash never puts in service.
+    ``lenient`` skips checking IRIs again: the text comes from pyoxigraph's own terms.
+    """
+    for graph in graphs:
+        name = ox.NamedNode(graph)
+        if store.contains_named_graph(name):
+            store.remove_graph(name)
+    store.bulk_load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
 
 
 def graph_hashes(store: ox.Store, hash_property: str, prefix: str) -> dict[str, str]:
