@@ -94,16 +94,18 @@ def clean(text: str, rules: NoiseRules) -> Cleaned:
         for m in pattern.finditer(text, 0, text_limit):
             if m.end() > m.start() and not _covered(removed, m.start(), m.end()):
                 removed.append(Drop(m.start(), m.end(), reason, m.group(0)))
-    keep = [True] * len(text)
-    for d in removed:
-        for i in range(d.start, min(d.end, len(text))):
-            keep[i] = False
+    # what is kept, span by span (a loop per character was a tenth of extraction)
     out: list[str] = []
     offsets: list[int] = []
-    for i, ch in enumerate(text):
-        if keep[i]:
-            out.append(ch)
-            offsets.append(i)
+    pos = 0
+    n = len(text)
+    for start, end in sorted((min(d.start, n), min(d.end, n)) for d in removed):
+        if start > pos:
+            out.append(text[pos:start])
+            offsets.extend(range(pos, start))
+        pos = max(pos, end)
+    out.append(text[pos:])
+    offsets.extend(range(pos, n))
     cleaned_text, offsets = _tidy("".join(out), offsets)
     offsets.append(len(text))
     removed.sort(key=lambda d: d.start)

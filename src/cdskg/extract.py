@@ -157,6 +157,7 @@ _ORG_STOP = re.compile(
     r"chỉ đạo|ban hành|tổ chức|hướng dẫn|thực hiện)\b"
 )
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
+_ANY_DIGIT = re.compile(r"\d")
 _ACRONYM = re.compile(r"\s*\([^()]{1,12}\)")
 _DATE_AFTER = re.compile(r"\s+ngày\s+(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})")
 
@@ -173,7 +174,7 @@ class MentionRules:
     organisation: re.Pattern[str]
     document: re.Pattern[str]
     doc_types: dict[str, str]
-    platforms: tuple[tuple[re.Pattern[str], str], ...]
+    platforms: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...]  # pattern, aliases, name
     source_line: re.Pattern[str]
     author_lines: tuple[re.Pattern[str], ...]
     closing_author: re.Pattern[str]
@@ -217,6 +218,7 @@ class MentionRules:
                     re.compile(
                         r"(?<!\w)(?:" + "|".join(re.escape(fold(a)) for a in aliases) + r")(?!\w)"
                     ),
+                    tuple(fold(a) for a in aliases),
                     name,
                 )
                 for name, aliases in data["platforms"].items()
@@ -418,10 +420,13 @@ class Extractor:
                 )
             )
         folded = fold(text)
-        for pattern, name in rules.platforms:
-            for m in pattern.finditer(folded):
-                add(Mention("platform", name, ev(m.start(), m.end())))
-                break
+        for pattern, aliases, name in rules.platforms:
+            # a platform's pattern needs one of its aliases as written: most articles name
+            # few platforms, and a substring test is much cheaper than the pattern's scan
+            if any(alias in folded for alias in aliases):
+                m = pattern.search(folded)
+                if m is not None:
+                    add(Mention("platform", name, ev(m.start(), m.end())))
         for m in rules.organisation.finditer(text):
             if any(text.startswith(n, m.start()) for n in rules.not_org_names):
                 continue
@@ -500,9 +505,17 @@ class Extractor:
         state = state if state is not None else {}
         s = sent.text
         folded = fold(s)
-        blocked: list[tuple[int, int, str]] = []
-        for pattern, reason in self.figures.not_a_figure:
-            blocked.extend((m.start(), m.end(), reason) for m in pattern.finditer(s))
+        # what is not a figure only matters where there are digits: a figure, or a number
+        # _skip_unseen reports (a quarter of our sentences have none; 21 scans saved)
+        blocked: list[tuple[int, int, str]] = (
+            [
+                (m.start(), m.end(), reason)
+                for pattern, reason in self.figures.not_a_figure
+                for m in pattern.finditer(s)
+            ]
+            if _ANY_DIGIT.search(s)
+            else []
+        )
         periods = [p for p in find_periods(s, year) if not self._is_baseline(folded, p.start)]
         carried = self._carry(s, periods, state)
         snapshot = snapshot_for(periods[0].period.start if periods else f"{year}-06-30")

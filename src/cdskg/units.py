@@ -143,6 +143,26 @@ def _type_level(type_word: str | None, default: str) -> str:
     return LEVEL_BY_TYPE.get(fold(type_word), default)
 
 
+def _province(
+    table: UnitTable,
+    made: dict[str, AdminUnit],
+    snapshot: str,
+    code: str,
+    name: str,
+    short: str,
+    key: str,
+) -> AdminUnit:
+    """A row's province, made at its first row (the data has a row per ward)."""
+    unit = made.get(code)
+    if unit is None:
+        level = _province_level(name)
+        unit = made[code] = AdminUnit(
+            iri.unit(snapshot, "province", code), code, level, name, short, snapshot, None, key
+        )
+        table.add(unit)
+    return unit
+
+
 @cache
 def load_units() -> UnitTable:
     """Read every unit of both snapshots. Cached: the data does not change at run time."""
@@ -151,6 +171,9 @@ def load_units() -> UnitTable:
     try:
         legacy_province_by_key: dict[str, str] = {}
         legacy_ward_by_key: dict[str, str] = {}
+        legacy_provinces: dict[str, AdminUnit] = {}
+        districts: dict[str, AdminUnit] = {}
+        new_provinces: dict[str, AdminUnit] = {}
         for row in db.execute(
             "SELECT province, provinceShort, provinceCode, provinceKey,"
             " district, districtShort, districtType, districtCode, districtKey,"
@@ -158,30 +181,22 @@ def load_units() -> UnitTable:
         ):
             (p_name, p_short, p_code, p_key, d_name, d_short, d_type, d_code, d_key) = row[:9]
             (w_name, w_short, w_type, w_code, w_key, w_alias) = row[9:]
-            p_level = _province_level(p_name)
-            province = AdminUnit(
-                iri.unit(PRE2025, "province", p_code),
-                p_code,
-                p_level,
-                p_name,
-                p_short,
-                PRE2025,
-                None,
-                p_key,
-            )
-            table.add(province)
+            # one row per ward: its province and district are made once, at their first row
+            province = _province(table, legacy_provinces, PRE2025, p_code, p_name, p_short, p_key)
             legacy_province_by_key[p_key] = province.iri
-            district = AdminUnit(
-                iri.unit(PRE2025, "district", d_code),
-                d_code,
-                _type_level(d_type, "district"),
-                d_name,
-                d_short,
-                PRE2025,
-                province.iri,
-                d_key,
-            )
-            table.add(district)
+            district = districts.get(d_code)
+            if district is None:
+                district = districts[d_code] = AdminUnit(
+                    iri.unit(PRE2025, "district", d_code),
+                    d_code,
+                    _type_level(d_type, "district"),
+                    d_name,
+                    d_short,
+                    PRE2025,
+                    province.iri,
+                    d_key,
+                )
+                table.add(district)
             if w_code and w_name:
                 ward = AdminUnit(
                     iri.unit(PRE2025, "ward", w_code),
@@ -204,17 +219,7 @@ def load_units() -> UnitTable:
             "SELECT province, provinceShort, provinceCode, provinceKey,"
             " ward, wardShort, wardType, wardCode, wardKey FROM admin_units"
         ):
-            province = AdminUnit(
-                iri.unit(POST2025, "province", p_code),
-                p_code,
-                _province_level(p_name),
-                p_name,
-                p_short,
-                POST2025,
-                None,
-                p_key,
-            )
-            table.add(province)
+            province = _province(table, new_provinces, POST2025, p_code, p_name, p_short, p_key)
             new_province_by_key[p_key] = province.iri
             ward = AdminUnit(
                 iri.unit(POST2025, "ward", w_code),
