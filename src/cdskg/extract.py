@@ -77,7 +77,7 @@ _DEFAULT_UNIT = {
 
 @dataclass(frozen=True)
 class FigureRules:
-    qualifiers: dict[str, str]
+    qualifiers: dict[str, str]  # longest first
     qualifiers_after: dict[str, str]
     target_words: tuple[str, ...]
     change_words: tuple[str, ...]
@@ -101,7 +101,13 @@ class FigureRules:
             data = tomllib.load(fh)
         kinds = data["kinds"]
         return cls(
-            qualifiers={fold(k): v for k, v in data["qualifiers"].items()},
+            # longest first (ties in file order): the order both _qualifier and _role try
+            qualifiers=dict(
+                sorted(
+                    {fold(k): v for k, v in data["qualifiers"].items()}.items(),
+                    key=lambda kv: -len(kv[0]),
+                )
+            ),
             qualifiers_after={fold(k): v for k, v in data.get("qualifiers_after", {}).items()},
             target_words=tuple(fold(w) for w in data["roles"]["target"]),
             change_words=tuple(fold(w) for w in data["roles"]["change"]),
@@ -752,7 +758,7 @@ class Extractor:
             if after_folded.lstrip(" %").startswith(word):
                 return qualifier
         tail = fold(before).rstrip()
-        for word, qualifier in sorted(self.figures.qualifiers.items(), key=lambda kv: -len(kv[0])):
+        for word, qualifier in self.figures.qualifiers.items():  # longest first
             if tail.endswith(word) and (
                 len(tail) == len(word) or not tail[-len(word) - 1].isalnum()
             ):
@@ -765,7 +771,7 @@ class Extractor:
             return "target"
         tail = folded.rstrip()
         # "tăng hơn 25 điểm": the change word comes before the qualifier
-        for word in sorted(self.figures.qualifiers, key=len, reverse=True):
+        for word in self.figures.qualifiers:  # longest first
             if tail.endswith(" " + word) or tail == word:
                 tail = tail[: -len(word)].rstrip()
                 break
