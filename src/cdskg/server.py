@@ -1,44 +1,43 @@
-"""Running the web application under gunicorn, the production WSGI server.
+"""Running the web application: granian (the default) or gunicorn, both with worker processes
+that open the store read-only, and the query time limit in each worker.
 
-**Chosen setup (measured with ``benchmarks/bench_http.py``, see below).** ``sync`` workers
-(one request at a time per process, ``CDSKG_WORKERS`` of them) that open the store
-read-only, with SPARQL queries answered by a raw WSGI fast path
-(:class:`cdskg.web.sparql.FastPath`) in front of Flask. The per-request cost of Flask's
-routing, request and response objects (≈0.4 ms, five times a point lookup) was the main
-gap to ``oxigraph serve``; the fast path shares the view's plain functions
-(``parse_operation``, ``answer_query``), so errors, headers, ETags and the cache are the
-same on both paths. Measured 2026-11-22 (100k synthetic observations, wrk, 5 s runs, 3
-interleaved repetitions, a 2-core machine loaded by other jobs; paired ratios to
-``oxigraph serve-read-only``): point lookups at 1 connection 0.26× → 0.52×, at 8
-connections 0.14× → 0.19×; CONSTRUCT of one article graph 0.59× → 0.72×.
-``gthread`` workers (``CDSKG_WORKER_CLASS=gthread``, ``CDSKG_THREADS``) keep connections
-alive: with one thread they measured 0.38× at 1 connection and 0.27× at 8 (sync 0.52× /
-0.19×), with four threads clearly worse (the GIL); they have no watchdog (below), since a
-worker exit would drop every connection that process holds. Sync workers close the
-connection after each answer; that TCP setup and gunicorn's own request parsing and access
-log are most of what remains between us and Oxigraph on point lookups.
+**Chosen setup (measured with ``benchmarks/bench_http.py``; figures there and in the
+issue).** granian: its HTTP layer is Rust (hyper), keeps connections alive and hands each
+request to a thread of the worker process (``CDSKG_THREADS``), where SPARQL queries take
+the raw WSGI fast path (:class:`cdskg.web.sparql.FastPath`). gunicorn's sync workers
+(``CDSKG_SERVER=gunicorn``) parse HTTP in Python and close the connection after every
+answer, so a client pays a TCP connect per query: about a third of granian's point-lookup
+throughput at 8 connections, while on long queries both are at Oxigraph's pace.
+gunicorn's ``gthread`` workers keep connections too but were no faster than sync workers
+and cannot stop a runaway query without dropping the other requests of their process.
 
-**Query time limit.** pyoxigraph cannot interrupt a query, but it releases the GIL while it
-evaluates, so a watchdog thread in each worker keeps running. When a query request passes
-``query_timeout``, the watchdog writes a ``503`` JSON answer straight to the client socket
-(if no byte of the answer has been sent yet), logs the query and ends the worker process;
-gunicorn's arbiter starts a fresh one. The other workers keep serving meanwhile, and since a
-sync worker serves one request at a time, no other client's request dies with it.
-gunicorn's own worker timeout is set above ``query_timeout`` as a second line of defence.
+**Query time limit.** pyoxigraph cannot interrupt a query (it releases the GIL while it
+evaluates, so other threads keep running), so a runaway query ends only with its process.
+
+* granian (:class:`Deadline`): a request to a query path runs in a helper thread while the
+  request's own thread waits until ``query_timeout``. Past it, the client gets ``503`` (the
+  one JSON error shape, ``Connection: close``) from the request thread, and the worker asks
+  itself to stop: granian's graceful stop closes its listening socket (new connections go to
+  the other workers), lets its other requests in flight finish, and then the process exits,
+  killing the runaway query; granian's master starts a fresh worker.
+* gunicorn (:class:`QueryGuard`): a sync worker serves one request at a time, so a watchdog
+  thread writes the ``503`` straight to the client socket and ends the process at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import json
 import logging
 import os
+import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
-
-from gunicorn.app.base import BaseApplication
 
 from cdskg.errors import StoreError, UsageError
 from cdskg.settings import Settings
@@ -48,13 +47,280 @@ from cdskg.web.errors import error_bytes
 
 log = logging.getLogger("cdskg.server")
 
+SERVERS = ("granian", "gunicorn")
 #: Paths whose requests run queries and are therefore under the time limit.
 GUARDED_PREFIXES = ("/sparql", "/store", "/graph")
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+#: The settings travel to granian's worker processes in this variable (they may be spawned,
+#: not forked); each worker removes it, so it never reaches a request's environ.
+SETTINGS_ENV = "CDSKG_SERVE_SETTINGS"
+#: granian's master shuts the whole server down when a worker exits within 5.5 s of being
+#: (re)started ("crash loop"), so a worker that must stop waits until it is this old.
+MIN_WORKER_AGE = 6.5
+
+
+def _timeout_answer(timeout: float) -> bytes:
+    return error_bytes(
+        503,
+        "query timeout",
+        f"the query ran longer than this endpoint's limit of {timeout:g} s"
+        " and was stopped; narrow it (LIMIT, more specific patterns) and retry",
+    )
+
+
+# ---------------------------------------------------------------- granian workers
+
+
+class _Job:
+    """One guarded request, run in a helper thread: the app's status, headers and body."""
+
+    __slots__ = ("app", "body", "environ", "error", "headers", "status")
+
+    def __init__(self, app: Callable[..., Any], environ: dict[str, Any]):
+        self.app = app
+        self.environ = environ
+        self.status = "500 Internal Server Error"
+        self.headers: list[tuple[str, str]] = []
+        self.body: Iterable[bytes] = []
+        self.error: BaseException | None = None
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info=None):
+        self.status, self.headers = status, headers
+        return self._write
+
+    @staticmethod
+    def _write(_data: bytes) -> None:
+        raise NotImplementedError("write() is not supported; return the body")
+
+    def run(self) -> None:
+        try:
+            self.body = self.app(self.environ, self.start_response)
+        except BaseException as exc:  # re-raised in the request's thread
+            self.error = exc
+
+
+class _Runner:
+    """A helper thread that runs one job at a time.
+
+    Two plain locks hand a job over and back (about 12 µs, a tenth of a point lookup; a
+    ThreadPoolExecutor costs twice that). A runner whose job timed out is abandoned.
+    """
+
+    def __init__(self) -> None:
+        self.go = threading.Lock()
+        self.go.acquire()
+        self.done = threading.Lock()
+        self.done.acquire()
+        self.job: _Job | None = None
+        threading.Thread(target=self._loop, name="cdskg-query", daemon=True).start()
+
+    def _loop(self) -> None:
+        while True:
+            self.go.acquire()
+            job = self.job
+            assert job is not None
+            job.run()
+            self.job = None
+            self.done.release()
+
+    def run(self, job: _Job, timeout: float) -> bool:
+        """Run ``job``; False if it did not finish within ``timeout`` seconds."""
+        self.job = job
+        self.go.release()
+        return self.done.acquire(timeout=timeout)
+
+
+class Deadline:
+    """WSGI middleware for threaded workers: a request to a query path that runs past
+    ``timeout`` is answered with 503, and the worker process is replaced (see the module
+    docstring) while its other requests finish."""
+
+    def __init__(self, app: Callable[..., Any], timeout: float):
+        self.app = app
+        self.timeout = timeout
+        #: Runners waiting for a job: as many as requests ever ran at once in this worker.
+        self.idle: list[_Runner] = []
+        self.born = time.monotonic()
+        self.stopping = False
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        path = environ.get("PATH_INFO", "")
+        if self.timeout <= 0 or not path.startswith(GUARDED_PREFIXES):
+            return self.app(environ, start_response)
+        try:
+            runner = self.idle.pop()  # list.pop and append are atomic under the GIL
+        except IndexError:
+            runner = _Runner()
+        job = _Job(self.app, environ)
+        if not runner.run(job, self.timeout):  # the runner stays stuck in the query
+            self._expired(environ)
+            body = _timeout_answer(self.timeout)
+            start_response(
+                "503 Service Unavailable",
+                [
+                    ("Content-Type", "application/json"),
+                    ("Content-Length", str(len(body))),
+                    ("Access-Control-Allow-Origin", "*"),
+                    ("Retry-After", "1"),
+                    ("Connection", "close"),
+                ],
+            )
+            return [body]
+        self.idle.append(runner)
+        if job.error is not None:
+            raise job.error
+        start_response(job.status, job.headers)
+        return job.body
+
+    def _expired(self, environ: dict[str, Any]) -> None:
+        line = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+        if environ.get("QUERY_STRING"):
+            line += "?" + environ["QUERY_STRING"][:300]
+        log.error(
+            "query stopped after %g s (CDSKG_QUERY_TIMEOUT); restarting worker %d: %s",
+            self.timeout,
+            os.getpid(),
+            line,
+        )
+        with self.lock:
+            if self.stopping:
+                return
+            self.stopping = True
+        threading.Thread(target=self._stop, name="cdskg-stop", daemon=True).start()
+
+    def _stop(self) -> None:
+        time.sleep(max(0.0, self.born + MIN_WORKER_AGE - time.monotonic()))
+        # granian's worker turns SIGTERM into a graceful stop: no new connections, requests
+        # in flight finish, then the process exits (the runaway query with it).
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+class AccessLog:
+    """WSGI middleware writing one access-log line per request to standard output, in the
+    format of gunicorn's (``ACCESS_LOG_FORMAT``): one ``write`` of a preformatted line,
+    about a tenth of what the ``logging`` module costs per request."""
+
+    def __init__(self, app: Callable[..., Any], fd: int = 1):
+        self.app = app
+        self.fd = fd
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
+        started = time.perf_counter()
+        seen: list[Any] = ["-", None]
+
+        def record(status: str, headers: list[tuple[str, str]], exc_info=None):
+            seen[0] = status.partition(" ")[0]
+            for name, value in headers:
+                if name == "Content-Length":
+                    seen[1] = value
+            return start_response(status, headers, exc_info)
+
+        try:
+            body = self.app(environ, record)
+        except BaseException:
+            self._write(environ, "500", "-", started)
+            raise
+        if isinstance(body, list) and seen[1] is not None:
+            self._write(environ, seen[0], seen[1], started)
+            return body
+        return self._counted(body, environ, seen, started)
+
+    def _counted(
+        self, body: Iterable[bytes], environ: dict[str, Any], seen: list[Any], started: float
+    ) -> Iterator[bytes]:
+        sent = 0
+        try:
+            for chunk in body:
+                sent += len(chunk)
+                yield chunk
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            self._write(environ, seen[0], str(sent), started)
+
+    def _write(self, environ: dict[str, Any], status: str, size: str, started: float) -> None:
+        target = environ.get("PATH_INFO", "")
+        if environ.get("QUERY_STRING"):
+            target += "?" + environ["QUERY_STRING"]
+        line = (
+            f'{environ.get("REMOTE_ADDR", "-")} "{environ.get("REQUEST_METHOD")} {target}'
+            f' {environ.get("SERVER_PROTOCOL", "")}" {status} {size}'
+            f" {(time.perf_counter() - started) * 1000:.0f}ms"
+            f' "{environ.get("HTTP_USER_AGENT", "-")}"\n'
+        )
+        with contextlib.suppress(OSError):
+            os.write(self.fd, line.encode("utf-8", "replace"))
+
+
+def granian_app() -> Callable[..., Any]:
+    """The WSGI application of one granian worker (granian calls this in each worker)."""
+    settings = _settings_from_env(os.environ.pop(SETTINGS_ENV))
+    app = create_app(settings)
+    return AccessLog(Deadline(app.wsgi_app, settings.query_timeout))
+
+
+def _settings_to_env(settings: Settings) -> str:
+    values = dataclasses.asdict(settings)
+    values["store"] = str(settings.store)
+    return json.dumps(values)
+
+
+def _settings_from_env(text: str) -> Settings:
+    values = json.loads(text)
+    values["store"] = Path(values["store"])
+    return Settings(**values)
+
+
+def _log_config() -> dict[str, Any]:
+    """granian's logging configuration, with cdskg's own loggers on the same stream."""
+    fmt = "[%(process)d] %(levelname)s %(message)s"
+    handler = {
+        "formatter": "generic",
+        "class": "logging.StreamHandler",
+        "stream": "ext://sys.stdout",
+    }
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"generic": {"()": "logging.Formatter", "fmt": fmt}},
+        "handlers": {"console": handler},
+        "loggers": {
+            "_granian": {"handlers": ["console"], "level": "INFO", "propagate": False},
+            "cdskg": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        },
+    }
+
+
+def _serve_granian(settings: Settings) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    os.environ[SETTINGS_ENV] = _settings_to_env(settings)
+    Granian(
+        f"{__name__}:granian_app",
+        factory=True,
+        interface=Interfaces.WSGI,
+        address=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        blocking_threads=settings.threads,
+        websockets=False,
+        log_dictconfig=_log_config(),
+        respawn_failed_workers=True,
+        # A worker asked to stop waits for its requests in flight, which the time limit
+        # bounds; past this it is killed.
+        workers_kill_timeout=max(10, int(settings.query_timeout) + 5),
+    ).serve()
+
+
+# ---------------------------------------------------------------- gunicorn sync workers
 
 
 class QueryGuard:
-    """WSGI middleware: a per-worker watchdog that stops requests running past a deadline."""
+    """WSGI middleware: a per-worker watchdog that stops requests running past a deadline
+    (gunicorn sync workers: one request per process)."""
 
     def __init__(self, app: Callable[..., Any], timeout: float):
         self.app = app
@@ -131,19 +397,14 @@ class QueryGuard:
     def _expire(self) -> None:
         """Answer 503 if nothing was sent yet, then end this worker (called under the lock)."""
         log.error(
-            "query stopped after %.0f s (CDSKG_QUERY_TIMEOUT); restarting worker %d: %s",
+            "query stopped after %g s (CDSKG_QUERY_TIMEOUT); restarting worker %d: %s",
             self.timeout,
             os.getpid(),
             self.request_line,
         )
         sock = self.socket
         if sock is not None and not self.started:
-            body = error_bytes(
-                503,
-                "query timeout",
-                f"the query ran longer than this endpoint's limit of {self.timeout:g} s"
-                " and was stopped; narrow it (LIMIT, more specific patterns) and retry",
-            )
+            body = _timeout_answer(self.timeout)
             head = (
                 "HTTP/1.1 503 Service Unavailable\r\n"
                 "Content-Type: application/json\r\n"
@@ -163,35 +424,36 @@ class QueryGuard:
         os._exit(1)
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        super().__init__()
+def _serve_gunicorn(settings: Settings) -> None:
+    from gunicorn.app.base import BaseApplication
 
-    def load_config(self) -> None:
-        s = self.settings
-        self.cfg.set("bind", f"{s.host}:{s.port}")
-        self.cfg.set("workers", s.workers)
-        self.cfg.set("worker_class", s.worker_class)
-        if s.worker_class == "gthread":
-            self.cfg.set("threads", s.threads)
-        # The watchdog answers first; gunicorn kills a worker that is stuck anyway.
-        self.cfg.set("timeout", max(30, int(s.query_timeout) + 15))
-        self.cfg.set("graceful_timeout", max(10, int(s.query_timeout) + 5))
-        self.cfg.set("keepalive", 5)
-        self.cfg.set("limit_request_line", 8190)  # long GET queries
-        self.cfg.set("accesslog", "-")
-        self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
-        self.cfg.set("errorlog", "-")
-        self.cfg.set("proc_name", "cdskg")
-        self.cfg.set("preload_app", True)
-        self.cfg.set("control_socket_disable", True)  # several servers may run side by side
+    class _Gunicorn(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            s = settings
+            self.cfg.set("bind", f"{s.host}:{s.port}")
+            self.cfg.set("workers", s.workers)
+            self.cfg.set("worker_class", "sync")
+            # The watchdog answers first; gunicorn kills a worker that is stuck anyway.
+            self.cfg.set("timeout", max(30, int(s.query_timeout) + 15))
+            self.cfg.set("graceful_timeout", max(10, int(s.query_timeout) + 5))
+            self.cfg.set("limit_request_line", 8190)  # long GET queries
+            self.cfg.set("accesslog", "-")
+            self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
+            self.cfg.set("errorlog", "-")
+            self.cfg.set("proc_name", "cdskg")
+            self.cfg.set("preload_app", True)
+            self.cfg.set("control_socket_disable", True)  # several servers may run side by side
 
-    def load(self):
-        app = create_app(self.settings)
-        if self.settings.worker_class == "sync":
-            app.wsgi_app = QueryGuard(app.wsgi_app, self.settings.query_timeout)
-        return app
+        def load(self):
+            app = create_app(settings)
+            app.wsgi_app = QueryGuard(app.wsgi_app, settings.query_timeout)
+            return app
+
+    logging.basicConfig(level=logging.INFO, format="[%(process)d] %(levelname)s %(message)s")
+    _Gunicorn().run()
+
+
+# ---------------------------------------------------------------- entry point
 
 
 def check(settings: Settings) -> None:
@@ -201,15 +463,16 @@ def check(settings: Settings) -> None:
             "CDSKG_ENABLE_UPDATE is set but CDSKG_UPDATE_TOKEN is empty;"
             " set a long random token (updates need Authorization: Bearer TOKEN)"
         )
-    if settings.worker_class not in ("sync", "gthread"):
-        raise UsageError(f"CDSKG_WORKER_CLASS={settings.worker_class!r}: use sync or gthread")
+    if settings.server not in SERVERS:
+        raise UsageError(f"CDSKG_SERVER={settings.server!r}: use granian or gunicorn")
+    if settings.threads < 1:
+        raise UsageError(f"CDSKG_THREADS={settings.threads}: at least 1")
 
 
 def serve(settings: Settings) -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop gracefully: requests in flight finish)."""
     check(settings)
-    logging.basicConfig(level=logging.INFO, format="[%(process)d] %(levelname)s %(message)s")
-    # Fail before forking workers if there is no store. The master must not open it:
+    # Fail before starting workers if there is no store. The master must not open it:
     # RocksDB's background threads do not survive fork(), and a worker that inherits an
     # initialised environment hangs when it writes (updates) and may crash on exit.
     if settings.store is None or StoreLayout(settings.store).current() is None:
@@ -217,4 +480,7 @@ def serve(settings: Settings) -> None:
             f"{settings.store}: no cdskg store here (no 'current' generation);"
             " run `cdskg build CORPUS --store DIR` first"
         )
-    _Gunicorn(settings).run()
+    if settings.server == "gunicorn":
+        _serve_gunicorn(settings)
+    else:
+        _serve_granian(settings)

@@ -57,12 +57,18 @@ SETTINGS: tuple[Setting, ...] = (
         "Memory per worker for cached query results (keyed by store version); 0 disables.",
     ),
     Setting(
-        "worker_class",
-        "CDSKG_WORKER_CLASS",
-        "sync",
-        "gunicorn worker class (sync: one request per process, a runaway query is killed alone).",
+        "server",
+        "CDSKG_SERVER",
+        "granian",
+        "HTTP server: granian (keep-alive, threads in each worker) or gunicorn (sync workers,"
+        " one request per process, a new connection per request).",
     ),
-    Setting("threads", "CDSKG_THREADS", 4, "Threads per worker with the gthread worker class."),
+    Setting(
+        "threads",
+        "CDSKG_THREADS",
+        2,
+        "Requests one granian worker process serves at a time (its threads).",
+    ),
     Setting(
         "downloads_wait",
         "CDSKG_DOWNLOADS_WAIT",
@@ -88,8 +94,8 @@ class Settings:
     update_token: str = ""
     enable_service: bool = False
     cache_bytes: int = 64_000_000
-    worker_class: str = "sync"
-    threads: int = 4
+    server: str = "granian"
+    threads: int = 2
     downloads_wait: float = 20.0
 
 
