@@ -3,6 +3,7 @@ with a running server, recording its own provenance, and tolerant of bad files."
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -15,6 +16,10 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from cdskg import pipeline
+from cdskg.pipeline import BuildOptions, run_build
+from cdskg.progress import ProgressPrinter
+from cdskg.resources import project_paths
 from cdskg.store import StoreLayout, open_read_only
 from conftest import CDSKG, REPO, run_cli, serving
 
@@ -61,6 +66,34 @@ def test_parallel_build_equals_serial(tmp_path: Path, corpus: Path) -> None:
         assert set(st1.quads_for_pattern(None, None, None, g)) == set(
             st2.quads_for_pattern(None, None, None, g)
         )
+
+
+def _quads_by_graph(store: Path) -> dict[str, set[ox.Quad]]:
+    st, _ = open_read_only(store)
+    return {
+        graph: set(st.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
+        for graph in graph_sizes(store)
+    }
+
+
+def test_loading_in_batches_replaces_changed_articles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Accepted articles go into the store in batches: with one article per batch, a
+    rebuild that changes two of four articles ends with the graphs of a fresh build."""
+    folder = tmp_path / "c"
+    files = write_corpus(folder, 4)
+    options = BuildOptions([folder], tmp_path / "batched", project_paths())
+    quiet = ProgressPrinter(io.StringIO(), tty=False)
+    monkeypatch.setattr(pipeline, "LOAD_BATCH_BYTES", 1)
+    run_build(options, quiet)
+    for path in files[:2]:
+        path.write_text(path.read_text(encoding="utf-8").replace("2023", "2022"), "utf-8")
+    counts = run_build(options, quiet).counts()
+    assert (counts["changed"], counts["unchanged"]) == (2, 2)
+    monkeypatch.undo()
+    run_build(BuildOptions([folder], tmp_path / "fresh", project_paths()), quiet)
+    assert _quads_by_graph(tmp_path / "batched") == _quads_by_graph(tmp_path / "fresh")
 
 
 def test_prune_drops_only_when_asked(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import shutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -194,8 +195,9 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def replace_graphs(store: ox.Store, graphs: Iterable[str], nquads: bytes) -> None:
-    """Replace the named ``graphs`` by the quads of ``nquads`` (N-Quads in those graphs).
+def replace_graphs(store: ox.Store, graphs: Iterable[str], nquads: bytes | BinaryIO) -> None:
+    """Replace the named ``graphs`` by the quads of ``nquads`` (N-Quads in those graphs,
+    as bytes or a binary file).
 
     Oxigraph's bulk loader writes many articles at once about twice as fast as a
     transaction per article (1,000 synthetic articles: 4.6 s of CPU instead of 9.3 s
