@@ -14,6 +14,7 @@ _D = r"(\d{1,2})"
 _M = r"(\d{1,2})"
 _Y = r"(\d{4})"
 _SEP = r"\s*[/-]\s*"
+_ANY_DIGIT = re.compile(r"\d")
 
 FULL_DATE = re.compile(rf"(?<![\d/]){_D}{_SEP}{_M}{_SEP}{_Y}(?![\d/])")
 ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4}
@@ -63,6 +64,8 @@ _YEAR = re.compile(
 def find_periods(text: str, context_year: int) -> list[PeriodMention]:
     """Every period stated in ``text``; a date without a year takes ``context_year``."""
     found: list[PeriodMention] = []
+    if not _ANY_DIGIT.search(text):
+        return found  # every pattern needs a digit; a quarter of our sentences have none
 
     def year_or(value: str | None) -> int:
         return int(value) if value else context_year
