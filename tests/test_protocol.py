@@ -8,9 +8,15 @@ suite's example graphs are replaced by the article graphs of the built store.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, quote_plus
+
 import pyoxigraph as ox
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cdskg.web.sparql import form_pairs
 
 T = 30
 QUERY = "application/sparql-query"
@@ -516,3 +522,12 @@ def test_etag_and_conditional_get(server: str) -> None:
 def test_health(server: str) -> None:
     r = requests.get(server + "/health", timeout=T)
     assert r.json()["status"] == "ok" and r.json()["store_version"]
+
+
+@given(st.text(), st.text(alphabet="%+&=\\aB9 \u00e9\u1ee7"))
+def test_form_pairs_is_parse_qsl(value: str, raw: str) -> None:
+    """The fast path's query-string decoder agrees with urllib on encoded values and on
+    anything else a client may send (stray %, +, &, =, backslashes, non-ASCII)."""
+    encoded = "query=" + quote_plus(value) + "&format=json&x"
+    assert form_pairs(encoded) == parse_qsl(encoded, keep_blank_values=True)
+    assert form_pairs(raw) == parse_qsl(raw, keep_blank_values=True)

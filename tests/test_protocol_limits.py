@@ -18,9 +18,11 @@ from conftest import serving
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
-@pytest.fixture(scope="module")
-def limited(built_store: Path, tmp_path_factory: pytest.TempPathFactory):
+@pytest.fixture(scope="module", params=["granian", "gunicorn"])
+def limited(built_store: Path, tmp_path_factory: pytest.TempPathFactory, request):
+    """A server with small limits, under each HTTP server `cdskg serve` can run."""
     mp = pytest.MonkeyPatch()
+    mp.setenv("CDSKG_SERVER", request.param)
     mp.setenv("CDSKG_QUERY_TIMEOUT", "2")
     mp.setenv("CDSKG_MAX_RESULTS", "50")
     mp.setenv("CDSKG_MAX_REQUEST_BYTES", "2000")

@@ -1,8 +1,25 @@
-"""`cdskg serve` as a real gunicorn process, queried over HTTP (SPARQL 1.1 Protocol)."""
+"""`cdskg serve` as a real server process, queried over HTTP (SPARQL 1.1 Protocol), and its
+worker model: kept-alive connections, a query past the time limit stopped without harm to
+the other requests of its worker, graceful shutdown."""
 
 from __future__ import annotations
 
+import contextlib
+import http.client
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
 import requests
+
+from conftest import CDSKG, free_port, serving, wait_for
+
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 Q_RATE = """
 SELECT ?value ?stated WHERE {
@@ -64,3 +81,153 @@ def test_wrong_method_and_downloads(server: str) -> None:
     r = requests.get(server + "/downloads/cdskg.ttl", timeout=60)
     assert r.status_code == 200 and r.headers["Content-Type"].startswith("text/turtle")
     assert b"qb:Observation" in r.content
+
+
+# ---------------------------------------------------------------- the worker model
+
+
+def _connection(base: str) -> http.client.HTTPConnection:
+    host, port = base.removeprefix("http://").split(":")
+    return http.client.HTTPConnection(host, int(port), timeout=60)
+
+
+def _get(conn: http.client.HTTPConnection, path: str) -> tuple[int, bytes]:
+    conn.request("GET", path)
+    r = conn.getresponse()
+    return r.status, r.read()
+
+
+def _wait_for_log(log: Path, text: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while text not in log.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"{text!r} not logged in {seconds} s"
+        time.sleep(0.1)
+
+
+def test_connections_are_kept_alive(server: str) -> None:
+    conn = _connection(server)
+    status, body = _get(conn, "/sparql?query=ASK%20%7B%7D")
+    assert status == 200 and json.loads(body)["boolean"] is True
+    sock = conn.sock
+    assert sock is not None  # the server did not close it
+    status, body = _get(conn, "/health")
+    assert status == 200 and conn.sock is sock  # the second request used the same socket
+    conn.close()
+
+
+@contextlib.contextmanager
+def _serving_with(store: Path, log: Path, env: dict[str, str], *extra: str) -> Iterator[str]:
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in env.items():
+            mp.setenv(name, value)
+        with serving(store, log, *extra) as base:
+            yield base
+
+
+@pytest.fixture(scope="module")
+def guarded(built_store: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A server with a 2 s query time limit, 2 workers of 2 threads, and its log."""
+    log = tmp_path_factory.mktemp("guarded") / "serve.log"
+    env = {"CDSKG_QUERY_TIMEOUT": "2", "CDSKG_THREADS": "2"}
+    with _serving_with(built_store, log, env) as base:
+        yield base, log
+
+
+def test_timeout_spares_the_other_requests_of_its_worker(guarded) -> None:
+    base, log = guarded
+    # Kept-alive connections stay with the worker that accepted them: find two on one worker.
+    conns = [_connection(base) for _ in range(8)]
+    pids = [json.loads(_get(c, "/health")[1])["pid"] for c in conns]
+    pid = max(set(pids), key=pids.count)
+    runaway, other = [c for c, p in zip(conns, pids, strict=True) if p == pid][:2]
+    # `other`: a query in flight on that worker, its body still on its way
+    query = b"SELECT (COUNT(?o) AS ?n) WHERE { ?o a qb:Observation }"
+    other.putrequest("POST", "/sparql")
+    other.putheader("Content-Type", "application/sparql-query")
+    other.putheader("Accept", "text/csv")
+    other.putheader("Content-Length", str(len(query)))
+    other.endheaders()
+    other.send(query[:10])
+
+    runaway.request("POST", "/sparql", RUNAWAY, {"Content-Type": "application/sparql-query"})
+    r = runaway.getresponse()
+    body = json.loads(r.read())
+    assert r.status == 503 and body["error"] == "query timeout" and "2 s" in body["detail"]
+    assert r.getheader("Connection") == "close"
+    # The worker stops: it takes no new connection, the other workers serve them...
+    _wait_for_log(log, f"[{pid}] INFO Stopping worker")
+    for _ in range(4):
+        assert requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=10).ok
+    # ...and it finishes the request it had in flight before it exits.
+    other.send(query[10:])
+    r = other.getresponse()
+    assert r.status == 200 and r.read().decode().splitlines()[1] == "100"
+    # A fresh worker replaces it.
+    deadline = time.monotonic() + 30
+    while True:
+        health = requests.get(base + "/health", timeout=10).json()
+        if health["pid"] != pid and len(log.read_text().split("Started worker")) > 3:
+            break
+        assert time.monotonic() < deadline, "the stopped worker was not replaced"
+        time.sleep(0.2)
+    text = log.read_text()
+    assert f"query stopped after 2 s (CDSKG_QUERY_TIMEOUT); restarting worker {pid}" in text
+    assert '"POST /sparql HTTP/1.1" 503' in text  # the access log has the answer too
+    for c in conns:
+        c.close()
+
+
+def test_repeated_timeouts_never_stop_the_server(built_store: Path, tmp_path: Path) -> None:
+    """A worker that must stop right after it started still waits until granian's master
+    would not take its exit for a crash loop (which would end the whole server)."""
+    log = tmp_path / "serve.log"
+    with _serving_with(built_store, log, {"CDSKG_QUERY_TIMEOUT": "2"}, "--workers", "1") as base:
+        for _ in range(2):
+            pid = _served_pid(base)
+            r = requests.post(base + "/sparql", data={"query": RUNAWAY}, timeout=60)
+            assert r.status_code == 503, r.text
+            _wait_for_log(log, f"[{pid}] INFO Stopping worker")
+            while _served_pid(base) in (pid, None):
+                time.sleep(0.2)
+        assert requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=10).ok
+        assert "crash loop" not in log.read_text()
+
+
+def _served_pid(base: str) -> int | None:
+    try:
+        return requests.get(base + "/health", timeout=10).json()["pid"]
+    except requests.ConnectionError:  # one worker, between two lives
+        return None
+
+
+def test_shutdown_lets_requests_in_flight_finish(built_store: Path, tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [*CDSKG, "serve", "--store", str(built_store), "--port", str(port)],
+            env={**os.environ, "CDSKG_WORKERS": "1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/health", proc, log)
+        conn = _connection(base)
+        query = b"ASK { ?o a qb:Observation }"
+        conn.putrequest("POST", "/sparql")
+        conn.putheader("Content-Type", "application/sparql-query")
+        conn.putheader("Content-Length", str(len(query)))
+        conn.endheaders()
+        conn.send(query[:5])
+        proc.send_signal(signal.SIGTERM)
+        time.sleep(1)
+        conn.send(query[5:])
+        r = conn.getresponse()
+        assert r.status == 200 and json.loads(r.read())["boolean"] is True
+        conn.close()
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

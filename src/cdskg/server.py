@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import io
 import json
 import logging
 import os
@@ -135,9 +136,10 @@ class Deadline:
     ``timeout`` is answered with 503, and the worker process is replaced (see the module
     docstring) while its other requests finish."""
 
-    def __init__(self, app: Callable[..., Any], timeout: float):
+    def __init__(self, app: Callable[..., Any], timeout: float, max_body: int):
         self.app = app
         self.timeout = timeout
+        self.max_body = max_body  # larger bodies are refused (413) without being read
         #: Runners waiting for a job: as many as requests ever ran at once in this worker.
         self.idle: list[_Runner] = []
         self.born = time.monotonic()
@@ -148,6 +150,12 @@ class Deadline:
         path = environ.get("PATH_INFO", "")
         if self.timeout <= 0 or not path.startswith(GUARDED_PREFIXES):
             return self.app(environ, start_response)
+        if environ.get("REQUEST_METHOD") == "POST":
+            # The body is read before the clock starts: a slow client is not a slow query.
+            length = environ.get("CONTENT_LENGTH", "")
+            if length.isdigit() and int(length) <= self.max_body:
+                body = environ["wsgi.input"].read(int(length))
+                environ["wsgi.input"] = io.BytesIO(body)
         try:
             runner = self.idle.pop()  # list.pop and append are atomic under the GIL
         except IndexError:
@@ -258,7 +266,7 @@ def granian_app() -> Callable[..., Any]:
     """The WSGI application of one granian worker (granian calls this in each worker)."""
     settings = _settings_from_env(os.environ.pop(SETTINGS_ENV))
     app = create_app(settings)
-    return AccessLog(Deadline(app.wsgi_app, settings.query_timeout))
+    return AccessLog(Deadline(app.wsgi_app, settings.query_timeout, settings.max_request_bytes))
 
 
 def _settings_to_env(settings: Settings) -> str:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from flask import Flask, jsonify, request
 
@@ -76,7 +77,10 @@ def create_app(settings: Settings) -> Flask:
     @app.get("/health")
     def health():
         _store, version = store()
-        return jsonify({"status": "ok", "store_version": version, "cdskg": __version__})
+        # The worker's process id tells operators (and tests) which worker answered.
+        return jsonify(
+            {"status": "ok", "store_version": version, "cdskg": __version__, "pid": os.getpid()}
+        )
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(sparql.bp)
