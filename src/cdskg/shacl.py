@@ -25,8 +25,11 @@ SPARQL-based constraints (``sh:sparql``/``sh:select``) run in Oxigraph, once per
 ``$this`` free, keeping the rows whose ``?this`` is a focus node of the shape. That equals
 pySHACL's pre-binding of ``$this`` per focus node when every part of the query that
 mentions ``$this`` binds it in a triple pattern (checked on rdflib's algebra of each query
-at compile time, see :func:`_prebinding_is_a_filter`); a query that fails the check is run
-per focus node with ``$this`` substituted. Rows are deduplicated as pySHACL does, and a
+at compile time, see :func:`_prebinding_is_a_filter`); a query that fails the check is
+refused (running it per focus node with ``$this`` substituted would not give pySHACL's rows
+either: rdflib forgets pre-bound variables inside BIND and FILTER expressions). A query is
+skipped when a predicate its required triple patterns need is absent from the batch. Rows
+are deduplicated as pySHACL does, and a
 literal that Oxigraph's store rewrites to its canonical form (``"79.40"`` is stored as
 ``"79.4"``) is reported with the lexical form the data had.
 """
@@ -67,17 +70,22 @@ _INT_KEPT = re.compile(r"0|-?[1-9][0-9]*").fullmatch
 _DEC_KEPT = re.compile(r"(?!-0(\.0*)?$)-?(0|[1-9][0-9]*)(\.[0-9]+)?").fullmatch
 # ... and the decimals Oxigraph's store keeps too (no trailing zero after the point)
 _DEC_STORED = re.compile(r"(?!-0$)-?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?").fullmatch
+# Forms of other datatypes that rdflib's and Oxigraph's SPARQL read alike (when rdflib finds
+# them well-typed). Any other typed literal, and any ill-typed one, makes SPARQL results
+# engine-dependent: rdflib compares "abc"^^xsd:decimal with numbers, Oxigraph does not.
+_AGREED = {
+    _XSD + "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch,
+    _XSD + "dateTime": re.compile(
+        r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+    ).fullmatch,
+    _XSD + "boolean": re.compile(r"true|false").fullmatch,
+}
 
 log = logging.getLogger(__name__)
 
 
 class UnsupportedShapes(ValueError):
     """The shapes use a SHACL feature this validator does not implement."""
-
-
-class Ambiguous(RuntimeError):
-    """A SPARQL result names a literal that two lexical forms of the data collapse into in
-    Oxigraph's store (``"79.4"`` and ``"79.40"``): the caller must use the reference engine."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +103,11 @@ class Result:
 
 @dataclass
 class Report:
+    """The results, and why pySHACL might report otherwise (None: it would not)."""
+
     conforms: bool
     results: list[Result]
+    reference_needed: str | None = None
 
 
 # --- the data, as rdflib reads it -------------------------------------------------------
@@ -117,6 +128,7 @@ def _quiet_rdflib() -> Iterator[None]:
 @dataclass(frozen=True, slots=True)
 class _LiteralInfo:
     normal: ox.Literal  # the literal as rdflib normalises it
+    changed: bool  # whether that differs from the lexical form given
     ill_typed: bool
     rdflib_literal: rdflib.Literal
 
@@ -132,7 +144,7 @@ def _slow_literal(lit: ox.Literal, datatype: str) -> _LiteralInfo:
             rl = rdflib.Literal(lit.value, datatype=rdflib.URIRef(datatype))
         lexical = str(rl)
         normal = lit if lexical == lit.value else ox.Literal(lexical, datatype=lit.datatype)
-        info = _LiteralInfo(normal, rl.ill_typed is True, rl)
+        info = _LiteralInfo(normal, normal is not lit, rl.ill_typed is True, rl)
         if len(_slow_cache) > 200_000:  # distinct odd literals of a huge store: start over
             _slow_cache.clear()
         _slow_cache[key] = info
@@ -181,6 +193,7 @@ class Data:
         self.ill_typed: set[ox.Literal] = set()
         self.normalised = False  # some literal reads differently in rdflib
         self.unstored: list[ox.Literal] = []  # literals Oxigraph's store may rewrite
+        self.disputed: list[ox.Literal] = []  # literals rdflib's SPARQL may read otherwise
         self._superclasses: dict[Term, set[Term]] | None = None
         self._by_type: dict[Term, list[Term]] | None = None
         self._literals: set[Term] | None = None
@@ -207,11 +220,14 @@ class Data:
                         unstored.append(o)
                 else:
                     info = _slow_literal(o, datatype)
-                    if info.normal is not o:
+                    if info.changed:
                         o = info.normal
                         data.normalised = True
                     if info.ill_typed:
                         ill_typed.add(o)
+                    agreed = _AGREED.get(datatype)
+                    if info.ill_typed or agreed is None or not agreed(o.value):
+                        data.disputed.append(o)
                     unstored.append(o)
             by_p = index.get(s)
             if by_p is None:
@@ -325,7 +341,6 @@ class _Sparql:
     node: RNode
     query: str  # as pySHACL runs it: its default prefixes, then the sh:select text
     projected: list[str]
-    filter_only: bool  # $this free, rows filtered (True), or $this substituted per focus node
     required: list[ox.NamedNode]  # predicates the query cannot match without
 
 
@@ -503,9 +518,14 @@ class _Compiler:
             ox.Store().query(text)
         except SyntaxError as exc:
             raise self.fail(node, f"a sh:select Oxigraph cannot parse ({exc})") from exc
-        filter_only = _prebinding_is_a_filter(algebra)
+        if not _prebinding_is_a_filter(algebra):
+            # Substituting $this per focus node is not what pySHACL does either: rdflib
+            # drops its initial bindings inside BIND and FILTER expressions.
+            raise self.fail(
+                node, "a sh:select using $this where no triple pattern binds it (see shacl.py)"
+            )
         required = [ox.NamedNode(str(p)) for p in _required_predicates(algebra["p"])]
-        return _Sparql(node, text, projected, filter_only, required)
+        return _Sparql(node, text, projected, required)
 
 
 def _check(component: str):
@@ -927,8 +947,9 @@ def _prebinding_is_a_filter(algebra: object) -> bool:
     mention ?this evaluate the same either way; joins, optional joins, unions, filters and
     extensions of such sets commute with keeping ?this = f. An expression or pattern that
     uses ?this before a triple pattern binds it (BIND($this AS ?x) first, a FILTER inside an
-    OPTIONAL that only the outer pattern binds, a subquery, VALUES) would see it unbound
-    here and bound in pySHACL, so such queries are run per focus node instead.
+    OPTIONAL that only the outer pattern binds, a subquery, VALUES) sees it unbound here;
+    in pySHACL it depends on rdflib (which forgets initial bindings inside BIND and FILTER
+    expressions), so :func:`compile_shapes` refuses such queries.
     """
     top = algebra["p"]  # type: ignore[index]
     if not _binds_this(top):
@@ -968,12 +989,17 @@ def _predicates(data: Data) -> set[ox.NamedNode]:
 
 
 class _Canonical:
-    """Literals as the data has them, keyed by the form Oxigraph's store gives them back."""
+    """Literals as the data has them, keyed by the form Oxigraph's store gives them back.
+
+    Where two lexical forms of the data are one term in the store (``"79.4"``, ``"79.40"``)
+    a result cannot say which the data had: :attr:`ambiguous` says so.
+    """
 
     _store_form: ClassVar[dict[ox.Literal, ox.Literal]] = {}  # process-wide: literal → stored
 
     def __init__(self, data: Data) -> None:
         self.data = data
+        self.ambiguous: str | None = None
         self.back: dict[ox.Literal, list[ox.Literal]] = {}
         todo = [lit for lit in set(data.unstored) if lit not in self._store_form]
         if todo:
@@ -995,7 +1021,7 @@ class _Canonical:
         if not originals:
             return term
         if len(originals) > 1 or term in self.data.literals():
-            raise Ambiguous(f"{term} stands for several lexical forms in the data")
+            self.ambiguous = f"{term} stands for several lexical forms in the data"
         return originals[0]
 
 
@@ -1008,20 +1034,10 @@ def _run_sparql(
     out: list[Result],
 ) -> bool:
     rows: list[tuple[Term, ox.QuerySolution]] = []
-    if constraint.filter_only:
-        for solution in store.query(constraint.query, use_default_graph_as_union=True):
-            this = solution["this"]
-            if this in focus:
-                rows.append((this, solution))
-    else:
-        this_var = ox.Variable("this")
-        for f in focus:
-            for solution in store.query(
-                constraint.query,
-                use_default_graph_as_union=True,
-                substitutions={this_var: f},
-            ):
-                rows.append((f, solution))
+    for solution in store.query(constraint.query, use_default_graph_as_union=True):
+        this = solution["this"]
+        if this in focus:
+            rows.append((this, solution))
     seen: set[tuple] = set()
     failed = False
     for f, solution in rows:
@@ -1065,10 +1081,7 @@ class Plan:
         self.messages = messages
 
     def validate(self, triples: Iterable[ox.Triple | ox.Quad]) -> Report:
-        """Validate a batch (graph names are dropped: the batch is one graph).
-
-        :raises Ambiguous: see :class:`Ambiguous` (rare; use the reference engine then).
-        """
+        """Validate a batch (graph names are dropped: the batch is one graph)."""
         if not isinstance(triples, (list, tuple)):
             triples = list(triples)
         data = Data.read(triples)
@@ -1107,6 +1120,7 @@ class Plan:
         store: ox.Store | None = None
         canonical: _Canonical | None = None
         predicates: set[ox.NamedNode] | None = None
+        disputed = None
         for shape in self.roots:
             focus = shape.focus_nodes(data)
             if not focus:
@@ -1123,12 +1137,15 @@ class Plan:
                 if store is None:
                     store = load()
                     canonical = _Canonical(data)
+                    if data.disputed:
+                        disputed = f"SPARQL constraints meet the literal {data.disputed[0]}"
                 assert canonical is not None
                 if _run_sparql(constraint, shape, focus, store, canonical, results):
                     failed = True
             if failed and shape.severity not in _ALLOWED_SEVERITIES:
                 nonconforming = True
-        return Report(not nonconforming, results)
+        reason = disputed or (canonical.ambiguous if canonical is not None else None)
+        return Report(not nonconforming, results, reason)
 
     def message(self, result: Result) -> dict[str | None, str]:
         """sh:message of the SPARQL constraint or else the source shape, by language."""
@@ -1198,3 +1215,35 @@ def triples_of(graph: rdflib.Graph) -> Sequence[ox.Triple]:
         ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
         for s, p, o in graph
     ]
+
+
+@contextmanager
+def prepared_sparql_queries() -> Iterator[None]:
+    """Within this block rdflib prepares each SPARQL query text once and reuses it (its
+    documented prepared-query path), instead of parsing it again for every focus node.
+
+    For running pySHACL as the reference many times (tests, benchmarks): 90% of its time
+    on our shapes is rdflib parsing the same ``sh:select`` again, and the results do not
+    change (``tests/test_shacl.py`` checks that too). Not thread-safe: it patches rdflib.
+    """
+    from functools import lru_cache
+
+    from rdflib.plugins.sparql import prepareQuery
+    from rdflib.plugins.sparql.processor import SPARQLProcessor
+
+    original = SPARQLProcessor.query
+
+    @lru_cache(maxsize=256)
+    def prepared(text: str, base: str | None, namespaces: tuple) -> object:
+        return prepareQuery(text, initNs=dict(namespaces), base=base)
+
+    def query(self, query, initBindings=None, initNs=None, base=None, DEBUG=False):
+        if isinstance(query, str):
+            query = prepared(query, base, tuple(sorted((initNs or {}).items())))
+        return original(self, query, initBindings, initNs, base, DEBUG)
+
+    SPARQLProcessor.query = query  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        SPARQLProcessor.query = original  # type: ignore[method-assign]

@@ -6,8 +6,10 @@ Three engines give the same results on our shapes; ``CDSKG_SHACL_ENGINE`` picks 
   for exactly the SHACL our shapes use, reading the mapping's pyoxigraph terms directly.
   About 4x faster than pyshacl-turbo per article and it reads a store without rdflib.
   Shapes it cannot compile (a feature it does not implement) fall back to turbo, with a
-  warning; a batch it cannot report exactly (:class:`cdskg.shacl.Ambiguous`, two lexical
-  forms of one number that Oxigraph's store merges) is validated by pySHACL.
+  warning. A graph whose SPARQL results could depend on the engine (an ill-typed literal
+  such as ``"abc"^^xsd:decimal``, which rdflib compares with numbers and Oxigraph does not;
+  two lexical forms of one number, which Oxigraph's store merges) is validated by pySHACL
+  (the native results stand where pySHACL itself fails on such a literal).
 - ``turbo``: pyshacl-turbo, a Rust engine with pySHACL's API (when installed).
 - ``pyshacl``: pySHACL, the reference the other two are proven against (``tests/test_shacl.py``
   and ``tests/test_validate.py``: every example in ``tests/shapes/``, the corpus, synthetic
@@ -215,11 +217,14 @@ def _validate_native(
     plan = native_plan(shapes)
     if plan is None:
         return None
-    try:
-        return _native_result(plan, run(plan))
-    except shacl.Ambiguous as exc:
-        log.info("%s: validating with pySHACL", exc)
-        return reference()
+    report = run(plan)
+    if report.reference_needed:
+        log.info("%s: validating with pySHACL", report.reference_needed)
+        try:
+            return reference()
+        except Exception as exc:  # rdflib fails on some ill-typed literals
+            log.warning("pySHACL failed (%s); keeping the native engine's results", exc)
+    return _native_result(plan, report)
 
 
 def validate_graph(
