@@ -32,6 +32,7 @@ from cdskg.validate import (
     validate_graph,
     validate_store,
 )
+from test_validate import _store_from
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "tests" / "shapes").glob("*.ttl"))
@@ -189,15 +190,6 @@ def test_native_equals_pyshacl_on_synthetic_observations() -> None:
 
 
 # --- whole stores ------------------------------------------------------------------------
-
-
-def _store_from(path: Path) -> ox.Store:
-    """The example's triples spread over named graphs, like a built store."""
-    store = ox.Store()
-    for i, triple in enumerate(ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)):
-        graph = ox.NamedNode(f"{ID}graph/{i % 3}")
-        store.add(ox.Quad(triple.subject, triple.predicate, triple.object, graph))
-    return store
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,11 @@ import rdflib
 
 from cdskg.errors import InputError
 from cdskg.validate import (
+    NATIVE,
     PYSHACL,
     TURBO,
     ValidationResult,
+    default_engine,
     format_report,
     load_shapes,
     pyshacl_turbo,
@@ -31,7 +33,6 @@ SHAPES = load_shapes(ROOT / "shapes")
 CDSHAPE = "https://w3id.org/cdskg/shapes#"
 ID = "https://w3id.org/cdskg/id/"
 
-needs_turbo = pytest.mark.skipif(pyshacl_turbo is None, reason="pyshacl-turbo not installed")
 
 #: pySHACL takes ~2 s per example; by default compare the engines on a few examples where
 #: they are most likely to differ (SPARQL constraints, sh:in code lists, qualified counts,
@@ -79,14 +80,17 @@ def _blank_free(result: ValidationResult) -> list[tuple]:
     )
 
 
-@needs_turbo
+@pytest.mark.parametrize("engine", [NATIVE, TURBO])
 @pytest.mark.parametrize("path", _examples(), ids=lambda p: p.stem)
-def test_engines_report_the_same_results(path):
+def test_engines_report_the_same_results(path, engine):
+    """(tests/test_shacl.py compares the native engine on every example, report graphs too)"""
+    if engine == TURBO and pyshacl_turbo is None:
+        pytest.skip("pyshacl-turbo not installed")
     data = rdflib.Graph().parse(path, format="turtle")
     reference = validate_graph(data, SHAPES, engine=PYSHACL)
-    turbo = validate_graph(data, SHAPES, engine=TURBO)
-    assert reference.conforms == turbo.conforms
-    assert _blank_free(reference) == _blank_free(turbo)
+    other = validate_graph(data, SHAPES, engine=engine)
+    assert reference.conforms == other.conforms
+    assert _blank_free(reference) == _blank_free(other)
 
 
 def _store_from(path: Path) -> ox.Store:
@@ -180,6 +184,29 @@ def test_report_graph_is_written_as_turtle_with_our_messages(tmp_path):
 def test_unknown_engine_is_an_input_error():
     with pytest.raises(InputError, match="unknown SHACL engine"):
         validate_graph(rdflib.Graph(), SHAPES, engine="jena")
+
+
+@pytest.mark.parametrize(
+    ("setting", "engine"),
+    [("", NATIVE), ("native", NATIVE), ("pyshacl", PYSHACL), (" Turbo ", TURBO)],
+)
+def test_engine_setting(monkeypatch, setting, engine):
+    if engine == TURBO and pyshacl_turbo is None:
+        engine = PYSHACL
+    monkeypatch.setenv("CDSKG_SHACL_ENGINE", setting)
+    assert default_engine() == engine
+
+
+def test_engine_setting_names_the_engines(monkeypatch):
+    monkeypatch.setenv("CDSKG_SHACL_ENGINE", "jena")
+    with pytest.raises(InputError, match="native, turbo, pyshacl"):
+        default_engine()
+
+
+def test_default_engine_is_native_on_our_shapes(monkeypatch):
+    monkeypatch.delenv("CDSKG_SHACL_ENGINE", raising=False)
+    result = validate_files([EXAMPLES / "RatioAgreesShape-invalid-01.ttl"], SHAPES)
+    assert result.engine == NATIVE and not result.conforms
 
 
 ARTICLE_ONLY = """

@@ -104,9 +104,9 @@ def default_engine() -> str:
     wanted = os.environ.get("CDSKG_SHACL_ENGINE", "").strip().lower()
     if wanted == PYSHACL or (wanted == TURBO and pyshacl_turbo is None):
         return PYSHACL
-    if wanted in (TURBO, ""):  # native becomes the default once proven on the corpus too
-        return _fallback_engine()
-    if wanted != NATIVE:
+    if wanted == TURBO:
+        return TURBO
+    if wanted not in ("", NATIVE):
         raise InputError(
             f"CDSKG_SHACL_ENGINE={wanted!r} is not an engine: use one of {', '.join(ENGINES)}"
         )
