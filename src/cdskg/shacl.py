@@ -27,11 +27,17 @@ pySHACL's pre-binding of ``$this`` per focus node when every part of the query t
 mentions ``$this`` binds it in a triple pattern (checked on rdflib's algebra of each query
 at compile time, see :func:`_prebinding_is_a_filter`); a query that fails the check is
 refused (running it per focus node with ``$this`` substituted would not give pySHACL's rows
-either: rdflib forgets pre-bound variables inside BIND and FILTER expressions). A query is
-skipped when a predicate its required triple patterns need is absent from the batch. Rows
-are deduplicated as pySHACL does, and a
-literal that Oxigraph's store rewrites to its canonical form (``"79.40"`` is stored as
-``"79.4"``) is reported with the lexical form the data had.
+either: rdflib forgets pre-bound variables inside BIND and FILTER expressions). The
+batch's store holds only triples of the predicates the queries name, and a query is
+skipped when a triple its required patterns need is absent. Rows are deduplicated as
+pySHACL does, and a literal that Oxigraph's store rewrites to its canonical form
+(``"79.40"`` is stored as ``"79.4"``) is reported with the lexical form the data had.
+
+Where rdflib's SPARQL and Oxigraph's may disagree, :attr:`Report.reference_needed` says so
+and ``cdskg.validate`` asks pySHACL instead: an ill-typed literal or an uncommon lexical
+form meets a SPARQL constraint (rdflib finds ``"abc"^^xsd:decimal`` greater than 79.04;
+Oxigraph cannot compare them), or a result names a number the data states in two lexical
+forms. The build's graphs have neither (``tests/test_shacl.py``).
 """
 
 from __future__ import annotations
@@ -130,7 +136,6 @@ class _LiteralInfo:
     normal: ox.Literal  # the literal as rdflib normalises it
     changed: bool  # whether that differs from the lexical form given
     ill_typed: bool
-    rdflib_literal: rdflib.Literal
 
 
 _slow_cache: dict[tuple[str, str], _LiteralInfo] = {}
@@ -144,7 +149,7 @@ def _slow_literal(lit: ox.Literal, datatype: str) -> _LiteralInfo:
             rl = rdflib.Literal(lit.value, datatype=rdflib.URIRef(datatype))
         lexical = str(rl)
         normal = lit if lexical == lit.value else ox.Literal(lexical, datatype=lit.datatype)
-        info = _LiteralInfo(normal, normal is not lit, rl.ill_typed is True, rl)
+        info = _LiteralInfo(normal, normal is not lit, rl.ill_typed is True)
         if len(_slow_cache) > 200_000:  # distinct odd literals of a huge store: start over
             _slow_cache.clear()
         _slow_cache[key] = info
@@ -194,6 +199,7 @@ class Data:
         self.normalised = False  # some literal reads differently in rdflib
         self.unstored: list[ox.Literal] = []  # literals Oxigraph's store may rewrite
         self.disputed: list[ox.Literal] = []  # literals rdflib's SPARQL may read otherwise
+        self.repeated = 0  # triples given more than once
         self._superclasses: dict[Term, set[Term]] | None = None
         self._by_type: dict[Term, list[Term]] | None = None
         self._literals: set[Term] | None = None
@@ -238,16 +244,21 @@ class Data:
                 by_p[p] = [o]
             elif o not in objects:
                 objects.append(o)
+            else:
+                data.repeated += 1
         return data
 
     def objects(self, s: Term, p: ox.NamedNode) -> list[Term]:
         return self.index.get(s, _EMPTY).get(p, _NONE)
 
-    def triples(self) -> Iterator[ox.Quad]:
+    def triples(self, predicates: set[ox.NamedNode] | None = None) -> Iterator[ox.Quad]:
+        """The distinct triples (of ``predicates`` only, when given), as default-graph quads."""
+        quad = ox.Quad
         for s, by_p in self.index.items():
             for p, objects in by_p.items():
-                for o in objects:
-                    yield ox.Quad(s, p, o)
+                if predicates is None or p in predicates:
+                    for o in objects:
+                        yield quad(s, p, o)
 
     def instances(self, cls: Term) -> list[Term]:
         """Subjects typed ``cls`` or a subclass of it (rdfs:subClassOf* in the data)."""
@@ -341,7 +352,8 @@ class _Sparql:
     node: RNode
     query: str  # as pySHACL runs it: its default prefixes, then the sh:select text
     projected: list[str]
-    required: list[ox.NamedNode]  # predicates the query cannot match without
+    required: list[tuple[ox.NamedNode, Term | None]]  # triples it cannot match without
+    matched: set[ox.NamedNode] | None  # the predicates it can match (None: any)
 
 
 @dataclass
@@ -373,22 +385,33 @@ class _Shape:
     def evaluate(self, focus: Term, data: Data, out: list[Result] | None) -> bool:
         """Check one focus node (SPARQL constraints aside); append results to ``out`` when
         given. True when the shape does not conform, as pySHACL decides it."""
-        values = data.objects(focus, self.path) if self.path is not None else [focus]
-        failed = False
-        for check in self.checks:
-            for value, component in check(focus, values, data):
-                failed = True
-                if out is None:
-                    break
-                out.append(Result(focus, self.path, value, self.node, component, self.severity))
-            if failed and out is None:
-                break
+        by_p = data.index.get(focus, _EMPTY)
+        values = by_p.get(self.path, _NONE) if self.path is not None else [focus]
+        failed = self._check(focus, values, data, out)
+        if failed and out is None:
+            return self.severity not in _ALLOWED_SEVERITIES
         for prop in self.properties:
-            if prop.evaluate(focus, data, out):
+            # a property shape's checks, without a call of evaluate() per property
+            if prop._check(focus, by_p.get(prop.path, _NONE), data, out) and (
+                prop.severity not in _ALLOWED_SEVERITIES
+            ):
                 failed = True
                 if out is None:
                     break
         return failed and self.severity not in _ALLOWED_SEVERITIES
+
+    def _check(self, focus: Term, values: list[Term], data: Data, out: list[Result] | None) -> bool:
+        failed = False
+        for check in self.checks:
+            found = check(focus, values, data)
+            if not found:
+                continue
+            failed = True
+            if out is None:
+                break
+            for value, component in found:
+                out.append(Result(focus, self.path, value, self.node, component, self.severity))
+        return failed
 
     def conforms(self, focus: Term, data: Data) -> bool:
         return not self.evaluate(focus, data, None)
@@ -524,8 +547,18 @@ class _Compiler:
             raise self.fail(
                 node, "a sh:select using $this where no triple pattern binds it (see shacl.py)"
             )
-        required = [ox.NamedNode(str(p)) for p in _required_predicates(algebra["p"])]
-        return _Sparql(node, text, projected, required)
+        required = [
+            (ox.NamedNode(str(p)), None if o is None else from_rdflib(o))
+            for p, o in _required_predicates(algebra["p"])
+        ]
+        matched = _matched_predicates(algebra)
+        return _Sparql(
+            node,
+            text,
+            projected,
+            required,
+            None if matched is None else {ox.NamedNode(str(p)) for p in matched},
+        )
 
 
 def _check(component: str):
@@ -563,8 +596,10 @@ def _each(component: str, ok: Callable[[Term, Data], bool]) -> Check:
     """A check on every value node: one result per value that is not ``ok``."""
 
     def check(f: Term, values: list[Term], data: Data):
-        bad = [(v, component) for v in values if not ok(v, data)]
-        return bad
+        for v in values:
+            if not ok(v, data):
+                return [(v, component) for v in values if not ok(v, data)]
+        return ()
 
     return check
 
@@ -969,12 +1004,16 @@ def _prebinding_is_a_filter(algebra: object) -> bool:
     return True
 
 
-def _required_predicates(p: object) -> list[rdflib.URIRef]:
-    """Predicate IRIs of triple patterns every solution must match (so a batch without any
-    triple of such a predicate cannot give a row)."""
+def _required_predicates(p: object) -> list[tuple[rdflib.URIRef, rdflib.term.Node | None]]:
+    """(predicate IRI, constant object or None) of triple patterns every solution must
+    match: a batch without such a triple cannot give a row."""
     name = getattr(p, "name", None)
     if name == "BGP":
-        return [pred for _, pred, _ in p["triples"] if isinstance(pred, rdflib.URIRef)]  # type: ignore[index]
+        return [
+            (pred, None if isinstance(o, rdflib.Variable) else o)
+            for _, pred, o in p["triples"]  # type: ignore[index]
+            if isinstance(pred, rdflib.URIRef)
+        ]
     if name == "Join":
         return _required_predicates(p["p1"]) + _required_predicates(p["p2"])  # type: ignore[index]
     if name in ("LeftJoin", "Minus"):
@@ -984,8 +1023,42 @@ def _required_predicates(p: object) -> list[rdflib.URIRef]:
     return []
 
 
-def _predicates(data: Data) -> set[ox.NamedNode]:
-    return {p for by_p in data.index.values() for p in by_p}
+def _matched_predicates(algebra: object) -> set[rdflib.URIRef] | None:
+    """Every predicate a triple pattern of the query (EXISTS ones too) can match, or None
+    when some pattern can match any predicate (a variable, a negated or zero-length path)."""
+    from rdflib.paths import AlternativePath, SequencePath
+
+    found: set[rdflib.URIRef] = set()
+
+    def add(pred: object) -> bool:
+        if isinstance(pred, rdflib.URIRef):
+            found.add(pred)
+            return True
+        if isinstance(pred, (SequencePath, AlternativePath)):
+            return all(add(arg) for arg in pred.args)
+        return False  # a variable, or a path that can match any predicate or none
+
+    for x in _walk(algebra):
+        if isinstance(x, dict) and "triples" in x:
+            for triple in x["triples"]:
+                for i in range(1, len(triple), 3):  # TriplesBlock lists are flat s p o s p o
+                    if not add(triple[i]):
+                        return None
+    return found
+
+
+def _present(data: Data, wanted: set[tuple[ox.NamedNode, Term | None]]) -> set:
+    """Which of the ``wanted`` (predicate, object or None) occur in the data."""
+    predicates: set[ox.NamedNode] = set()
+    for by_p in data.index.values():
+        predicates.update(by_p)
+    found = {pair for pair in wanted if pair[1] is None and pair[0] in predicates}
+    pending = [pair for pair in wanted if pair[1] is not None and pair[0] in predicates]
+    for by_p in data.index.values() if pending else ():
+        for pair in pending:
+            if pair not in found and pair[1] in by_p.get(pair[0], _NONE):
+                found.add(pair)
+    return found
 
 
 class _Canonical:
@@ -1079,37 +1152,57 @@ class Plan:
     def __init__(self, roots: list[_Shape], messages: dict[RNode, dict[str | None, str]]):
         self.roots = roots
         self.messages = messages
+        constraints = [c for shape in roots for c in shape.sparql]
+        self.required = {pair for c in constraints for pair in c.required}
+        # the store for a batch's SPARQL constraints only needs triples they can match
+        self.matched: set[ox.NamedNode] | None = set()
+        for c in constraints:
+            if c.matched is None:
+                self.matched = None
+                break
+            self.matched |= c.matched
 
     def validate(self, triples: Iterable[ox.Triple | ox.Quad]) -> Report:
-        """Validate a batch (graph names are dropped: the batch is one graph)."""
+        """Validate a batch (graph names are dropped: the batch is one graph; a batch that
+        repeats many triples across graphs is better validated as a store)."""
         if not isinstance(triples, (list, tuple)):
             triples = list(triples)
         data = Data.read(triples)
 
         def load() -> ox.Store:
             store = ox.Store()
-            if data.normalised:
-                store.extend(data.triples())
-            else:  # as given: the store keeps graph names apart, queries see their union
-                quad = ox.Quad
-                store.extend(
-                    t if type(t) is quad else quad(t.subject, t.predicate, t.object)
-                    for t in triples
-                )
+            matched = self.matched
+            # Oxigraph's union of graphs repeats a triple given in several graphs, and joins
+            # multiply repeats: load each triple once when many are repeated (merged articles
+            # that each carry the same context triples)
+            if data.normalised or data.repeated * 20 > len(triples):
+                store.extend(data.triples(matched))
+                return store
+            quad = ox.Quad
+            # as given (the store keeps graph names apart, queries see their union), and
+            # only triples of the predicates the queries name: nothing else can match
+            store.extend(
+                t if type(t) is quad else quad(t.subject, t.predicate, t.object)
+                for t in triples
+                if matched is None or t.predicate in matched
+            )
             return store
 
         return self._run(data, load)
 
     def validate_store(self, store: ox.Store) -> Report:
-        """Validate the union of every graph in ``store``; SPARQL constraints run on the
-        store itself unless rdflib would read some literal of it differently."""
+        """Validate the union of every graph in ``store``.
+
+        The SPARQL constraints run on a copy holding each distinct triple once (of the
+        predicates they name): Oxigraph's union default graph repeats a triple stated in
+        several graphs, and a join over triples every article graph repeats (a shared
+        period's dates) multiplies them beyond reach.
+        """
         data = Data.read(store.quads_for_pattern(None, None, None))
 
         def load() -> ox.Store:
-            if not data.normalised:
-                return store
             copy = ox.Store()
-            copy.bulk_extend(data.triples())
+            copy.bulk_extend(data.triples(self.matched))
             return copy
 
         return self._run(data, load)
@@ -1119,7 +1212,7 @@ class Plan:
         nonconforming = False
         store: ox.Store | None = None
         canonical: _Canonical | None = None
-        predicates: set[ox.NamedNode] | None = None
+        present: set | None = None
         disputed = None
         for shape in self.roots:
             focus = shape.focus_nodes(data)
@@ -1130,9 +1223,9 @@ class Plan:
                 if shape.evaluate(f, data, results):
                     failed = True
             for constraint in shape.sparql:
-                if predicates is None:
-                    predicates = _predicates(data)
-                if any(p not in predicates for p in constraint.required):
+                if present is None:
+                    present = _present(data, self.required)
+                if any(pair not in present for pair in constraint.required):
                     continue  # a triple pattern it needs matches nothing here
                 if store is None:
                     store = load()
