@@ -220,7 +220,11 @@ def run_wrk(base: str, endpoint: str, w: dict, work: Path) -> dict:
         base,
     ]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    # From the count and the duration: wrk prints Requests/sec with two decimals, too
+    # coarse for the aggregate (under one answer a second).
+    done = re.search(r"(\d+) requests in ([\d.]+)(\w+),", out)
+    seconds = float(done.group(2)) * {"ms": 0.001, "s": 1.0, "m": 60.0}[done.group(3)]
+    rps = int(done.group(1)) / seconds
     lat = {k: _ms(v) for k, v in re.findall(r"\s+(50|99)%\s+([\d.]+\w+)", out)}
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors = re.search(r"Socket errors: (.*)", out)
@@ -383,7 +387,7 @@ def main() -> int:
             for label in labels:
                 runs = results[(label, w["name"])]
                 rps = [r["rps"] for r in runs]
-                cell = f"{_median(rps):.0f} ({min(rps):.0f}–{max(rps):.0f})"
+                cell = f"{_median(rps):.4g} ({min(rps):.4g}–{max(rps):.4g})"
                 if label != "oxigraph":
                     ratios = [r / ref for r, ref in zip(rps, refs, strict=True) if ref]
                     cell += f" **{_median(ratios):.2f}×** ({min(ratios):.2f}–{max(ratios):.2f})"

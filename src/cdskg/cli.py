@@ -149,12 +149,20 @@ def build(
     show_default=True,
     help=_env_help("workers"),
 )
-def serve(store: Path, host: str, port: int, workers: int) -> None:
+@click.option(
+    "--threads",
+    envvar="CDSKG_THREADS",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help=_env_help("threads"),
+)
+def serve(store: Path, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the store: SPARQL endpoint at /sparql, pages at /."""
     from cdskg.server import serve as run_server
 
     try:
-        settings = from_env(store=store, host=host, port=port, workers=workers)
+        settings = from_env(store=store, host=host, port=port, workers=workers, threads=threads)
         run_server(settings)
     except CdskgError as exc:
         _fail(exc)

@@ -1,15 +1,37 @@
 """Running the web application: granian (the default) or gunicorn, both with worker processes
 that open the store read-only, and the query time limit in each worker.
 
-**Chosen setup (measured with ``benchmarks/bench_http.py``; figures there and in the
-issue).** granian: its HTTP layer is Rust (hyper), keeps connections alive and hands each
-request to a thread of the worker process (``CDSKG_THREADS``), where SPARQL queries take
-the raw WSGI fast path (:class:`cdskg.web.sparql.FastPath`). gunicorn's sync workers
-(``CDSKG_SERVER=gunicorn``) parse HTTP in Python and close the connection after every
-answer, so a client pays a TCP connect per query: about a third of granian's point-lookup
-throughput at 8 connections, while on long queries both are at Oxigraph's pace.
-gunicorn's ``gthread`` workers keep connections too but were no faster than sync workers
-and cannot stop a runaway query without dropping the other requests of their process.
+**Chosen setup (measured with ``benchmarks/bench_http.py``, 100k synthetic observations,
+all servers up at once and taking turns, wrk, two runs of 3 paired repetitions on a 2-core
+machine loaded by other jobs (load average 4-7); medians of the ratios of throughput to
+``oxigraph serve-read-only``, result cache off).** granian: its HTTP layer is Rust (hyper),
+keeps connections alive and hands each request to one of ``CDSKG_THREADS`` threads of a
+worker process, where SPARQL queries take the raw WSGI fast path
+(:class:`cdskg.web.sparql.FastPath`):
+
+=========================  ==================  ===============  =================
+workload                   granian, 2 threads  granian, 4 thr.  gunicorn sync
+=========================  ==================  ===============  =================
+point lookups, 1 conn.     0.49×, 0.50×        0.63×, 0.45×     0.26×, 0.25×
+point lookups, 8 conn.     0.72×, 0.65×        0.74×, 0.38×     0.25×, 0.19×
+aggregate, 2 conn.         0.86×, 0.71×        1.07×, 0.93×     0.71×, 0.71×
+CONTAINS filter, 2 conn.   0.99×               1.18×            0.92×
+CONSTRUCT, 8 conn.         1.05×               1.06×            0.96×
+=========================  ==================  ===============  =================
+
+Two threads per worker is the default: four did as well or better in the first run but
+fell to 0.38× on point lookups at 8 connections in the second (more threads contending
+for one GIL per process when the cores are busy). The aggregate is under one answer a
+second, so its ratios vary most.
+
+gunicorn's sync workers (``CDSKG_SERVER=gunicorn``) parse HTTP in Python and close the
+connection after every answer, so a client pays a TCP connect per query. Its ``gthread``
+workers keep connections but measured no faster (0.15–0.30× at 8 connections) and cannot
+stop a runaway query without dropping the other requests of their process; a C HTTP
+parser (``gunicorn[fast]``) or more sync workers than cores did not help either. What
+granian leaves is Python work per request (parsing, the time-limit hand-over below, the
+access log), trimmed on the fast path; a bare WSGI function calling pyoxigraph under
+granian reached 0.64× at 8 connections in the same conditions.
 
 **Query time limit.** pyoxigraph cannot interrupt a query (it releases the GIL while it
 evaluates, so other threads keep running), so a runaway query ends only with its process.
