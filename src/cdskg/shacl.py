@@ -205,7 +205,11 @@ class Data:
         self._literals: set[Term] | None = None
 
     @classmethod
-    def read(cls, triples: Iterable[ox.Triple | ox.Quad]) -> Data:
+    def read(
+        cls, triples: Iterable[ox.Triple | ox.Quad], queried: set[ox.NamedNode] | None = None
+    ) -> Data:
+        """Index ``triples``. ``queried``: the predicates SPARQL constraints can match (None:
+        any); a literal of another predicate cannot change their results."""
         data = cls()
         index = data.index
         ill_typed = data.ill_typed
@@ -232,7 +236,9 @@ class Data:
                     if info.ill_typed:
                         ill_typed.add(o)
                     agreed = _AGREED.get(datatype)
-                    if info.ill_typed or agreed is None or not agreed(o.value):
+                    if (info.ill_typed or agreed is None or not agreed(o.value)) and (
+                        queried is None or p in queried
+                    ):
                         data.disputed.append(o)
                     unstored.append(o)
             by_p = index.get(s)
@@ -1167,7 +1173,7 @@ class Plan:
         repeats many triples across graphs is better validated as a store)."""
         if not isinstance(triples, (list, tuple)):
             triples = list(triples)
-        data = Data.read(triples)
+        data = Data.read(triples, self.matched)
 
         def load() -> ox.Store:
             store = ox.Store()
@@ -1198,7 +1204,7 @@ class Plan:
         several graphs, and a join over triples every article graph repeats (a shared
         period's dates) multiplies them beyond reach.
         """
-        data = Data.read(store.quads_for_pattern(None, None, None))
+        data = Data.read(store.quads_for_pattern(None, None, None), self.matched)
 
         def load() -> ox.Store:
             copy = ox.Store()
