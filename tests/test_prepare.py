@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from cdskg import prepare
+from cdskg import dcat, prepare
 from cdskg.store import StoreLayout
 from conftest import serving
 
@@ -33,7 +33,7 @@ def test_ensure_starts_a_preparer_and_returns_the_manifest(
     for name, info in found["files"].items():
         assert (folder / name).stat().st_size == info["bytes"]
     # ready now: the next call answers from the manifest without starting anything
-    assert prepare.ready(folder, version) == found
+    assert dcat.ready_manifest(folder, version) == found
     assert prepare.ensure(store_copy, version, folder, wait=0) == found
 
 

@@ -226,6 +226,19 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def ready_manifest(folder: Path, version: str) -> dict | None:
+    """The manifest of ``folder`` if every file of ``version`` is there, else ``None``."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("version") != version:
+        return None
+    if not all((folder / name).exists() for name in manifest.get("files", {})):
+        return None
+    return manifest
+
+
 def build_downloads(store: ox.Store, version: str, folder: Path) -> dict:
     """Write every data file the catalogue describes into ``folder`` (once per version).
 
@@ -236,12 +249,9 @@ def build_downloads(store: ox.Store, version: str, folder: Path) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     manifest_path = folder / "manifest.json"
     with _locked(folder / ".lock"):
-        if manifest_path.exists():
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-            if manifest.get("version") == version and all(
-                (folder / name).exists() for name in manifest["files"]
-            ):
-                return manifest
+        found = ready_manifest(folder, version)
+        if found is not None:
+            return found
         jobs: list[tuple[str, str, str | None, object]] = [
             (f"cdskg.{fmt}", fmt, None, None) for fmt in DATA_FILES
         ]

@@ -15,7 +15,6 @@ dies leaves no manifest and no lock, so the next request starts another one.
 from __future__ import annotations
 
 import fcntl
-import json
 import subprocess
 import sys
 import threading
@@ -42,20 +41,6 @@ class Pending:
 
     since: float
     failed: str | None = None
-
-
-def ready(folder: Path, version: str) -> dict | None:
-    """The manifest of ``folder`` if every file of ``version`` is there, else ``None``."""
-    manifest_path = folder / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if manifest.get("version") != version:
-        return None
-    if not all((folder / name).exists() for name in manifest.get("files", {})):
-        return None
-    return manifest
 
 
 def _busy(folder: Path) -> bool:
@@ -102,7 +87,7 @@ def start(store_root: Path, version: str, folder: Path) -> None:
 def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict | Pending:
     """The manifest once the files of ``version`` are ready; start a preparer if none runs
     and wait up to ``wait`` seconds for it, else say since when they are being written."""
-    manifest = ready(folder, version)
+    manifest = dcat.ready_manifest(folder, version)
     if manifest is not None:
         return manifest
     folder.mkdir(parents=True, exist_ok=True)
@@ -114,7 +99,7 @@ def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict
     began = time.time()
     deadline = time.monotonic() + wait
     while True:
-        manifest = ready(folder, version)
+        manifest = dcat.ready_manifest(folder, version)
         if manifest is not None:
             return manifest
         failed = _failure(folder)
