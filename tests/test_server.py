@@ -115,6 +115,45 @@ def test_connections_are_kept_alive(server: str) -> None:
     conn.close()
 
 
+def _cpus_of(pid: int) -> list[frozenset[int]]:
+    """The CPUs each thread of process ``pid`` may run on (Cpus_allowed_list)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):  # a thread that has just ended
+            for line in (task / "status").read_text().splitlines():
+                if line.startswith("Cpus_allowed_list:"):
+                    cpus: set[int] = set()
+                    for part in line.split(":", 1)[1].strip().split(","):
+                        lo, _, hi = part.partition("-")
+                        cpus.update(range(int(lo), int(hi or lo) + 1))
+                    found.append(frozenset(cpus))
+    return found
+
+
+def _worker_pids(base: str) -> set[int]:
+    conns = [_connection(base) for _ in range(8)]
+    pids = {json.loads(_get(c, "/health")[1])["pid"] for c in conns}
+    for c in conns:
+        c.close()
+    return pids
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
+def test_each_worker_keeps_its_threads_on_one_cpu(
+    server: str, built_store: Path, tmp_path: Path
+) -> None:
+    pids = _worker_pids(server)
+    assert len(pids) == 2, "the 8 connections all went to one worker"
+    placed = [set(_cpus_of(pid)) for pid in pids]
+    # every thread of a worker on one and the same CPU; the two workers on different CPUs
+    assert all(len(cpus) == 1 and len(next(iter(cpus))) == 1 for cpus in placed), placed
+    assert placed[0] != placed[1]
+    everywhere = frozenset(os.sched_getaffinity(0))
+    with _serving_with(built_store, tmp_path / "serve.log", {"CDSKG_PIN_WORKERS": "0"}) as base:
+        for pid in _worker_pids(base):
+            assert set(_cpus_of(pid)) == {everywhere}
+
+
 @contextlib.contextmanager
 def _serving_with(store: Path, log: Path, env: dict[str, str], *extra: str) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as mp:

@@ -70,6 +70,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Requests one granian worker process serves at a time (its threads).",
     ),
     Setting(
+        "pin_workers",
+        "CDSKG_PIN_WORKERS",
+        True,
+        "Keep each granian worker's threads on one CPU (workers spread over the CPUs): the"
+        " hand-overs between a worker's threads then stay on one core (see README, Speed).",
+    ),
+    Setting(
         "downloads_wait",
         "CDSKG_DOWNLOADS_WAIT",
         20.0,
@@ -96,6 +103,7 @@ class Settings:
     cache_bytes: int = 64_000_000
     server: str = "granian"
     threads: int = 2
+    pin_workers: bool = True
     downloads_wait: float = 20.0
 
 
