@@ -21,7 +21,12 @@ The reference is pySHACL 0.40 over an rdflib graph (``inference="none"``, ``adva
 Core constraints are evaluated in Python over an index subject → predicate → objects keyed
 by the pyoxigraph terms themselves (hashing them is cheap; ``.value`` strings are not).
 
-SPARQL-based constraints (``sh:sparql``/``sh:select``) run in Oxigraph, once per batch with
+SPARQL-based constraints whose query text has a Python twin (:mod:`cdskg.shacl_twins`: all
+of ours, bound by a fingerprint of the text) are evaluated over the same index, with
+Oxigraph's semantics, and no store is built; a twin unsure of Oxigraph's answer (a value
+outside its model) hands its constraint back to Oxigraph for that batch, as does a batch
+with a disputed literal (below). Other SPARQL-based constraints (``sh:sparql``/``sh:select``,
+an edited shape, a user's own) run in Oxigraph, once per batch with
 ``$this`` free, keeping the rows whose ``?this`` is a focus node of the shape. That equals
 pySHACL's pre-binding of ``$this`` per focus node when every part of the query that
 mentions ``$this`` binds it in a triple pattern (checked on rdflib's algebra of each query
@@ -53,6 +58,8 @@ from typing import ClassVar
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH, XSD
+
+from cdskg.shacl_twins import TWINS, Twin, Unsure, fingerprint
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 RNode = rdflib.URIRef | rdflib.BNode
@@ -114,6 +121,8 @@ class Report:
     conforms: bool
     results: list[Result]
     reference_needed: str | None = None
+    # the SPARQL constraints this batch ran in Oxigraph (no twin, or an unsure one)
+    in_oxigraph: list[RNode] = field(default_factory=list)
 
 
 # --- the data, as rdflib reads it -------------------------------------------------------
@@ -221,11 +230,14 @@ class Data:
             o = t.object
             if type(o) is literal:
                 datatype = o.datatype.value
+                # numbers of up to 18 characters fit Oxigraph's i64 integers and its
+                # decimals (18 digits after the point); longer ones it may not compare at
+                # all while rdflib does: they take the slow path, which disputes them
                 if datatype in (XSD_STRING, RDF_LANGSTRING) or (
-                    datatype == XSD_INTEGER and _INT_KEPT(o.value)
+                    datatype == XSD_INTEGER and len(o.value) <= 18 and _INT_KEPT(o.value)
                 ):
                     pass
-                elif datatype == XSD_DECIMAL and _DEC_KEPT(o.value):
+                elif datatype == XSD_DECIMAL and len(o.value) <= 18 and _DEC_KEPT(o.value):
                     if not _DEC_STORED(o.value):
                         unstored.append(o)
                 else:
@@ -360,6 +372,7 @@ class _Sparql:
     projected: list[str]
     required: list[tuple[ox.NamedNode, Term | None]]  # triples it cannot match without
     matched: set[ox.NamedNode] | None  # the predicates it can match (None: any)
+    twin: Twin | None = None  # its Python twin (cdskg.shacl_twins), if its text has one
 
 
 @dataclass
@@ -558,12 +571,15 @@ class _Compiler:
             for p, o in _required_predicates(algebra["p"])
         ]
         matched = _matched_predicates(algebra)
+        # a twin answers for this exact query text only: an edited shape runs in Oxigraph
+        twin = TWINS.get(fingerprint(str(select)))
         return _Sparql(
             node,
             text,
             projected,
             required,
             None if matched is None else {ox.NamedNode(str(p)) for p in matched},
+            twin[1] if twin is not None and projected == ["this", "value"] else None,
         )
 
 
@@ -1095,6 +1111,17 @@ class _Canonical:
             if stored != lit:
                 self.back.setdefault(stored, []).append(lit)
 
+    def note(self, term: Term) -> None:
+        """A twin's result names ``term`` as the data has it: Oxigraph's path would have
+        found it ambiguous when another lexical form of the data is one term with it in
+        the store (``"79.4"``, ``"79.40"``), and pySHACL then decides; so must we."""
+        stored = self._store_form.get(term, term)  # type: ignore[call-overload]
+        forms = set(self.back.get(stored, ()))
+        if stored in self.data.literals():
+            forms.add(stored)
+        if len(forms) > 1:
+            self.ambiguous = f"{stored} stands for several lexical forms in the data"
+
     def original(self, term: Term) -> Term:
         originals = self.back.get(term)  # type: ignore[arg-type]
         if not originals:
@@ -1147,6 +1174,43 @@ def _run_sparql(
         )
         failed = True
     return failed
+
+
+def _run_twin(twin: Twin, focus: set[Term], data: Data) -> set[tuple[Term, Term]] | None:
+    """The distinct (focus node, value) rows of a twin (an unbound ?value: the focus node,
+    as pySHACL reports it), or None when it is unsure of Oxigraph's answer."""
+    rows: set[tuple[Term, Term]] = set()
+    try:
+        for f in focus:
+            for value in twin(f, data):
+                rows.add((f, f if value is None else value))
+    except Unsure as exc:
+        log.debug("SPARQL twin unsure (%s): running the query in Oxigraph", exc)
+        return None
+    return rows
+
+
+def _twin_results(
+    rows: set[tuple[Term, Term]],
+    constraint: _Sparql,
+    shape: _Shape,
+    canonical: _Canonical,
+    out: list[Result],
+) -> None:
+    for f, value in rows:
+        if type(value) is ox.Literal:
+            canonical.note(value)
+        out.append(
+            Result(
+                f,
+                None,
+                value,
+                shape.node,
+                _SH + "SPARQLConstraintComponent",
+                shape.severity,
+                constraint.node,
+            )
+        )
 
 
 # --- the plan ----------------------------------------------------------------------------
@@ -1220,6 +1284,10 @@ class Plan:
         canonical: _Canonical | None = None
         present: set | None = None
         disputed = None
+        in_oxigraph: list[RNode] = []
+        # a disputed literal sends the batch to pySHACL anyway: keep Oxigraph's path there
+        # (as before the twins), so the reason and the fallback stay exactly as they were
+        twins = not data.disputed
         for shape in self.roots:
             focus = shape.focus_nodes(data)
             if not focus:
@@ -1229,22 +1297,32 @@ class Plan:
                 if shape.evaluate(f, data, results):
                     failed = True
             for constraint in shape.sparql:
+                if twins and constraint.twin is not None:
+                    rows = _run_twin(constraint.twin, focus, data)
+                    if rows is not None:
+                        if rows:
+                            failed = True
+                            if canonical is None:
+                                canonical = _Canonical(data)
+                            _twin_results(rows, constraint, shape, canonical, results)
+                        continue
                 if present is None:
                     present = _present(data, self.required)
                 if any(pair not in present for pair in constraint.required):
                     continue  # a triple pattern it needs matches nothing here
+                in_oxigraph.append(constraint.node)
                 if store is None:
                     store = load()
-                    canonical = _Canonical(data)
                     if data.disputed:
                         disputed = f"SPARQL constraints meet the literal {data.disputed[0]}"
-                assert canonical is not None
+                if canonical is None:
+                    canonical = _Canonical(data)
                 if _run_sparql(constraint, shape, focus, store, canonical, results):
                     failed = True
             if failed and shape.severity not in _ALLOWED_SEVERITIES:
                 nonconforming = True
         reason = disputed or (canonical.ambiguous if canonical is not None else None)
-        return Report(not nonconforming, results, reason)
+        return Report(not nonconforming, results, reason, in_oxigraph)
 
     def message(self, result: Result) -> dict[str | None, str]:
         """sh:message of the SPARQL constraint or else the source shape, by language."""
