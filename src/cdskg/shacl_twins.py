@@ -220,9 +220,13 @@ def _div(a: int, b: int) -> int | None:
     """Decimal::checked_div on scaled values: truncated to 18 digits, or an error."""
     left, sl = a, 0
     if left != 0:
-        while _i128(left * 10) is not None:
-            left *= 10
+        # shift left as far as i128 allows (Oxigraph multiplies by 10 until it overflows)
+        sl = max(39 - len(str(abs(left))), 0)
+        while _i128(left * 10**sl) is None:
+            sl -= 1
+        while _i128(left * 10 ** (sl + 1)) is not None:
             sl += 1
+        left *= 10**sl
     right, sr = _strip(b)
     shift = sl + sr - 18
     if right == 0 or shift < 0 or shift > 38:
@@ -243,11 +247,19 @@ def _times_100(v: Value) -> Value | None:
     return None
 
 
+_quotients: dict[tuple[int, int], int | None] = {}
+
+
 def _divide(a: Value, b: Value) -> int | None:
     """``a / b`` of two numbers: a decimal (integers are divided as decimals)."""
     if a[0] not in _NUMERIC or b[0] not in _NUMERIC:
         return None
-    return _div(_scaled(a), _scaled(b))
+    key = (_scaled(a), _scaled(b))
+    if key not in _quotients:  # a batch states the same few ratios again and again
+        if len(_quotients) > 100_000:
+            _quotients.clear()
+        _quotients[key] = _div(*key)
+    return _quotients[key]
 
 
 # --- the data --------------------------------------------------------------------------------
