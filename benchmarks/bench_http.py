@@ -301,7 +301,7 @@ CONFIGS: dict[str, dict[str, str]] = {
     "cdskg": NO_CACHE,  # the default server: granian, CDSKG_THREADS=2
     "threads4": {**NO_CACHE, "CDSKG_THREADS": "4"},
     "threads1": {**NO_CACHE, "CDSKG_THREADS": "1"},
-    "unpinned": {**NO_CACHE, "CDSKG_PIN_WORKERS": "0"},  # threads free to move across CPUs
+    "pinned": {**NO_CACHE, "CDSKG_PIN_WORKERS": "1"},  # each worker's threads on one CPU
     "gunicorn": {**NO_CACHE, "CDSKG_SERVER": "gunicorn"},
     # The result cache on: agg and filter repeat one query, so they are answered from it.
     "cached": {},
@@ -322,7 +322,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="repetitions, servers interleaved")
     ap.add_argument(
         "--configs",
-        default="cdskg,unpinned,gunicorn,cached",
+        default="cdskg,pinned,gunicorn,cached",
         help="comma-separated cdskg configurations: " + ", ".join(CONFIGS),
     )
     ap.add_argument("--baseline-src", type=Path, help="also serve with this cdskg src/ folder")

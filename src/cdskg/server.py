@@ -300,14 +300,18 @@ _SLOT: list[Any] = []
 
 
 def _pin_worker(settings: Settings) -> int | None:
-    """Keep every thread of this worker on one CPU, the workers spread over the CPUs.
+    """Keep every thread of this worker on one CPU, the workers spread over the CPUs
+    (``CDSKG_PIN_WORKERS``, off by default).
 
     A request crosses threads of its worker: granian's I/O thread, the thread running the
-    WSGI call, the query's helper thread (:class:`Deadline`), all taking turns on one GIL.
-    Where they sit on different cores, every turn wakes another core, which on a virtual
-    machine costs tens of microseconds (more than the point lookup itself); on one core a
-    turn is a plain context switch. Workers take free slots in order (slot mod CPU count),
-    so a worker replacing one that stopped takes its core.
+    WSGI call, the query's helper thread (:class:`Deadline`), taking turns on one GIL.
+    Where they sit on different cores, a turn can wake another core, which on a virtual
+    machine costs tens of microseconds; on one core it is a plain context switch. Measured
+    (``bench_http.py``, ``pinned`` column): on a machine busy with other work, point lookups
+    at 8 connections rose from 0.41-0.65x to 0.70-0.80x of ``oxigraph serve``; on an idle
+    machine pinning gained nothing, and two heavy queries on one worker shared one core
+    (an aggregate fell to 0.6x), hence off by default. Workers take free slots in order
+    (slot mod CPU count), so a worker replacing one that stopped takes its core.
     """
     if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - not Linux
         return None

@@ -72,9 +72,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "pin_workers",
         "CDSKG_PIN_WORKERS",
-        True,
-        "Keep each granian worker's threads on one CPU (workers spread over the CPUs): the"
-        " hand-overs between a worker's threads then stay on one core (see README, Speed).",
+        False,
+        "Keep each granian worker's threads on one CPU (workers spread over the CPUs): cheaper"
+        " hand-overs between them when the machine is busy with other work, but one worker's"
+        " concurrent queries then share one core (see README, The server).",
     ),
     Setting(
         "downloads_wait",
@@ -103,7 +104,7 @@ class Settings:
     cache_bytes: int = 64_000_000
     server: str = "granian"
     threads: int = 2
-    pin_workers: bool = True
+    pin_workers: bool = False
     downloads_wait: float = 20.0
 
 
