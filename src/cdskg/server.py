@@ -24,6 +24,16 @@ fell to 0.38× on point lookups at 8 connections in the second (more threads con
 for one GIL per process when the cores are busy). The aggregate is under one answer a
 second, so its ratios vary most.
 
+On an idle machine (3 repetitions, same script) the picture for point lookups is worse
+than under load, because ``oxigraph serve`` gains most from idle cores: 0.45× (0.45-0.65)
+at 1 connection and 0.43× (0.41-0.45) at 8; the aggregate 0.96×, the filter 0.94×, the
+CONSTRUCT 0.97×. Where a point lookup's ~330 µs of CPU go (perf, 8 connections):
+pyoxigraph's query and JSON serialisation ~110 µs plus ~55 µs of malloc (the same work
+costs ``oxigraph serve`` most of its 139 µs per request), our Python ~45 µs, granian and the
+kernel the rest. A bare WSGI function calling pyoxigraph under granian, with no protocol
+handling and no time limit, reached 0.53-0.63× at 8 connections: that is the ceiling
+of this design, not 1×.
+
 gunicorn's sync workers (``CDSKG_SERVER=gunicorn``) parse HTTP in Python and close the
 connection after every answer, so a client pays a TCP connect per query. Its ``gthread``
 workers keep connections but measured no faster (0.15–0.30× at 8 connections) and cannot

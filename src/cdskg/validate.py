@@ -4,7 +4,8 @@ Three engines give the same results on our shapes; ``CDSKG_SHACL_ENGINE`` picks 
 
 - ``native`` (the default when it compiles the shapes): :mod:`cdskg.shacl`, compiled once
   for exactly the SHACL our shapes use, reading the mapping's pyoxigraph terms directly.
-  About 3x faster than pyshacl-turbo per article, and it reads a store without rdflib
+  About 6x faster than pyshacl-turbo per article (its SPARQL constraints run as Python
+  twins of their queries, :mod:`cdskg.shacl_twins`), and it reads a store without rdflib
   (``benchmarks/bench_validate.py`` has the figures).
   Shapes it cannot compile (a feature it does not implement) fall back to turbo, with a
   warning. A graph whose SPARQL results could depend on the engine (an ill-typed literal
