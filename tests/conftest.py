@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,18 @@ def run_cli(*args: str, check: int | None = None, **kwargs) -> subprocess.Comple
     if check is not None:
         assert proc.returncode == check, (proc.returncode, proc.stdout, proc.stderr)
     return proc
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_files_stay_in_pytest_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Temporary files of the code under test (download folders, spooled results) and of the
+    servers and builds it starts go under pytest's own temporary folder, which pytest prunes,
+    not into the system's: each test store otherwise left a download folder in /tmp."""
+    folder = tmp_path_factory.mktemp("tmp")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TMPDIR", str(folder))
+        mp.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+        yield
 
 
 @pytest.fixture(scope="session")
