@@ -31,8 +31,9 @@ CONSTRUCT 0.97×. Where a point lookup's ~330 µs of CPU go (perf, 8 connections
 pyoxigraph's query and JSON serialisation ~110 µs plus ~55 µs of malloc (the same work
 costs ``oxigraph serve`` most of its 139 µs per request), our Python ~45 µs, granian and the
 kernel the rest. A bare WSGI function calling pyoxigraph under granian, with no protocol
-handling and no time limit, reached 0.53-0.63× at 8 connections: that is the ceiling
-of this design, not 1×.
+handling and no time limit, made 6,800-7,050 answers a second at 8 connections (0.61-0.63×
+of that run's ``oxigraph serve``, 0.53-0.55× of the 12,900 it makes idle): that is the
+ceiling of this design, not 1×.
 
 gunicorn's sync workers (``CDSKG_SERVER=gunicorn``) parse HTTP in Python and close the
 connection after every answer, so a client pays a TCP connect per query. Its ``gthread``
