@@ -268,10 +268,6 @@ _EMPTY: dict = {}
 _NONE: list = []
 
 
-def _objects(data: Data, s: Term, p: ox.NamedNode) -> list[Term]:
-    return data.index.get(s, _EMPTY).get(p, _NONE)
-
-
 def _n(iri: str) -> ox.NamedNode:
     return ox.NamedNode(iri)
 
@@ -313,14 +309,14 @@ _HUNDRED: Value = (INTEGER, 100)
 
 def _has(data: Data, s: Term, p: ox.NamedNode, o: Term) -> bool:
     """The triple pattern ``s p o`` with a constant ``o`` (RDF term equality)."""
-    return o in _objects(data, s, p)
+    return o in data.objects(s, p)
 
 
 def _dates(data: Data, s: Term, edge: ox.NamedNode | None) -> list[Term]:
     """``s time:inXSDDate ?d`` (edge None) or ``s edge/time:inXSDDate ?d``."""
     if edge is None:
-        return _objects(data, s, IN_XSD_DATE)
-    return [d for i in _objects(data, s, edge) for d in _objects(data, i, IN_XSD_DATE)]
+        return data.objects(s, IN_XSD_DATE)
+    return [d for i in data.objects(s, edge) for d in data.objects(i, IN_XSD_DATE)]
 
 
 # --- the twins ---------------------------------------------------------------------------------
@@ -347,26 +343,26 @@ def quote_at_offsets(this: Term, data: Data) -> Iterator[Term | None]:
     FILTER (?start >= 0 && ?end > ?start)
     FILTER (SUBSTR(STR(?text), ?start + 1, ?end - ?start) != STR(?value))
     """
-    selectors = _objects(data, this, HAS_SELECTOR)
+    selectors = data.objects(this, HAS_SELECTOR)
     if not selectors:
         return
-    texts = [t for a in _objects(data, this, HAS_SOURCE) for t in _objects(data, a, TEXT)]
+    texts = [t for a in data.objects(this, HAS_SOURCE) for t in data.objects(a, TEXT)]
     quotes = [
         v
         for q in selectors
         if _has(data, q, _RDF_TYPE, QUOTE_SELECTOR)
-        for v in _objects(data, q, EXACT)
+        for v in data.objects(q, EXACT)
     ]
     if not texts or not quotes:
         return
     for p in selectors:
         if not _has(data, p, _RDF_TYPE, POSITION_SELECTOR):
             continue
-        for start in _objects(data, p, START):
+        for start in data.objects(p, START):
             s = value(start)
             if (c := compare(s, _ZERO)) is None or c < 0:
                 continue
-            for end in _objects(data, p, END):
+            for end in data.objects(p, END):
                 e = value(end)
                 if not _greater(e, s):
                     continue
@@ -445,8 +441,8 @@ def numerator_denominator(this: Term, data: Data) -> Iterator[Term | None]:
     $this cdskg:numerator ?value ; cdskg:denominator ?den .
     FILTER (?value > ?den)
     """
-    dens = [value(d) for d in _objects(data, this, DENOMINATOR)]
-    for v in _objects(data, this, NUMERATOR) if dens else ():
+    dens = [value(d) for d in data.objects(this, DENOMINATOR)]
+    for v in data.objects(this, NUMERATOR) if dens else ():
         x = value(v)
         if any(_greater(x, d) for d in dens):
             yield v
@@ -537,7 +533,7 @@ def unit_fits_indicator(this: Term, data: Data) -> Iterator[Term | None]:
     for indicator in by_p.get(INDICATOR, _NONE) if units else ():
         if indicator == _UNCLASSIFIED:  # a subject: an IRI or blank node, compared as terms
             continue
-        expected = [value(e) for e in _objects(data, indicator, INDICATOR_UNIT)]
+        expected = [value(e) for e in data.objects(indicator, INDICATOR_UNIT)]
         for v in units if expected else ():  # type: ignore[union-attr]
             x = value(v)
             if any(not equals(x, e) for e in expected):
@@ -561,7 +557,7 @@ def period_not_after_article(this: Term, data: Data) -> Iterator[Term | None]:
     published = [
         s[:10]  # SUBSTR counts code points, as Python's slices
         for a in articles
-        for p in _objects(data, a, DATE_PUBLISHED)
+        for p in data.objects(a, DATE_PUBLISHED)
         if (s := string(p)) is not None
     ]
     if not published:
@@ -640,11 +636,11 @@ def unit_level_class(this: Term, data: Data) -> Iterator[Term | None]:
               = REPLACE(STRAFTER(STR(?value), "/id/level/"), "-", ""))
     }
     """
-    levels = _objects(data, this, LEVEL)
+    levels = data.objects(this, LEVEL)
     if not levels:
         return
     names = set()
-    for c in _objects(data, this, _RDF_TYPE):
+    for c in data.objects(this, _RDF_TYPE):
         s = string(c)
         if s is not None:
             name = _strafter(s, "ontology#")
@@ -694,7 +690,7 @@ def unit_hierarchy(this: Term, data: Data) -> Iterator[Term | None]:
     optional: list[tuple[Term | None, str | None]] = [
         (p, _TIERS.get(pl, "W"))  # type: ignore[call-overload]
         for p in parents
-        for pl in _objects(data, p, LEVEL)
+        for pl in data.objects(p, LEVEL)
     ] or [(None, None)]
     for level in levels:
         tier = _TIERS.get(level, "W")  # type: ignore[call-overload]
