@@ -79,6 +79,7 @@ from cdskg.settings import Settings
 from cdskg.store import StoreLayout
 from cdskg.web import create_app
 from cdskg.web.errors import error_bytes
+from cdskg.web.sparql import FastPath
 
 log = logging.getLogger("cdskg.server")
 
@@ -106,116 +107,61 @@ def _timeout_answer(timeout: float) -> bytes:
 # ---------------------------------------------------------------- granian workers
 
 
-class _Job:
-    """One guarded request, run in a helper thread: the app's status, headers and body."""
+class _Call:
+    """One guarded request in flight: its deadline and the means to answer it."""
 
-    __slots__ = ("app", "body", "environ", "error", "headers", "status")
+    __slots__ = ("deadline", "environ", "proto", "started")
 
-    def __init__(self, app: Callable[..., Any], environ: dict[str, Any]):
-        self.app = app
+    def __init__(self, deadline: float, proto: Any, environ: dict[str, Any], started: float):
+        self.deadline = deadline
+        self.proto = proto
         self.environ = environ
-        self.status = "500 Internal Server Error"
-        self.headers: list[tuple[str, str]] = []
-        self.body: Iterable[bytes] = []
-        self.error: BaseException | None = None
-
-    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info=None):
-        self.status, self.headers = status, headers
-        return self._write
-
-    @staticmethod
-    def _write(_data: bytes) -> None:
-        raise NotImplementedError("write() is not supported; return the body")
-
-    def run(self) -> None:
-        try:
-            self.body = self.app(self.environ, self.start_response)
-        except BaseException as exc:  # re-raised in the request's thread
-            self.error = exc
+        self.started = started
 
 
-class _Runner:
-    """A helper thread that runs one job at a time.
+class Watchdog:
+    """The query time limit of one granian worker: requests to query paths run in the
+    thread granian gave them; one watchdog thread per worker answers those that run past
+    ``timeout`` with 503 through granian's response object, then asks the worker to stop
+    (see the module docstring) while its other requests finish.
 
-    Two plain locks hand a job over and back (about 12 µs, a tenth of a point lookup; a
-    ThreadPoolExecutor costs twice that). A runner whose job timed out is abandoned.
+    Every call has the same time limit, so the calls in flight are ordered by deadline:
+    the watchdog sleeps until the oldest one's. A request costs a dict insertion and a
+    ``pop``; whichever of the request's thread and the watchdog pops the call answers it
+    (``dict.pop`` is atomic under the GIL).
     """
 
-    def __init__(self) -> None:
-        self.go = threading.Lock()
-        self.go.acquire()
-        self.done = threading.Lock()
-        self.done.acquire()
-        self.job: _Job | None = None
-        threading.Thread(target=self._loop, name="cdskg-query", daemon=True).start()
-
-    def _loop(self) -> None:
-        while True:
-            self.go.acquire()
-            job = self.job
-            assert job is not None
-            job.run()
-            self.job = None
-            self.done.release()
-
-    def run(self, job: _Job, timeout: float) -> bool:
-        """Run ``job``; False if it did not finish within ``timeout`` seconds."""
-        self.job = job
-        self.go.release()
-        return self.done.acquire(timeout=timeout)
-
-
-class Deadline:
-    """WSGI middleware for threaded workers: a request to a query path that runs past
-    ``timeout`` is answered with 503, and the worker process is replaced (see the module
-    docstring) while its other requests finish."""
-
-    def __init__(self, app: Callable[..., Any], timeout: float, max_body: int):
-        self.app = app
+    def __init__(self, timeout: float, access_log: AccessLog | None = None):
         self.timeout = timeout
-        self.max_body = max_body  # larger bodies are refused (413) without being read
-        #: Runners waiting for a job: as many as requests ever ran at once in this worker.
-        self.idle: list[_Runner] = []
+        self.access_log = access_log
+        self.calls: dict[int, _Call] = {}
         self.born = time.monotonic()
         self.stopping = False
-        self.lock = threading.Lock()
+        threading.Thread(target=self._watch, name="cdskg-watchdog", daemon=True).start()
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        path = environ.get("PATH_INFO", "")
-        if self.timeout <= 0 or not path.startswith(GUARDED_PREFIXES):
-            return self.app(environ, start_response)
-        if environ.get("REQUEST_METHOD") == "POST":
-            # The body is read before the clock starts: a slow client is not a slow query.
-            length = environ.get("CONTENT_LENGTH", "")
-            if length.isdigit() and int(length) <= self.max_body:
-                body = environ["wsgi.input"].read(int(length))
-                environ["wsgi.input"] = io.BytesIO(body)
-        try:
-            runner = self.idle.pop()  # list.pop and append are atomic under the GIL
-        except IndexError:
-            runner = _Runner()
-        job = _Job(self.app, environ)
-        if not runner.run(job, self.timeout):  # the runner stays stuck in the query
-            self._expired(environ)
-            body = _timeout_answer(self.timeout)
-            start_response(
-                "503 Service Unavailable",
-                [
-                    ("Content-Type", "application/json"),
-                    ("Content-Length", str(len(body))),
-                    ("Access-Control-Allow-Origin", "*"),
-                    ("Retry-After", "1"),
-                    ("Connection", "close"),
-                ],
-            )
-            return [body]
-        self.idle.append(runner)
-        if job.error is not None:
-            raise job.error
-        start_response(job.status, job.headers)
-        return job.body
+    def enter(self, proto: Any, environ: dict[str, Any], started: float) -> _Call:
+        call = _Call(started + self.timeout, proto, environ, started)
+        self.calls[id(call)] = call
+        return call
 
-    def _expired(self, environ: dict[str, Any]) -> None:
+    def leave(self, call: _Call) -> bool:
+        """Whether ``call`` is still the request thread's to answer (not answered 503)."""
+        return self.calls.pop(id(call), None) is not None
+
+    def _watch(self) -> None:
+        while True:
+            now = time.monotonic()
+            wake = now + self.timeout  # a call that starts now ends no sooner
+            for call in list(self.calls.values()):  # oldest first
+                if call.deadline > now:
+                    wake = call.deadline
+                    break
+                if self.calls.pop(id(call), None) is not None:
+                    self._expire(call)
+            time.sleep(max(0.0, wake - time.monotonic()) + 0.001)
+
+    def _expire(self, call: _Call) -> None:
+        environ = call.environ
         line = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
         if environ.get("QUERY_STRING"):
             line += "?" + environ["QUERY_STRING"][:300]
@@ -225,11 +171,22 @@ class Deadline:
             os.getpid(),
             line,
         )
-        with self.lock:
-            if self.stopping:
-                return
+        body = _timeout_answer(self.timeout)
+        headers = [
+            ("Content-Type", "application/json"),
+            ("Access-Control-Allow-Origin", "*"),
+            ("Retry-After", "1"),
+            ("Connection", "close"),
+        ]
+        try:
+            call.proto.response_bytes(503, headers, body)
+        except Exception as exc:  # the client has gone; the worker must stop all the same
+            log.warning("could not answer the stopped query: %s", exc)
+        if self.access_log is not None:
+            self.access_log.record(environ, 503, len(body), call.started)
+        if not self.stopping:
             self.stopping = True
-        threading.Thread(target=self._stop, name="cdskg-stop", daemon=True).start()
+            threading.Thread(target=self._stop, name="cdskg-stop", daemon=True).start()
 
     def _stop(self) -> None:
         time.sleep(max(0.0, self.born + MIN_WORKER_AGE - time.monotonic()))
@@ -239,38 +196,30 @@ class Deadline:
 
 
 class AccessLog:
-    """WSGI middleware writing one access-log line per request to standard output, in the
-    format of gunicorn's (``ACCESS_LOG_FORMAT``): one ``write`` of a preformatted line,
-    about a tenth of what the ``logging`` module costs per request."""
+    """One access-log line per request on standard output, in the format of gunicorn's
+    (``ACCESS_LOG_FORMAT``): one ``write`` of a preformatted line, about a tenth of what
+    the ``logging`` module costs per request."""
 
-    def __init__(self, app: Callable[..., Any], fd: int = 1):
-        self.app = app
+    def __init__(self, fd: int = 1):
         self.fd = fd
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        started = time.perf_counter()
-        seen: list[Any] = ["-", None]
+    def record(self, environ: dict[str, Any], status: int, size: int | str, started: float) -> None:
+        target = environ.get("PATH_INFO", "")
+        if environ.get("QUERY_STRING"):
+            target += "?" + environ["QUERY_STRING"]
+        line = (
+            f'{environ.get("REMOTE_ADDR", "-")} "{environ.get("REQUEST_METHOD")} {target}'
+            f' {environ.get("SERVER_PROTOCOL", "")}" {status} {size}'
+            f" {(time.monotonic() - started) * 1000:.0f}ms"
+            f' "{environ.get("HTTP_USER_AGENT", "-")}"\n'
+        )
+        with contextlib.suppress(OSError):
+            os.write(self.fd, line.encode("utf-8", "replace"))
 
-        def record(status: str, headers: list[tuple[str, str]], exc_info=None):
-            seen[0] = status.partition(" ")[0]
-            for name, value in headers:
-                if name == "Content-Length":
-                    seen[1] = value
-            return start_response(status, headers, exc_info)
-
-        try:
-            body = self.app(environ, record)
-        except BaseException:
-            self._write(environ, "500", "-", started)
-            raise
-        if isinstance(body, list) and seen[1] is not None:
-            self._write(environ, seen[0], seen[1], started)
-            return body
-        return self._counted(body, environ, seen, started)
-
-    def _counted(
-        self, body: Iterable[bytes], environ: dict[str, Any], seen: list[Any], started: float
+    def counted(
+        self, body: Iterable[bytes], environ: dict[str, Any], status: int, started: float
     ) -> Iterator[bytes]:
+        """``body``, logged once it has been sent (or the client has gone)."""
         sent = 0
         try:
             for chunk in body:
@@ -280,20 +229,144 @@ class AccessLog:
             close = getattr(body, "close", None)
             if close is not None:
                 close()
-            self._write(environ, seen[0], str(sent), started)
+            self.record(environ, status, sent, started)
 
-    def _write(self, environ: dict[str, Any], status: str, size: str, started: float) -> None:
-        target = environ.get("PATH_INFO", "")
-        if environ.get("QUERY_STRING"):
-            target += "?" + environ["QUERY_STRING"]
-        line = (
-            f'{environ.get("REMOTE_ADDR", "-")} "{environ.get("REQUEST_METHOD")} {target}'
-            f' {environ.get("SERVER_PROTOCOL", "")}" {status} {size}'
-            f" {(time.perf_counter() - started) * 1000:.0f}ms"
-            f' "{environ.get("HTTP_USER_AGENT", "-")}"\n'
-        )
-        with contextlib.suppress(OSError):
-            os.write(self.fd, line.encode("utf-8", "replace"))
+
+class _Body:
+    """A response body granian iterates (what granian's own WSGI glue passes it)."""
+
+    __slots__ = ("__next__", "inner")
+
+    def __init__(self, inner: Iterator[bytes]):
+        self.inner = inner
+        self.__next__ = inner.__next__
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
+
+class _StartResponse:
+    __slots__ = ("headers", "status")
+
+    def __init__(self) -> None:
+        self.status = 500
+        self.headers: list[tuple[str, str]] = []
+
+    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info=None):
+        self.status = int(status[:3])
+        self.headers = headers
+
+
+class GranianGlue:
+    """What granian calls for each request of a worker, in place of its own WSGI glue
+    (``granian.wsgi._callback_wrapper``, which it mirrors): it calls the application and
+    hands the answer to granian's response object ``proto``, and writes the access log.
+
+    * Queries to ``/sparql`` go straight to :meth:`cdskg.web.sparql.FastPath.answer`,
+      without the WSGI environ and ``start_response``; everything else to the WSGI app.
+    * The time limit: the query runs in the request's own thread, and when it runs too
+      long the :class:`Watchdog` answers through ``proto`` from its thread. (A helper
+      thread per query, the alternative where WSGI can only answer by returning, cost two
+      thread hand-overs per request.)
+    * The environ gets the WSGI keys but not the whole process environment, which granian
+      copies into each request's (the update token among them).
+    """
+
+    def __init__(
+        self,
+        app: Callable[..., Any],
+        fast: FastPath | None,
+        guard: Watchdog | None,
+        access_log: AccessLog,
+        max_body: int,
+    ):
+        self.app = app
+        self.fast = fast
+        self.guard = guard
+        self.access_log = access_log
+        self.max_body = max_body  # larger bodies are refused (413) without being read
+        self.base: dict[str, Any] = {
+            "GATEWAY_INTERFACE": "CGI/1.1",
+            "SCRIPT_NAME": "",
+            "SERVER_SOFTWARE": "Granian",
+            "wsgi.errors": sys.stderr,
+            "wsgi.input_terminated": True,
+            "wsgi.multiprocess": True,
+            "wsgi.multithread": True,
+            "wsgi.run_once": False,
+            "wsgi.version": (1, 0),
+        }
+
+    def __call__(self, proto: Any, scope: dict[str, Any]) -> int:
+        started = time.monotonic()
+        path = scope["PATH_INFO"]
+        guard = self.guard
+        call = None
+        if guard is not None and path.startswith(GUARDED_PREFIXES):
+            if scope["REQUEST_METHOD"] == "POST":
+                # The body is read before the clock starts: a slow client is not a slow query.
+                length = scope.get("CONTENT_LENGTH", "")
+                if length.isdigit() and int(length) <= self.max_body:
+                    scope["wsgi.input"] = io.BytesIO(scope["wsgi.input"].read(int(length)))
+                    started = time.monotonic()
+            call = guard.enter(proto, scope, started)
+        try:
+            answer = None
+            if path == "/sparql" and self.fast is not None:
+                answer = self.fast.answer(scope)
+            if answer is not None:
+                status, headers, body = answer
+            else:
+                environ = self.base | scope
+                start = _StartResponse()
+                body = self.app(environ, start)
+                status, headers = start.status, start.headers
+        except BaseException:
+            if call is not None and not guard.leave(call):  # type: ignore[union-attr]
+                return 503  # the watchdog has answered
+            self.access_log.record(scope, 500, "-", started)
+            raise
+        if call is not None and not guard.leave(call):  # type: ignore[union-attr]
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            return 503
+        if isinstance(body, list):
+            body = b"".join(body)
+        if isinstance(body, bytes):
+            proto.response_bytes(status, headers, body)
+            self.access_log.record(scope, status, len(body), started)
+        else:
+            counted = self.access_log.counted(body, scope, status, started)
+            proto.response_iter(status, headers, _Body(counted))
+        return status
+
+
+def _install_glue(glue: GranianGlue) -> None:
+    """Make granian's worker call ``glue`` for each request (see :class:`GranianGlue`).
+
+    granian's worker loads the application (our factory) before it wraps it in its WSGI
+    glue, which it looks up in its server module at that moment; granian 2.x (the version
+    range in pyproject.toml) has done so since 2.0.
+    """
+    import granian.server.mp as mp
+    import granian.server.mt as mt
+
+    for module in (mp, mt):
+        if not hasattr(module, "_wsgi_call_wrap"):
+            raise RuntimeError(
+                f"granian {_granian_version()} has no {module.__name__}._wsgi_call_wrap;"
+                " install the granian version pyproject.toml names"
+            )
+        module._wsgi_call_wrap = lambda _callback, _opts, _fmt=None: glue  # type: ignore[attr-defined]
+
+
+def _granian_version() -> str:
+    from importlib.metadata import version
+
+    return version("granian")
 
 
 def granian_app() -> Callable[..., Any]:
@@ -301,8 +374,12 @@ def granian_app() -> Callable[..., Any]:
     settings = _settings_from_env(os.environ.pop(SETTINGS_ENV))
     if settings.pin_workers:
         _pin_worker(settings)
-    app = create_app(settings)
-    return AccessLog(Deadline(app.wsgi_app, settings.query_timeout, settings.max_request_bytes))
+    app = create_app(settings).wsgi_app
+    access_log = AccessLog()
+    guard = Watchdog(settings.query_timeout, access_log) if settings.query_timeout > 0 else None
+    fast = app if isinstance(app, FastPath) else None
+    _install_glue(GranianGlue(app, fast, guard, access_log, settings.max_request_bytes))
+    return app
 
 
 #: The slot a worker holds for its life: an abstract Unix socket name, so it is freed by the

@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import codecs
+import contextlib
 import hashlib
 import hmac
 import io
@@ -52,7 +53,7 @@ from cdskg.query import (
     write_result,
 )
 from cdskg.settings import Settings
-from cdskg.store import ReadOnlyStore, next_generation
+from cdskg.store import ReadOnlyStore, Stamp, next_generation
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError, error_bytes
 
@@ -88,22 +89,23 @@ class Operation:
 class Params:
     """Request parameters in order, repeated names kept (like a MultiDict, without Werkzeug)."""
 
-    __slots__ = ("pairs",)
+    __slots__ = ("by_name", "pairs")
 
     def __init__(self, pairs: Iterable[tuple[str, str]]):
         self.pairs = list(pairs)
+        self.by_name: dict[str, list[str]] = {}
+        for k, v in self.pairs:
+            self.by_name.setdefault(k, []).append(v)
 
     def __contains__(self, name: str) -> bool:
-        return any(k == name for k, _ in self.pairs)
+        return name in self.by_name
 
     def get(self, name: str) -> str | None:
-        for k, v in self.pairs:
-            if k == name:
-                return v
-        return None
+        values = self.by_name.get(name)
+        return values[0] if values else None
 
     def getlist(self, name: str) -> list[str]:
-        return [v for k, v in self.pairs if k == name]
+        return list(self.by_name.get(name, ()))
 
 
 @dataclass
@@ -137,25 +139,43 @@ CORS_HEADERS = (
 class Endpoint:
     """The query path's per-application state: settings, the store view, the result cache."""
 
+    #: Seconds between two looks at the ``current`` link itself, for switches that did not
+    #: rewrite the stamp (a store made by an older cdskg, a link moved by hand).
+    RECHECK = 1.0
+
     def __init__(self, settings: Settings, reader: ReadOnlyStore):
         self.settings = settings
         self.reader = reader
         self.cache = ResultCache(settings.cache_bytes)
         self._link = str(reader.layout.current_link)
-        self._seen: tuple[str, ox.Store, str] | None = None
+        self._stamp = Stamp(reader.layout)
+        #: the stamp, the link's target, the store, its version, when the link was read
+        self._seen: tuple[bytes | None, str, ox.Store, str, float] | None = None
 
     def store(self) -> tuple[ox.Store, str]:
-        """The current generation and its version: one readlink per request while the
-        ``current`` link stays put; the reader reopens the store when it moves."""
+        """The current generation and its version. While the stamp in memory (see
+        :class:`cdskg.store.Stamp`) stays the same, this costs no system call; when it
+        changes, and at least every ``RECHECK`` seconds, the ``current`` link is read and
+        the store reopened if it moved. A store without a stamp costs a readlink."""
         seen = self._seen
+        stamp = self._stamp.read()
+        now = time.monotonic()
+        if seen is not None and now - seen[4] < self.RECHECK:
+            if stamp is not None:
+                if stamp == seen[0]:
+                    return seen[2], seen[3]
+            else:
+                with contextlib.suppress(OSError):
+                    if os.readlink(self._link) == seen[1]:
+                        return seen[2], seen[3]
+        self._stamp.open()
+        stamp = self._stamp.read()
         try:
-            if seen is not None and os.readlink(self._link) == seen[0]:
-                return seen[1], seen[2]
+            target = os.readlink(self._link)
         except OSError:
-            pass
-        target = os.readlink(self._link) if os.path.islink(self._link) else ""
-        st, version = self.reader.get()
-        self._seen = (target, st, version) if target else None
+            target = ""
+        st, version = self.reader.get()  # reopens the store only if the link moved
+        self._seen = (stamp, target, st, version, now) if target else None
         return st, version
 
 
@@ -627,32 +647,43 @@ class FastPath:
         self.base_url = endpoint.settings.base_url.rstrip("/")
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        if environ.get("PATH_INFO") != "/sparql":
+        answer = self.answer(environ) if environ.get("PATH_INFO") == "/sparql" else None
+        if answer is None:
             return self.app(environ, start_response)
-        method = environ.get("REQUEST_METHOD")
+        status, headers, body = answer
+        start_response(_STATUS_LINES.get(status) or str(status), headers)
+        return [body] if isinstance(body, bytes) else body
+
+    def answer(
+        self, environ: dict[str, Any]
+    ) -> tuple[int, list[tuple[str, str]], bytes | Iterable[bytes]] | None:
+        """Status, headers (with Content-Length for byte bodies) and body of a query to
+        ``/sparql`` (the caller checks the path), or None for requests Flask answers; the
+        granian glue (:class:`cdskg.server.GranianGlue`) calls it without the WSGI layer."""
+        method = environ["REQUEST_METHOD"]
         qs = environ.get("QUERY_STRING", "")
         raw = b""
         ctype, charset = "", None
         try:
             if method == "GET":
                 if "query=" not in qs:  # the service description, or an error Flask words
-                    return self.app(environ, start_response)
+                    return None
             elif method == "POST":
                 ctype, _, ctype_params = environ.get("CONTENT_TYPE", "").partition(";")
                 ctype = ctype.strip().lower()
                 length = environ.get("CONTENT_LENGTH", "")
                 if ctype not in (FORM, QUERY_TYPE) or not length.isdigit():
-                    return self.app(environ, start_response)
+                    return None
                 if int(length) > self.max_body:
                     raise HttpError(413, "request too large", f"the limit is {self.max_body} bytes")
                 raw = environ["wsgi.input"].read(int(length))
                 charset = _charset(ctype_params)
             else:
-                return self.app(environ, start_response)
+                return None
             op = parse_operation(method, Params(_query_pairs(qs)), ctype, charset, lambda: raw)
             if op.query is None:  # an update: Flask's view reads the body again
                 environ["wsgi.input"] = io.BytesIO(raw)
-                return self.app(environ, start_response)
+                return None
             answer = answer_query(self.endpoint, op, self._exchange(environ, method))
         except HttpError as exc:
             answer = _error(exc.status, exc.title, exc.detail, list(exc.headers.items()))
@@ -664,14 +695,10 @@ class FastPath:
             answer = _error(500, "internal error", "the server failed; see its log")
         headers = answer.headers
         headers.extend(CORS_HEADERS)
-        status = _STATUS_LINES.get(answer.status) or str(answer.status)
-        if isinstance(answer.body, bytes):
-            if answer.status != 304:
-                headers.append(("Content-Length", str(len(answer.body))))
-            start_response(status, headers)
-            return [answer.body]
-        start_response(status, headers)
-        return answer.body
+        body = answer.body
+        if isinstance(body, bytes) and answer.status != 304:
+            headers.append(("Content-Length", str(len(body))))
+        return answer.status, headers, body
 
     def _exchange(self, environ: dict[str, Any], method: str) -> Exchange:
         base = self.base_url
