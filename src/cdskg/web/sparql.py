@@ -448,15 +448,14 @@ def _send(
 ) -> Answer:
     size = spool.tell()
     if size <= SPOOL_BYTES:
-        spool.seek(0)
-        body = spool.read()
+        body = spool.getvalue()
         spool.close()
         if cache is not None:
             cache[0].put(version, cache[1], media, body)
         return _bytes_answer(body, media, version, etag, ex)
     spool.seek(0)
     gzip = _wants_gzip(ex.accept_encoding)
-    headers = [("Content-Type", get_content_type(media, "utf-8"))]
+    headers = [("Content-Type", _content_type(media))]
     if gzip:
         headers.append(("Content-Encoding", "gzip"))
     else:
@@ -501,6 +500,13 @@ class _Spool:
     def read(self, size: int = -1) -> bytes:
         return self.file.read(size)
 
+    def getvalue(self) -> bytes:
+        """All that was written (the spool must not have spilled to a file)."""
+        if self.spilled:
+            self.file.seek(0)
+            return self.file.read()
+        return self.file.getvalue()  # type: ignore[attr-defined]
+
     def close(self) -> None:
         self.file.close()
 
@@ -536,8 +542,20 @@ def _chunks(spool: IO[bytes], gzip: bool) -> Iterator[bytes]:
         spool.close()
 
 
+#: media type → Content-Type value (werkzeug adds the charset where it belongs)
+_CONTENT_TYPES: dict[str, str] = {}
+
+
+def _content_type(media: str) -> str:
+    try:
+        return _CONTENT_TYPES[media]
+    except KeyError:
+        value = _CONTENT_TYPES[media] = get_content_type(media, "utf-8")
+        return value
+
+
 def _bytes_answer(body: bytes, media: str, version: str, etag: str, ex: Exchange) -> Answer:
-    headers = [("Content-Type", get_content_type(media, "utf-8"))]
+    headers = [("Content-Type", _content_type(media))]
     if len(body) >= GZIP_MIN and _wants_gzip(ex.accept_encoding):
         body = zlib.compress(body, 6, wbits=31)
         headers.append(("Content-Encoding", "gzip"))
