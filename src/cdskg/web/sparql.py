@@ -555,11 +555,17 @@ def _content_type(media: str) -> str:
 
 
 def _bytes_answer(body: bytes, media: str, version: str, etag: str, ex: Exchange) -> Answer:
-    headers = [("Content-Type", _content_type(media))]
+    headers = [
+        ("Content-Type", _content_type(media)),
+        ("Vary", "Accept, Accept-Encoding"),
+        ("X-Store-Version", version),
+    ]
+    if ex.method in ("GET", "HEAD"):
+        headers += (("ETag", etag), ("Cache-Control", "no-cache"))
     if len(body) >= GZIP_MIN and _wants_gzip(ex.accept_encoding):
         body = zlib.compress(body, 6, wbits=31)
         headers.append(("Content-Encoding", "gzip"))
-    return Answer(200, headers + _headers(version, etag, ex), body)
+    return Answer(200, headers, body)
 
 
 def _headers(version: str, etag: str, ex: Exchange) -> list[tuple[str, str]]:
@@ -669,15 +675,21 @@ class FastPath:
         if answer is None:
             return self.app(environ, start_response)
         status, headers, body = answer
+        if isinstance(body, bytes):
+            if status != 304:
+                headers.append(("Content-Length", str(len(body))))
+            start_response(_STATUS_LINES.get(status) or str(status), headers)
+            return [body]
         start_response(_STATUS_LINES.get(status) or str(status), headers)
-        return [body] if isinstance(body, bytes) else body
+        return body
 
     def answer(
         self, environ: dict[str, Any]
     ) -> tuple[int, list[tuple[str, str]], bytes | Iterable[bytes]] | None:
-        """Status, headers (with Content-Length for byte bodies) and body of a query to
-        ``/sparql`` (the caller checks the path), or None for requests Flask answers; the
-        granian glue (:class:`cdskg.server.GranianGlue`) calls it without the WSGI layer."""
+        """Status, headers and body of a query to ``/sparql`` (the caller checks the path),
+        or None for requests Flask answers; the granian glue
+        (:class:`cdskg.server.GranianGlue`) calls it without the WSGI layer. Byte bodies
+        come without Content-Length, which the server adds."""
         method = environ["REQUEST_METHOD"]
         qs = environ.get("QUERY_STRING", "")
         raw = b""
@@ -713,10 +725,7 @@ class FastPath:
             answer = _error(500, "internal error", "the server failed; see its log")
         headers = answer.headers
         headers.extend(CORS_HEADERS)
-        body = answer.body
-        if isinstance(body, bytes) and answer.status != 304:
-            headers.append(("Content-Length", str(len(body))))
-        return answer.status, headers, body
+        return answer.status, headers, answer.body
 
     def _exchange(self, environ: dict[str, Any], method: str) -> Exchange:
         base = self.base_url
