@@ -62,6 +62,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import gc
 import io
 import json
 import logging
@@ -407,6 +408,9 @@ def granian_app() -> Callable[..., Any]:
     guard = Watchdog(settings.query_timeout, access_log) if settings.query_timeout > 0 else None
     fast = app if isinstance(app, FastPath) else None
     _install_glue(GranianGlue(app, fast, guard, access_log, settings.max_request_bytes))
+    # What the worker has loaded stays for its life: keep it out of the collector's passes.
+    gc.collect()
+    gc.freeze()
     return app
 
 
