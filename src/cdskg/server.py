@@ -1,58 +1,52 @@
 """Running the web application: granian (the default) or gunicorn, both with worker processes
 that open the store read-only, and the query time limit in each worker.
 
-**Chosen setup (measured with ``benchmarks/bench_http.py``, 100k synthetic observations,
-all servers up at once and taking turns, wrk, two runs of 3 paired repetitions on a 2-core
-machine loaded by other jobs (load average 4-7); medians of the ratios of throughput to
-``oxigraph serve-read-only``, result cache off).** granian: its HTTP layer is Rust (hyper),
-keeps connections alive and hands each request to one of ``CDSKG_THREADS`` threads of a
-worker process, where SPARQL queries take the raw WSGI fast path
-(:class:`cdskg.web.sparql.FastPath`):
+**granian** (chosen by measurement, ``benchmarks/bench_http.py``): its HTTP layer is Rust
+(hyper), keeps connections alive and hands each request to one of ``CDSKG_THREADS`` threads
+of a worker process. In each worker, :class:`GranianGlue` takes the place of granian's own
+WSGI glue: queries to ``/sparql`` go straight to :meth:`cdskg.web.sparql.FastPath.answer`
+(no WSGI environ, no Flask), everything else to the Flask application.
 
-=========================  ==================  ===============  =================
-workload                   granian, 2 threads  granian, 4 thr.  gunicorn sync
-=========================  ==================  ===============  =================
-point lookups, 1 conn.     0.49×, 0.50×        0.63×, 0.45×     0.26×, 0.25×
-point lookups, 8 conn.     0.72×, 0.65×        0.74×, 0.38×     0.25×, 0.19×
-aggregate, 2 conn.         0.86×, 0.71×        1.07×, 0.93×     0.71×, 0.71×
-CONTAINS filter, 2 conn.   0.99×               1.18×            0.92×
-CONSTRUCT, 8 conn.         1.05×               1.06×            0.96×
-=========================  ==================  ===============  =================
+**Where a point lookup's time goes** (idle 2-core machine, 8 connections, 100k synthetic
+observations, perf and in-process timings, November 2026): pyoxigraph's query and JSON
+serialisation ≈100 µs of CPU in a tight loop, ≈115 µs amid the rest of a request; granian
+and the kernel ≈120 µs (a bare WSGI function calling pyoxigraph under granian answered
+7,500-8,300 lookups a second, 0.57-0.65× of ``oxigraph serve``, which needs ≈135 µs per
+request in all); our Python ≈35 µs. What was taken out of the request path, measured side
+by side with the previous version (``bench_http.py --baseline-src``, paired runs, medians
+of the ratios to ``oxigraph serve``): point lookups at 8 connections 0.43× → **0.50×**
+(0.48-0.52), at 1 connection 0.46× → 0.52× (0.52-0.59); aggregate 1.03×, CONTAINS filter
+0.96×, CONSTRUCT 1.01×:
 
-Two threads per worker is the default: four did as well or better in the first run but
-fell to 0.38× on point lookups at 8 connections in the second (more threads contending
-for one GIL per process when the cores are busy). The aggregate is under one answer a
-second, so its ratios vary most.
+* the query's helper thread: each query ran in a second thread while the request's thread
+  waited for it or for the time limit, two thread switches per request (see below for what
+  replaced it);
+* a ``readlink`` per request to notice a new store generation: a stamp mapped into memory
+  (:class:`cdskg.store.Stamp`) costs no system call;
+* a ``write`` per access-log line: lines are collected and written four times a second
+  (:class:`AccessLog`);
+* granian's copy of the whole process environment into each request's environ, the WSGI
+  ``start_response`` round, and smaller things (a regex pass, header lists).
 
-On an idle machine (3 repetitions, same script) the picture for point lookups is worse
-than under load, because ``oxigraph serve`` gains most from idle cores: 0.45× (0.45-0.65)
-at 1 connection and 0.43× (0.41-0.45) at 8; the aggregate 0.96×, the filter 0.94×, the
-CONSTRUCT 0.97×. Where a point lookup's ~330 µs of CPU go (perf, 8 connections):
-pyoxigraph's query and JSON serialisation ~110 µs plus ~55 µs of malloc (the same work
-costs ``oxigraph serve`` most of its 139 µs per request), our Python ~45 µs, granian and the
-kernel the rest. A bare WSGI function calling pyoxigraph under granian, with no protocol
-handling and no time limit, made 6,800-7,050 answers a second at 8 connections (0.61-0.63×
-of that run's ``oxigraph serve``, 0.53-0.55× of the 12,900 it makes idle): that is the
-ceiling of this design, not 1×.
-
-gunicorn's sync workers (``CDSKG_SERVER=gunicorn``) parse HTTP in Python and close the
-connection after every answer, so a client pays a TCP connect per query. Its ``gthread``
-workers keep connections but measured no faster (0.15–0.30× at 8 connections) and cannot
-stop a runaway query without dropping the other requests of their process; a C HTTP
-parser (``gunicorn[fast]``) or more sync workers than cores did not help either. What
-granian leaves is Python work per request (parsing, the time-limit hand-over below, the
-access log), trimmed on the fast path; a bare WSGI function calling pyoxigraph under
-granian reached 0.64× at 8 connections in the same conditions.
+The result cache (``CDSKG_CACHE_BYTES``) does not help point lookups: answers computed in
+under 2 ms are not kept. gunicorn's sync workers (``CDSKG_SERVER=gunicorn``) parse HTTP in
+Python and close the connection after every answer, so a client pays a TCP connect per
+query: 0.19-0.25× on point lookups; its ``gthread`` workers keep connections but measured
+no faster and cannot stop a runaway query without dropping the other requests of their
+process. ``CDSKG_PIN_WORKERS`` keeps each worker's threads on one CPU: it helped on a
+machine busy with other jobs and not on an idle one (see :func:`_pin_worker`).
 
 **Query time limit.** pyoxigraph cannot interrupt a query (it releases the GIL while it
-evaluates, so other threads keep running), so a runaway query ends only with its process.
+evaluates, so other threads keep running, and it never looks at signals), so a runaway
+query ends only with its process.
 
-* granian (:class:`Deadline`): a request to a query path runs in a helper thread while the
-  request's own thread waits until ``query_timeout``. Past it, the client gets ``503`` (the
-  one JSON error shape, ``Connection: close``) from the request thread, and the worker asks
-  itself to stop: granian's graceful stop closes its listening socket (new connections go to
-  the other workers), lets its other requests in flight finish, and then the process exits,
-  killing the runaway query; granian's master starts a fresh worker.
+* granian (:class:`Watchdog`): a query runs in the request's own thread. A watchdog thread
+  per worker sleeps until the oldest request's deadline; past ``query_timeout`` it answers
+  that client ``503`` (the one JSON error shape, ``Connection: close``) through granian's
+  response object, which any thread may call, and the worker asks itself to stop: granian's
+  graceful stop closes its listening socket (new connections go to the other workers), lets
+  its other requests in flight finish, and then the process exits, killing the runaway
+  query; granian's master starts a fresh worker.
 * gunicorn (:class:`QueryGuard`): a sync worker serves one request at a time, so a watchdog
   thread writes the ``503`` straight to the client socket and ends the process at once.
 """
@@ -423,15 +417,16 @@ def _pin_worker(settings: Settings) -> int | None:
     """Keep every thread of this worker on one CPU, the workers spread over the CPUs
     (``CDSKG_PIN_WORKERS``, off by default).
 
-    A request crosses threads of its worker: granian's I/O thread, the thread running the
-    WSGI call, the query's helper thread (:class:`Deadline`), taking turns on one GIL.
-    Where they sit on different cores, a turn can wake another core, which on a virtual
-    machine costs tens of microseconds; on one core it is a plain context switch. Measured
-    (``bench_http.py``, ``pinned`` column): on a machine busy with other work, point lookups
-    at 8 connections rose from 0.41-0.65x to 0.70-0.80x of ``oxigraph serve``; on an idle
-    machine pinning gained nothing, and two heavy queries on one worker shared one core
-    (an aggregate fell to 0.6x), hence off by default. Workers take free slots in order
-    (slot mod CPU count), so a worker replacing one that stopped takes its core.
+    A request crosses threads of its worker: granian's I/O thread and the thread running
+    the application, taking turns on one GIL. Where they sit on different cores, a turn can
+    wake another core, which on a virtual machine costs tens of microseconds; on one core
+    it is a plain context switch. Measured (``bench_http.py``, ``pinned`` column, when each
+    query still crossed to a helper thread as well): on a machine busy with other work,
+    point lookups at 8 connections rose from 0.41-0.65x to 0.70-0.80x of ``oxigraph
+    serve``; on an idle machine pinning gained nothing, and two heavy queries on one worker
+    shared one core (an aggregate fell to 0.6x), hence off by default. Workers take free
+    slots in order (slot mod CPU count), so a worker replacing one that stopped takes its
+    core.
     """
     if not hasattr(os, "sched_setaffinity"):  # pragma: no cover - not Linux
         return None
