@@ -15,8 +15,8 @@ and the kernel ≈120 µs (a bare WSGI function calling pyoxigraph under granian
 request in all); our Python ≈35 µs. What was taken out of the request path, measured side
 by side with the previous version (``bench_http.py --baseline-src``, paired runs, medians
 of the ratios to ``oxigraph serve``): point lookups at 8 connections 0.43× → **0.50×**
-(0.48-0.52), at 1 connection 0.46× → 0.52× (0.52-0.59); aggregate 1.03×, CONTAINS filter
-0.96×, CONSTRUCT 1.01×:
+(0.48-0.52; 0.48-0.50 in point-only runs), at 1 connection 0.46× → 0.52× (0.52-0.59);
+aggregate 1.03×, CONTAINS filter 0.96×, CONSTRUCT 1.01×:
 
 * the query's helper thread: each query ran in a second thread while the request's thread
   waited for it or for the time limit, two thread switches per request (see below for what
