@@ -460,7 +460,7 @@ def _send(
         headers.append(("Content-Encoding", "gzip"))
     else:
         headers.append(("Content-Length", str(size)))
-    return Answer(200, headers + _headers(version, etag, ex), _chunks(spool, gzip))
+    return Answer(200, _headers(headers, version, etag, ex), _chunks(spool, gzip))
 
 
 def _spool() -> IO[bytes]:
@@ -555,23 +555,20 @@ def _content_type(media: str) -> str:
 
 
 def _bytes_answer(body: bytes, media: str, version: str, etag: str, ex: Exchange) -> Answer:
-    headers = [
-        ("Content-Type", _content_type(media)),
-        ("Vary", "Accept, Accept-Encoding"),
-        ("X-Store-Version", version),
-    ]
-    if ex.method in ("GET", "HEAD"):
-        headers += (("ETag", etag), ("Cache-Control", "no-cache"))
+    headers = [("Content-Type", _content_type(media))]
     if len(body) >= GZIP_MIN and _wants_gzip(ex.accept_encoding):
         body = zlib.compress(body, 6, wbits=31)
         headers.append(("Content-Encoding", "gzip"))
-    return Answer(200, headers, body)
+    return Answer(200, _headers(headers, version, etag, ex), body)
 
 
-def _headers(version: str, etag: str, ex: Exchange) -> list[tuple[str, str]]:
-    headers = [("Vary", "Accept, Accept-Encoding"), ("X-Store-Version", version)]
+def _headers(
+    headers: list[tuple[str, str]], version: str, etag: str, ex: Exchange
+) -> list[tuple[str, str]]:
+    """``headers`` with those every query answer carries, added in place."""
+    headers += (("Vary", "Accept, Accept-Encoding"), ("X-Store-Version", version))
     if ex.method in ("GET", "HEAD"):
-        headers += [("ETag", etag), ("Cache-Control", "no-cache")]
+        headers += (("ETag", etag), ("Cache-Control", "no-cache"))
     return headers
 
 
