@@ -92,6 +92,23 @@ SETTINGS_ENV = "CDSKG_SERVE_SETTINGS"
 MIN_WORKER_AGE = 6.5
 
 
+#: The headers of the 503 a runaway query gets (granian's watchdog and gunicorn's alike).
+TIMEOUT_HEADERS = (
+    ("Content-Type", "application/json"),
+    ("Access-Control-Allow-Origin", "*"),
+    ("Retry-After", "1"),
+    ("Connection", "close"),
+)
+
+
+def _request_line(environ: dict[str, Any]) -> str:
+    """Method, path and (the start of) the query string, for the log of a stopped query."""
+    line = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
+    if environ.get("QUERY_STRING"):
+        line += "?" + environ["QUERY_STRING"][:300]
+    return line
+
+
 def _timeout_answer(timeout: float) -> bytes:
     return error_bytes(
         503,
@@ -159,24 +176,15 @@ class Watchdog:
 
     def _expire(self, call: _Call) -> None:
         environ = call.environ
-        line = f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}"
-        if environ.get("QUERY_STRING"):
-            line += "?" + environ["QUERY_STRING"][:300]
         log.error(
             "query stopped after %g s (CDSKG_QUERY_TIMEOUT); restarting worker %d: %s",
             self.timeout,
             os.getpid(),
-            line,
+            _request_line(environ),
         )
         body = _timeout_answer(self.timeout)
-        headers = [
-            ("Content-Type", "application/json"),
-            ("Access-Control-Allow-Origin", "*"),
-            ("Retry-After", "1"),
-            ("Connection", "close"),
-        ]
         try:
-            call.proto.response_bytes(503, headers, body)
+            call.proto.response_bytes(503, list(TIMEOUT_HEADERS), body)
         except Exception as exc:  # the client has gone; the worker must stop all the same
             log.warning("could not answer the stopped query: %s", exc)
         if self.access_log is not None:
@@ -532,10 +540,7 @@ class QueryGuard:
             self.deadline = time.monotonic() + self.timeout
             self.started = False
             self.socket = environ.get("gunicorn.socket")
-            self.request_line = f"{environ.get('REQUEST_METHOD')} {path}"
-            query = environ.get("QUERY_STRING", "")
-            if query:
-                self.request_line += "?" + query[:300]
+            self.request_line = _request_line(environ)
         self.wakeup.set()
         try:
             body = self.app(environ, start_response)
@@ -595,13 +600,11 @@ class QueryGuard:
         sock = self.socket
         if sock is not None and not self.started:
             body = _timeout_answer(self.timeout)
+            fields = [*TIMEOUT_HEADERS, ("Content-Length", str(len(body)))]
             head = (
                 "HTTP/1.1 503 Service Unavailable\r\n"
-                "Content-Type: application/json\r\n"
-                f"Content-Length: {len(body)}\r\n"
-                "Access-Control-Allow-Origin: *\r\n"
-                "Retry-After: 1\r\n"
-                "Connection: close\r\n\r\n"
+                + "".join(f"{name}: {value}\r\n" for name, value in fields)
+                + "\r\n"
             ).encode("ascii")
             try:
                 sock.settimeout(2.0)
