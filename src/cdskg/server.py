@@ -11,7 +11,7 @@ WSGI glue: queries to ``/sparql`` go straight to :meth:`cdskg.web.sparql.FastPat
 observations, perf and in-process timings, November 2026): pyoxigraph's query and JSON
 serialisation ≈100 µs of CPU in a tight loop, ≈115 µs amid the rest of a request; granian
 and the kernel ≈120 µs (a bare WSGI function calling pyoxigraph under granian answered
-7,500-8,300 lookups a second, 0.57-0.65× of ``oxigraph serve``, which needs ≈135 µs per
+6,000-8,600 lookups a second, 0.54-0.67× of ``oxigraph serve``, which needs ≈135 µs per
 request in all); our Python ≈35 µs. What was taken out of the request path, measured side
 by side with the previous version (``bench_http.py --baseline-src``, paired runs, medians
 of the ratios to ``oxigraph serve``): point lookups at 8 connections 0.43× → **0.50×**
