@@ -25,6 +25,7 @@ def limited(built_store: Path, tmp_path_factory: pytest.TempPathFactory, request
     mp.setenv("CDSKG_SERVER", request.param)
     mp.setenv("CDSKG_QUERY_TIMEOUT", "2")
     mp.setenv("CDSKG_MAX_RESULTS", "50")
+    mp.setenv("CDSKG_MAX_ANSWER_BYTES", "3000000")  # past the 1 MB kept in memory
     mp.setenv("CDSKG_MAX_REQUEST_BYTES", "2000")
     log = tmp_path_factory.mktemp("limited") / "serve.log"
     try:
@@ -78,6 +79,26 @@ def test_result_size_limit(limited) -> None:
         assert r.status_code == 200, (fmt, r.text)
     r = requests.get(base + "/sparql", params={"query": "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 60"})
     assert r.status_code == 400 and "triples" in r.json()["detail"]
+
+
+def test_endless_answer_is_stopped_while_it_is_written(limited) -> None:
+    """A result with no end in sight (a cross product) is stopped at the byte limit, long
+    before its rows could be counted or the time limit (503) came."""
+    base, log = limited
+    stopped = log.read_text().count("query stopped")
+    for fmt in ("json", "tsv"):
+        r = requests.get(
+            base + "/sparql",
+            params={"query": "SELECT * { ?a ?b ?c . ?d ?e ?f }", "format": fmt},
+            timeout=60,
+        )
+        assert r.status_code == 400, (fmt, r.status_code, r.text[:200])
+        body = r.json()
+        assert body["error"] == "result too large"
+        assert "3,000,000 bytes (CDSKG_MAX_ANSWER_BYTES)" in body["detail"]
+    # No worker had to stop for it.
+    assert requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=10).ok
+    assert log.read_text().count("query stopped") == stopped
 
 
 def test_request_size_limit(limited) -> None:

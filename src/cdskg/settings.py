@@ -26,6 +26,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", "CDSKG_WORKERS", 2, "Server worker processes."),
     Setting("query_timeout", "CDSKG_QUERY_TIMEOUT", 30.0, "Seconds a query may run."),
     Setting("max_results", "CDSKG_MAX_RESULTS", 100_000, "Most rows or triples one query returns."),
+    Setting(
+        "max_answer_bytes",
+        "CDSKG_MAX_ANSWER_BYTES",
+        500_000_000,
+        "Largest answer (bytes, as serialised) one query may produce; a larger one is stopped"
+        " while it is written.",
+    ),
     Setting("max_request_bytes", "CDSKG_MAX_REQUEST_BYTES", 1_000_000, "Largest request body."),
     Setting("base_url", "CDSKG_BASE_URL", "", "Public URL of the server, for links in metadata."),
     Setting(
@@ -95,6 +102,7 @@ class Settings:
     workers: int = 2
     query_timeout: float = 30.0
     max_results: int = 100_000
+    max_answer_bytes: int = 500_000_000
     max_request_bytes: int = 1_000_000
     base_url: str = ""
     max_article_bytes: int = 2_000_000
