@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -90,6 +91,16 @@ def test_quad_round_trip_keeps_the_article_graphs(
     assert f"<{META_GRAPH}>" not in loaded
     for g in expected:
         _assert_isomorphic(expected[g], loaded[g])
+
+
+@pytest.mark.parametrize("fmt", ["ttl", "jsonld"])
+def test_union_exports_write_each_triple_once(exports: Path, fmt: str) -> None:
+    """A triple stated by several articles is one triple of the union graph, written once
+    (a store loading the file would merge repeats; a reader counting lines would not)."""
+    rdf_format = ox.RdfFormat.TURTLE if fmt == "ttl" else ox.RdfFormat.JSON_LD
+    triples = list(ox.parse(path=str(exports / f"cdskg.{fmt}"), format=rdf_format))
+    repeated = [t for t, n in Counter(triples).items() if n > 1]
+    assert not repeated, repeated[:5]
 
 
 def test_jsonld_parses_to_the_same_graph_as_turtle(exports: Path) -> None:

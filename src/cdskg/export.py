@@ -471,10 +471,7 @@ def _union_chunks(dumps: Iterable[tuple], store: ox.Store) -> Iterator[bytes]:
     A triple can only repeat in a later graph if its subject was a subject of an earlier
     graph, so only those subjects' lines are compared with the subject's lines in the earlier
     graphs (as the first time it was seen, read back from the store, plus every later graph);
-    every other line passes as it is. As the union always did, a subject's lines in a graph
-    are compared only until one of them is new, so a repeated line after a new one is written
-    again (7 repeated triples in the sample corpus's Turtle; harmless to RDF readers, kept so
-    the files stay the same).
+    every other line passes as it is, so each triple is written once.
     """
     first: dict[bytes, int] = {}  # subject -> the graph it was first written in
     known: dict[bytes, set[bytes]] = {}  # subject seen again -> its lines in earlier graphs
@@ -494,18 +491,14 @@ def _union_chunks(dumps: Iterable[tuple], store: ox.Store) -> Iterator[bytes]:
             continue
         kept: list[bytes] = []
         here: dict[bytes, list[bytes]] = {s: [] for s in repeated}
-        written: set[bytes] = set()  # repeated subjects with a new line in this graph
         for line in lines.splitlines(keepends=True):
             s = line[: line.index(b" ")]
             if s in repeated:
                 if s not in known:
                     known[s] = _subject_lines(store, line, graphs[first[s]])
                 here[s].append(line)
-                # a subject's lines are checked until one of them is new in this graph
-                if s not in written:
-                    if line in known[s]:
-                        continue
-                    written.add(s)
+                if line in known[s]:
+                    continue
             kept.append(line)
         for s, seen in here.items():
             known[s].update(seen)
