@@ -206,3 +206,16 @@ def test_family_scope_stops_at_a_named_unit_and_after_the_next_sentence(tmp_path
     assert scopes["80,5%"] == "commune-average"
     assert scopes["91,2%"] is None  # names its own unit: that unit as a whole
     assert scopes["70,4%"] is None  # two sentences on: the average no longer holds
+
+
+def test_counts_after_trong_are_the_whole(records):
+    """ "trong 36 chỉ tiêu và 52 nhiệm vụ": the wholes that the counts after them are parts
+    of, read as "tổng số chỉ tiêu" and "tổng số nhiệm vụ"."""
+    r = records["07_huyen_totals"]
+    assert r.main_locality.endswith("/district/122")
+    assert figures(r) == {
+        ("36", "targets-total"),
+        ("52", "tasks-total"),
+        ("20", "targets-completed"),
+        ("31", "tasks-in-progress"),
+    }

@@ -92,6 +92,8 @@ class FigureRules:
     baseline: tuple[str, ...]
     rate_of_count: dict[str, str]
     openers: tuple[str, ...] = ()
+    total_before: re.Pattern[str] | None = None
+    total_phrase: str = ""
     carry_kinds: frozenset[str] = frozenset()
     present: re.Pattern[str] | None = None
 
@@ -124,6 +126,8 @@ class FigureRules:
             baseline=tuple(fold(w) for w in data.get("baseline", {}).get("before", [])),
             rate_of_count=dict(data.get("rate_of_count", {})),
             openers=tuple(fold(w) for w in data.get("continuation", {}).get("openers", [])),
+            total_before=re.compile(data["totals"]["before"]) if "totals" in data else None,
+            total_phrase=data.get("totals", {}).get("phrase", ""),
             carry_kinds=frozenset(data.get("periods", {}).get("carry", [])),
             present=re.compile(data["periods"]["present"])
             if "present" in data.get("periods", {})
@@ -728,6 +732,10 @@ class Extractor:
         def ok(m) -> bool:
             return m.indicator.value_kind in wanted
 
+        whole = self._whole(upto[-80:], after) if kind == "count" else None
+        if whole is not None:
+            return whole
+
         after_matches = [m for m in self.thesaurus.matches(after) if m.start < 24 and ok(m)]
         right_after = [m for m in after_matches if m.start <= 3]
         if kind in ("count", "ratio") and right_after:
@@ -752,6 +760,28 @@ class Extractor:
         noun = _NOUN_AFTER.match(after)
         raw = before.strip(" ,;:") or (noun.group(1).strip() if noun else "")
         return self.thesaurus.unclassified, raw[-80:]
+
+    def _whole(self, upto: str, after: str) -> tuple[Indicator, str] | None:
+        """The indicator of a count that is a whole ("Trong 41 chỉ tiêu"), given the text
+        before it (``upto``, which may hold an earlier figure, "Trong 41 chỉ tiêu và 80"):
+        the thesaurus phrase made of ``totals.phrase`` and the noun after the count."""
+        rules = self.figures
+        if rules.total_before is None or not rules.total_before.search(fold(upto)):
+            return None
+        noun = _NOUN_AFTER.match(after)
+        if noun is None:
+            return None
+        words = noun.group(1).strip()
+        head = f"{rules.total_phrase} "
+        found = [
+            m
+            for m in self.thesaurus.matches(head + words)
+            if m.start == 0 and m.indicator.value_kind in _KINDS["count"]
+        ]
+        if not found:
+            return None
+        best = max(found, key=lambda m: m.end)
+        return best.indicator, words[: best.end - len(head)]
 
     def _qualifier(self, before: str, after_folded: str = "") -> str:
         for word, qualifier in self.figures.qualifiers_after.items():
