@@ -219,3 +219,15 @@ def test_counts_after_trong_are_the_whole(records):
         ("20", "targets-completed"),
         ("31", "tasks-in-progress"),
     }
+
+
+def test_post_in_the_committee_of_the_article_locality(records):
+    """ "Chủ tịch UBND phường" in an article about a ward is the chair of that ward's
+    committee; an unnamed committee of another level is left unnamed."""
+    r = records["08_phuong_post"]
+    assert r.main_locality.endswith("/ward/05446")
+    people = {m.name: (m.post, m.organisation) for m in r.mentions if m.kind == "person"}
+    assert people == {
+        "Đặng Văn Tâm": ("Chủ tịch", "UBND phường Quang Trung"),
+        "Lưu Thị Hà": ("Phó Chủ tịch", "UBND"),
+    }

@@ -308,7 +308,7 @@ class Extractor:
         context_units: list[AdminUnit] = [main] if main else []
         default_period = Period(f"{year}-01-01", f"{year}-12-31", basis="article-context")
         self._metadata(record)
-        self._mentions(record, to_source)
+        self._mentions(record, to_source, main)
         seen_keys: set[tuple[str, str, str]] = set()
         state: dict[str, object] = {}
         prev_end = 0
@@ -363,7 +363,7 @@ class Extractor:
             if a:
                 record.authors.append(a.group("author").strip())
 
-    def _mentions(self, record: ArticleRecord, to_source) -> None:
+    def _mentions(self, record: ArticleRecord, to_source, main: AdminUnit | None) -> None:
         """People (with their post and organisation), organisations, legal documents and
         platforms, each once per article, with the evidence of its first mention."""
         rules = self.mention_rules
@@ -397,7 +397,7 @@ class Extractor:
         for m, post_first in matches:
             if post_first and fold(m.group("name")) in self.gazetteer.table.by_short:
                 continue  # "Phó Chủ tịch UBND xã Tân Phú Trung cho biết": a unit, not a name
-            post, org = self._split_post(m.group("post"))
+            post, org = self._split_post(m.group("post"), main)
             mention = Mention(
                 "person", m.group("name"), ev(m.start(), m.end()), post=post, organisation=org
             )
@@ -485,7 +485,12 @@ class Extractor:
             words.pop()
         return " ".join(words)
 
-    def _split_post(self, phrase: str | None) -> tuple[str | None, str | None]:
+    def _split_post(
+        self, phrase: str | None, main: AdminUnit | None = None
+    ) -> tuple[str | None, str | None]:
+        """A post phrase split into the post and its organisation ("Chủ tịch", "UBND tỉnh
+        Cà Mau"). An organisation named by its level only ("Chủ tịch UBND phường" in an
+        article about a ward) is the one of the article's main locality at that level."""
         if not phrase:
             return None, None
         phrase = _POST_STOP.split(phrase.strip())[0].strip()
@@ -496,7 +501,14 @@ class Extractor:
                 best = i
         if best is None:
             return phrase, None
-        return phrase[:best].strip(), self._trim_org(phrase[best:].strip())
+        rest = phrase[best:].strip()
+        org = self._trim_org(rest)
+        if main is not None and org in self.mention_rules.org_heads:
+            level = main.name[: len(main.name) - len(main.short)].strip()
+            said = rest[len(org) :].split()
+            if level and fold(" ".join(said[: len(level.split())])) == fold(level):
+                org = f"{org} {level.lower()} {main.short}"
+        return phrase[:best].strip(), org
 
     # -- figures -----------------------------------------------------------------------
 
