@@ -13,8 +13,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
+
+from cdskg.store import next_generation
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -91,13 +94,15 @@ def wait_for(url: str, proc: subprocess.Popen[str], log: Path, timeout: float = 
 
 @contextlib.contextmanager
 def serving(store: Path, log: Path, *extra: str) -> Iterator[str]:
-    """`cdskg serve` as a real subprocess (gunicorn) on a free port; yields its base URL."""
+    """`cdskg serve` as a real subprocess on a free port; yields its base URL. It writes no
+    download files until asked (CDSKG_PREPARE_DOWNLOADS=0) unless the test sets that."""
     port = free_port()
+    env = {"CDSKG_PREPARE_DOWNLOADS": "0", **os.environ, "CDSKG_WORKERS": "2"}
     with log.open("w") as log_file:
         proc = subprocess.Popen(
             [*CDSKG, "serve", "--store", str(store), "--port", str(port), *extra],
             cwd=REPO,
-            env={**os.environ, "CDSKG_WORKERS": "2"},
+            env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
             text=True,
@@ -119,3 +124,17 @@ def serving(store: Path, log: Path, *extra: str) -> Iterator[str]:
 def server(built_store: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with serving(built_store, tmp_path_factory.mktemp("logs") / "serve.log") as base:
         yield base
+
+
+def add_generation(store: Path) -> None:
+    """A new generation of ``store`` made current, with one more quad:
+    <http://example.org/new> <http://example.org/p> "x" in graph <http://example.org/g>."""
+    with next_generation(store) as st:
+        st.add(
+            ox.Quad(
+                ox.NamedNode("http://example.org/new"),
+                ox.NamedNode("http://example.org/p"),
+                ox.Literal("x"),
+                ox.NamedNode("http://example.org/g"),
+            )
+        )

@@ -12,7 +12,7 @@ import requests
 
 from cdskg import dcat, prepare
 from cdskg.store import StoreLayout
-from conftest import serving
+from conftest import add_generation, serving
 
 
 def _version(store: Path) -> str:
@@ -89,3 +89,31 @@ def test_server_answers_503_with_retry_after_then_the_file(
         catalog = requests.get(base + "/catalog", timeout=60)
         assert catalog.status_code == 200
         assert "cdskg.nq" in catalog.text
+
+
+def test_server_writes_the_downloads_of_each_version_unasked(
+    store_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With CDSKG_PREPARE_DOWNLOADS on (the default), `cdskg serve` writes the files of the
+    version it serves, and of each version a build makes current, before any request."""
+    monkeypatch.setenv("CDSKG_PREPARE_DOWNLOADS", "1")
+    root = prepare.downloads_root(store_copy)
+    first = _version(store_copy)
+    with serving(store_copy, tmp_path / "serve.log") as base:
+        _wait_ready(root / first, first)
+        add_generation(store_copy)
+        second = _version(store_copy)
+        assert second != first
+        manifest = _wait_ready(root / second, second)
+        # the server hands out what was written: no 503, the same files
+        r = requests.get(base + "/downloads/cdskg.nq", timeout=60)
+        assert r.status_code == 200 and b"http://example.org/new" in r.content
+        assert "cdskg.nq" in manifest["files"]
+
+
+def _wait_ready(folder: Path, version: str) -> dict:
+    deadline = time.monotonic() + 300
+    while (manifest := dcat.ready_manifest(folder, version)) is None:
+        assert time.monotonic() < deadline, f"the files of {version} were never written"
+        time.sleep(0.2)
+    return manifest

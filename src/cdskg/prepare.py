@@ -10,13 +10,20 @@ folder's lock tells whether a preparer is already at work), waits a little, and 
 ``None`` if they are still being written; the web layer then answers ``503`` with
 ``Retry-After``. The preparer survives the worker that started it, and a preparer that
 dies leaves no manifest and no lock, so the next request starts another one.
+
+``cdskg serve`` does not wait for that first request: its :class:`Watcher` starts the
+preparer of each store version as soon as the version is current (at start, and after
+each build or update), so the files are usually ready by the time anyone asks.
 """
 
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import logging
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -26,6 +33,8 @@ import pyoxigraph as ox
 
 from cdskg import dcat
 from cdskg.store import StoreLayout
+
+log = logging.getLogger("cdskg.prepare")
 
 #: Written next to the files while a preparer runs; keeps what it printed if it fails.
 LOG_NAME = "prepare.log"
@@ -68,6 +77,13 @@ def _failure(folder: Path) -> str | None:
     return marker.read_text(encoding="utf-8", errors="replace").strip() or "unknown error"
 
 
+def downloads_root(store_root: Path) -> Path:
+    """Where the download files of a store are written, one folder per version (shared by
+    every server of that store on this machine)."""
+    key = hashlib.sha256(str(Path(store_root).resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"cdskg-downloads-{key}"
+
+
 def start(store_root: Path, version: str, folder: Path) -> None:
     """Start a preparer process for ``version`` (detached: it outlives the caller)."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,12 +106,10 @@ def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict
     manifest = dcat.ready_manifest(folder, version)
     if manifest is not None:
         return manifest
-    folder.mkdir(parents=True, exist_ok=True)
-    failed = _failure(folder)
-    if failed is not None:
-        return Pending(since=(folder / FAILED_NAME).stat().st_mtime, failed=failed)
-    if not _busy(folder):
-        start(store_root, version, folder)
+    if not kick(store_root, version, folder):
+        failed = _failure(folder)
+        if failed is not None:
+            return Pending(since=(folder / FAILED_NAME).stat().st_mtime, failed=failed)
     began = time.time()
     deadline = time.monotonic() + wait
     while True:
@@ -110,6 +124,56 @@ def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict
             since = log.stat().st_mtime if log.exists() else began
             return Pending(since=min(since, began))
         time.sleep(0.05)
+
+
+def kick(store_root: Path, version: str, folder: Path) -> bool:
+    """Start a preparer for ``version`` unless its files are ready, are being written, or
+    failed within the last ``RETRY_AFTER_FAILURE`` seconds; whether one was started."""
+    if dcat.ready_manifest(folder, version) is not None:
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    if _failure(folder) is not None or _busy(folder):
+        return False
+    start(store_root, version, folder)
+    return True
+
+
+class Watcher:
+    """Starts the preparer of each version of the store at ``store_root`` that becomes
+    current, looking every ``interval`` seconds (a ``readlink``), in a thread of the
+    server's master process while it runs."""
+
+    def __init__(self, store_root: Path, interval: float = 2.0):
+        self.store_root = Path(store_root)
+        self.interval = interval
+        self.seen: str | None = None
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="cdskg-downloads", daemon=True)
+
+    def start(self) -> Watcher:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopped.set()
+
+    def check(self) -> None:
+        """Start the preparer of the current version if it is new to this watcher."""
+        version = StoreLayout(self.store_root).current_id()
+        if version is None or version == self.seen:
+            return
+        self.seen = version
+        root = downloads_root(self.store_root)
+        if kick(self.store_root, version, root / version):
+            log.info("writing the download files of store version %s", version)
+
+    def _watch(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                self.check()
+            except OSError as exc:  # a store being rebuilt, a full disk: try again later
+                log.warning("could not start writing the download files: %s", exc)
+            self.stopped.wait(self.interval)
 
 
 def prepare(store_root: Path, version: str, folder: Path) -> dict:

@@ -71,6 +71,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+from cdskg import prepare
 from cdskg.errors import StoreError, UsageError
 from cdskg.settings import Settings
 from cdskg.store import StoreLayout
@@ -673,7 +674,14 @@ def serve(settings: Settings) -> None:
             f"{settings.store}: no cdskg store here (no 'current' generation);"
             " run `cdskg build CORPUS --store DIR` first"
         )
-    if settings.server == "gunicorn":
-        _serve_gunicorn(settings)
-    else:
-        _serve_granian(settings)
+    # The download files of each version are written while the server runs, not when
+    # someone first asks for them (minutes at 100k observations).
+    watcher = prepare.Watcher(settings.store).start() if settings.prepare_downloads else None
+    try:
+        if settings.server == "gunicorn":
+            _serve_gunicorn(settings)
+        else:
+            _serve_granian(settings)
+    finally:
+        if watcher is not None:
+            watcher.stop()

@@ -85,6 +85,13 @@ SETTINGS: tuple[Setting, ...] = (
         " concurrent queries then share one core (see README, The server).",
     ),
     Setting(
+        "prepare_downloads",
+        "CDSKG_PREPARE_DOWNLOADS",
+        True,
+        "Write the download files of each store version as soon as `cdskg serve` serves it"
+        " (in a process of its own); off: only when they are first asked for.",
+    ),
+    Setting(
         "downloads_wait",
         "CDSKG_DOWNLOADS_WAIT",
         20.0,
@@ -113,6 +120,7 @@ class Settings:
     server: str = "granian"
     threads: int = 2
     pin_workers: bool = False
+    prepare_downloads: bool = True
     downloads_wait: float = 20.0
 
 

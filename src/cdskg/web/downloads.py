@@ -17,10 +17,8 @@ versions' folders are removed once a newer one is ready. RDF answers are negotia
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -43,9 +41,7 @@ _RDF_TYPES = {
 
 
 def _root() -> Path:
-    s = settings()
-    key = hashlib.sha256(str(Path(str(s.store)).resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"cdskg-downloads-{key}"
+    return prepare.downloads_root(Path(str(settings().store)))
 
 
 def _folder(version: str) -> Path:
