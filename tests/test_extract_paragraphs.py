@@ -218,7 +218,16 @@ def test_counts_after_trong_are_the_whole(records):
         ("52", "tasks-total"),
         ("20", "targets-completed"),
         ("31", "tasks-in-progress"),
+        ("15", "essential-public-services"),
     }
+
+
+def test_count_of_these_services_takes_the_earlier_phrase(records):
+    """ "15 dịch vụ công này" ("these 15 public services") is the count of the phrase named
+    earlier in the sentence ("dịch vụ công thiết yếu"), not of "thủ tục hành chính"."""
+    r = records["07_huyen_totals"]
+    fifteen = [q.indicator for q in r.quantities if q.stated == "15"]
+    assert fifteen == ["essential-public-services", "essential-public-services"]
 
 
 def test_post_in_the_committee_of_the_article_locality(records):

@@ -40,6 +40,8 @@ _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 #: a figure: a number, or a ratio of two ("19/19", "118.286/149.647", "83,4/100")
 FIGURE = re.compile(rf"(?<![\w.,/])({_NUM})(?:\s*/\s*({_NUM}))?(?![\w/]|[.,]\d)")
 _NOUN_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s*){1,4})")
+#: "25 dịch vụ công này" ("these 25 public services"): words and "này" right after a count
+_THIS_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s+){1,4}?)này(?!\w)")
 _CLAUSE_BREAK = re.compile(r"[,;:(]|\s(?:và|với|trong đó|đạt)\s")
 _CLAUSE_END = re.compile(r"[;:.(]|,\s*(?=\w)|\strong đó\s")
 
@@ -747,6 +749,15 @@ class Extractor:
         whole = self._whole(upto[-80:], after) if kind == "count" else None
         if whole is not None:
             return whole
+        this = _THIS_AFTER.match(after) if kind == "count" else None
+        if this is not None:
+            # "25 dịch vụ công này": the phrase named earlier that starts with those words
+            noun = fold(this.group(1).strip())
+            pool = [
+                m for m in self.thesaurus.matches(upto) if ok(m) and fold(m.phrase).startswith(noun)
+            ]
+            if pool:
+                return _pick(pool, nearest="end")
 
         after_matches = [m for m in self.thesaurus.matches(after) if m.start < 24 and ok(m)]
         right_after = [m for m in after_matches if m.start <= 3]
