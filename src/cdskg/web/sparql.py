@@ -489,13 +489,14 @@ class _Spool:
 
     def write(self, data: bytes) -> int:
         n = self.file.write(data)
-        if self.file.tell() > self.limit:
+        size = self.file.tell()
+        if size > self.limit:
             raise ResultTooLarge(
                 f"the answer grew past this endpoint's limit of {self.limit:,} bytes"
                 " (CDSKG_MAX_ANSWER_BYTES) and the query was stopped; add LIMIT or narrow"
                 " the query"
             )
-        if not self.spilled and self.file.tell() > SPOOL_BYTES:
+        if not self.spilled and size > SPOOL_BYTES:
             memory = self.file
             self.file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
             self.file.write(memory.getbuffer())  # type: ignore[attr-defined]
