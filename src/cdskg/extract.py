@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -743,10 +744,10 @@ class Extractor:
         sơ, đạt 90,97%"), then the nearest phrase earlier in the sentence."""
         wanted = _KINDS[kind]
 
-        def ok(m) -> bool:
+        def ok(m: PhraseMatch) -> bool:
             return m.indicator.value_kind in wanted
 
-        whole = self._whole(upto[-80:], after) if kind == "count" else None
+        whole = self._whole(upto[-80:], after, ok) if kind == "count" else None
         if whole is not None:
             return whole
         this = _THIS_AFTER.match(after) if kind == "count" else None
@@ -784,7 +785,9 @@ class Extractor:
         raw = before.strip(" ,;:") or (noun.group(1).strip() if noun else "")
         return self.thesaurus.unclassified, raw[-80:]
 
-    def _whole(self, upto: str, after: str) -> tuple[Indicator, str] | None:
+    def _whole(
+        self, upto: str, after: str, ok: Callable[[PhraseMatch], bool]
+    ) -> tuple[Indicator, str] | None:
         """The indicator of a count that is a whole ("Trong 41 chỉ tiêu"), given the text
         before it (``upto``, which may hold an earlier figure, "Trong 41 chỉ tiêu và 80"):
         the thesaurus phrase made of ``totals.phrase`` and the noun after the count."""
@@ -796,11 +799,7 @@ class Extractor:
             return None
         words = noun.group(1).strip()
         head = f"{rules.total_phrase} "
-        found = [
-            m
-            for m in self.thesaurus.matches(head + words)
-            if m.start == 0 and m.indicator.value_kind in _KINDS["count"]
-        ]
+        found = [m for m in self.thesaurus.matches(head + words) if m.start == 0 and ok(m)]
         if not found:
             return None
         best = max(found, key=lambda m: m.end)
