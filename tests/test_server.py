@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from cdskg.allocator import is_glibc
 from conftest import CDSKG, free_port, serving, wait_for
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -152,6 +153,40 @@ def test_pinned_workers_keep_their_threads_on_one_cpu(
     # every thread of a worker on one and the same CPU; the two workers on different CPUs
     assert all(len(cpus) == 1 and len(next(iter(cpus))) == 1 for cpus in placed), placed
     assert placed[0] != placed[1]
+
+
+def _tunables_of(pid: int) -> list[bytes]:
+    """The tunables ``pid`` started with. glibc ends each value it reads with a NUL in the
+    process's own copy of its environment, so /proc shows them as separate entries."""
+    entries = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    key = b"GLIBC_TUNABLES="
+    at = next(i for i, e in enumerate(entries) if e.startswith(key))
+    found = entries[at][len(key) :].split(b":")
+    for e in entries[at + 1 :]:
+        if not e.startswith(b"glibc."):
+            break
+        found += e.split(b":")
+    return found
+
+
+@pytest.mark.skipif(not is_glibc(), reason="glibc's allocator only")
+def test_workers_run_with_a_larger_allocator_cache(server: str) -> None:
+    for pid in _worker_pids(server):
+        assert _tunables_of(pid) == [b"glibc.malloc.tcache_count=256"]
+
+
+@pytest.mark.skipif(not is_glibc(), reason="glibc's allocator only")
+def test_allocator_cache_keeps_the_users_tunables_under_gunicorn(
+    built_store: Path, tmp_path: Path
+) -> None:
+    env = {"CDSKG_SERVER": "gunicorn", "GLIBC_TUNABLES": "glibc.malloc.mxfast=0"}
+    with _serving_with(built_store, tmp_path / "serve.log", env) as base:
+        for pid in _worker_pids(base):
+            assert _tunables_of(pid) == [
+                b"glibc.malloc.mxfast=0",
+                b"glibc.malloc.tcache_count=256",
+            ]
+        assert requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=10).ok
 
 
 @contextlib.contextmanager

@@ -85,6 +85,14 @@ SETTINGS: tuple[Setting, ...] = (
         " concurrent queries then share one core (see README, The server).",
     ),
     Setting(
+        "malloc_tcache",
+        "CDSKG_MALLOC_TCACHE",
+        256,
+        "Freed memory blocks of each size that each thread of `cdskg serve` keeps for reuse"
+        " (glibc's tcache_count, 7 by default; see README, Speed); 0 leaves glibc's default."
+        " Linux with glibc only.",
+    ),
+    Setting(
         "prepare_downloads",
         "CDSKG_PREPARE_DOWNLOADS",
         True,
@@ -120,6 +128,7 @@ class Settings:
     server: str = "granian"
     threads: int = 2
     pin_workers: bool = False
+    malloc_tcache: int = 256
     prepare_downloads: bool = True
     downloads_wait: float = 20.0
 
