@@ -12,11 +12,17 @@ observations, perf and in-process timings, November 2026): pyoxigraph's query an
 serialisation ≈100 µs of CPU in a tight loop, ≈115 µs amid the rest of a request; granian
 and the kernel ≈120 µs (a bare WSGI function calling pyoxigraph under granian answered
 6,000-8,600 lookups a second, 0.54-0.67× of ``oxigraph serve``, which needs ≈135 µs per
-request in all); our Python ≈35 µs. What was taken out of the request path, measured side
-by side with the previous version (``bench_http.py --baseline-src``, paired runs, medians
-of the ratios to ``oxigraph serve``): point lookups at 8 connections 0.43× → **0.50×**
-(0.48-0.52; 0.48-0.50 in point-only runs), at 1 connection 0.46× → 0.52× (0.52-0.59);
-aggregate 1.03×, CONTAINS filter 0.96×, CONSTRUCT 1.01×:
+request in all); our Python ≈35 µs. Most of granian's share is hand-overs between threads:
+``perf stat`` counted 5 thread switches per request in a worker (3.5 with one thread per worker),
+against 1.1 in ``oxigraph serve``, which reads, answers and writes in one thread.
+
+What was taken out of the request path, measured side by side with the previous version
+(``bench_http.py --baseline-src``, paired runs, medians of the ratios to ``oxigraph
+serve``): point lookups at 8 connections 0.43× → **0.50×** (0.48-0.52; 0.48-0.50 in
+point-only runs), at 1 connection 0.46× → 0.52× (0.52-0.59); aggregate 1.03×, CONTAINS
+filter 0.96×, CONSTRUCT 1.01×. Since then, glibc's per-thread allocator cache
+(:mod:`cdskg.allocator`) took point lookups at 8 connections to 0.52-0.54×. What was taken
+out:
 
 * the query's helper thread: each query ran in a second thread while the request's thread
   waited for it or for the time limit, two thread switches per request (see below for what
