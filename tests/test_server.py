@@ -14,10 +14,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
 
+from cdskg import namespaces as ns
 from cdskg.allocator import is_glibc
+from cdskg.store import next_generation
 from conftest import CDSKG, free_port, serving, wait_for
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
@@ -187,6 +190,59 @@ def test_allocator_cache_keeps_the_users_tunables_under_gunicorn(
                 b"glibc.malloc.tcache_count=256",
             ]
         assert requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=10).ok
+
+
+@pytest.fixture(scope="module")
+def crowded_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store where one locality has 1,000 figures for one indicator, period and role, all
+    different: the catalogue's `disagreements` compares every pair of them (half a million),
+    which takes tens of seconds (600 figures: 13 s on a 2-core machine)."""
+    root = tmp_path_factory.mktemp("crowded") / "store"
+    graph = ox.NamedNode("http://example.org/article/1")
+    indicator = ox.NamedNode(ns.ID + "indicator/online-rate")
+    area = ox.NamedNode(ns.ID + "place/ward-1")
+    decimal = ox.NamedNode(ns.XSD + "decimal")
+    quads = [
+        ox.Quad(
+            indicator,
+            ox.NamedNode(ns.SKOS + "prefLabel"),
+            ox.Literal("tỷ lệ", language="vi"),
+            graph,
+        ),
+        ox.Quad(area, ox.NamedNode(ns.RDFS + "label"), ox.Literal("phường Một"), graph),
+    ]
+    for i in range(1000):
+        obs = ox.NamedNode(f"http://example.org/obs/{i}")
+        for p, o in (
+            (ns.RDF + "type", ox.NamedNode(ns.QB + "Observation")),
+            (ns.CDSKG + "indicator", indicator),
+            (ns.SDMX_DIMENSION + "refArea", area),
+            (ns.SDMX_DIMENSION + "refPeriod", ox.Literal("2025")),
+            (ns.CDSKG + "valueRole", ox.Literal("actual")),
+            (ns.SDMX_MEASURE + "obsValue", ox.Literal(str(i), datatype=decimal)),
+            (ns.CDSKG + "sourceArticle", graph),
+        ):
+            quads.append(ox.Quad(obs, ox.NamedNode(p), o, graph))
+    with next_generation(root) as st:
+        st.extend(quads)
+    return root
+
+
+@pytest.mark.parametrize("server_name", ["granian", "gunicorn"])
+def test_catalogue_pages_are_under_the_time_limit(
+    crowded_store: Path, tmp_path: Path, server_name: str
+) -> None:
+    env = {"CDSKG_QUERY_TIMEOUT": "1", "CDSKG_SERVER": server_name}
+    with _serving_with(crowded_store, tmp_path / "serve.log", env) as base:
+        r = requests.get(
+            base + "/queries/disagreements",
+            headers={"Accept": "application/sparql-results+json"},
+            timeout=120,
+        )
+        assert r.status_code == 503, r.text[:300]
+        assert "limit of 1 s" in r.json()["detail"]
+        fast = requests.get(base + "/queries/officials", headers={"Accept": "text/csv"}, timeout=30)
+        assert fast.status_code == 200
 
 
 @contextlib.contextmanager

@@ -88,8 +88,10 @@ from cdskg.web.sparql import FastPath
 log = logging.getLogger("cdskg.server")
 
 SERVERS = ("granian", "gunicorn")
-#: Paths whose requests run queries and are therefore under the time limit.
-GUARDED_PREFIXES = ("/sparql", "/store", "/graph")
+#: Paths whose requests run queries and are therefore under the time limit. The catalogue's
+#: pages are among them: some of its queries compare figures pairwise, and on a large store
+#: (100k observations) ran for minutes.
+GUARDED_PREFIXES = ("/sparql", "/store", "/graph", "/queries/")
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 #: The settings travel to granian's worker processes in this variable (they may be spawned,
 #: not forked); each worker removes it, so it never reaches a request's environ.
