@@ -375,3 +375,44 @@ def test_api_errors(server):
     assert r.status_code == 404
     r = requests.get(server + "/queries/ranking", headers={"Accept": "image/png"}, timeout=30)
     assert r.status_code == 406
+
+
+def late_patterns(text: str) -> list[str]:
+    """Required triple patterns of a query's WHERE group written after an OPTIONAL or a
+    BIND of that group (nested groups are not looked into)."""
+    body = text[text.index("{", text.index("WHERE")) + 1 :]
+    depth, after, late = 0, False, []
+    for raw in body.splitlines():
+        line = raw.strip()
+        if depth == 0:
+            if line.startswith("}"):
+                break
+            if line.startswith(("OPTIONAL", "BIND")):
+                after = True
+            elif after and line and not line.startswith(("FILTER", "VALUES", "MINUS", "#")):
+                late.append(line)
+        depth += line.count("{") - line.count("}")
+    return late
+
+
+@pytest.mark.parametrize("query", catalogue.load_all(), ids=lambda q: q.name)
+def test_required_patterns_come_before_optional_and_bind(query: catalogue.CatalogueQuery) -> None:
+    """Oxigraph joins a pattern written after an OPTIONAL or a BIND to everything before it
+    the slow way. At 100k synthetic observations, `changes` took 28.8 s with its label
+    patterns after its OPTIONAL and 0.01 s with them before it; `ratios`, with its BIND
+    before the labels, ran over 200 s and 0.8 s with it at the end. The results are the
+    same: the later patterns share only variables the required part binds."""
+    assert late_patterns(query.text) == [], f"queries/{query.name}.rq: move these before it"
+
+
+def test_late_patterns_are_found() -> None:
+    text = """SELECT * WHERE {
+      ?obs a qb:Observation ; cdskg:indicator ?i .
+      OPTIONAL {
+        ?other cdskg:indicator ?i .
+      }
+      BIND(1 AS ?one)
+      FILTER(?one = 1)
+      ?i skos:prefLabel ?label
+    } ORDER BY ?label"""
+    assert late_patterns(text) == ["?i skos:prefLabel ?label"]
