@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyoxigraph as ox
 import pytest
 import requests
 
 from cdskg import urls
+from cdskg.namespaces import RDF, SCHEMA
+from cdskg.store import next_generation
 from cdskg.web.pages import compact, with_prologue
+from conftest import serving
 
 ID = "https://w3id.org/cdskg/id/"
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -29,6 +34,25 @@ def test_home_counts_and_lang(server):
     assert "lang=en" in r.headers.get("Set-Cookie", "")
     r = get(server, "/", headers=HTML, cookies={"lang": "en"})
     assert '<html lang="en">' in r.text
+
+
+def test_home_counts_follow_a_new_store_version(store_copy: Path, tmp_path: Path) -> None:
+    """The counts are computed once per store version, and never served stale after a build
+    (a new generation is seen at the next request: see test_store_switch.py)."""
+    article = ox.NamedNode("http://example.org/article/new")
+    news = ox.Quad(
+        article,
+        ox.NamedNode(RDF + "type"),
+        ox.NamedNode(SCHEMA + "NewsArticle"),
+        ox.NamedNode("http://example.org/g"),
+    )
+    with serving(store_copy, tmp_path / "serve.log") as base:
+        for _ in range(4):  # both workers, each twice: computed, then from memory
+            assert 'id="n-articles">5<' in get(base, "/", headers=HTML).text
+        with next_generation(store_copy) as st:
+            st.add(news)
+        for _ in range(4):
+            assert 'id="n-articles">6<' in get(base, "/", headers=HTML).text
 
 
 @pytest.mark.parametrize("q", ["binh thuy", "Bình Thủy", "BINH THUY", "bình thuỷ"])

@@ -22,7 +22,24 @@ from cdskg.web.pages.graph import compact, iri_node, label, one_of, triples_of, 
 @bp.get("/")
 def home():
     st, version = store()
-    lang = current_lang()
+    info, articles = _home_data(st, version, current_lang())
+    resp = make_response(
+        render_template("home.html", summary=info, version=version, articles=articles)
+    )
+    return resp
+
+
+_HOME: dict[tuple[str, str], tuple[dict[str, object], list[dict[str, str]]]] = {}
+
+
+def _home_data(
+    st: ox.Store, version: str, lang: str
+) -> tuple[dict[str, object], list[dict[str, str]]]:
+    """The home page's counts and articles, once per store version and language: the
+    counts read every observation (2.2 s a visit at 100k observations)."""
+    hit = _HOME.get((version, lang))
+    if hit is not None:
+        return hit
     info = summary(st)
     for p in info["pillars"]:
         p["label"] = label(st, iri_node(p["pillar"]), lang)
@@ -39,10 +56,10 @@ def home():
             key=lambda n: n.value,
         )
     ]
-    resp = make_response(
-        render_template("home.html", summary=info, version=version, articles=articles)
-    )
-    return resp
+    if any(v != version for v, _ in _HOME):
+        _HOME.clear()
+    _HOME[(version, lang)] = (info, articles)
+    return info, articles
 
 
 @bp.get("/search")
