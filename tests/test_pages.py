@@ -38,21 +38,33 @@ def test_home_counts_and_lang(server):
 
 def test_home_counts_follow_a_new_store_version(store_copy: Path, tmp_path: Path) -> None:
     """The counts are computed once per store version, and never served stale after a build
-    (a new generation is seen at the next request: see test_store_switch.py)."""
-    article = ox.NamedNode("http://example.org/article/new")
-    news = ox.Quad(
-        article,
-        ox.NamedNode(RDF + "type"),
-        ox.NamedNode(SCHEMA + "NewsArticle"),
-        ox.NamedNode("http://example.org/g"),
-    )
+    (a new generation is seen at the next request: see test_store_switch.py). The page lists
+    50 articles and links to the catalogue page that lists them all."""
+    news = [
+        ox.Quad(
+            ox.NamedNode(f"http://example.org/article/{i}"),
+            ox.NamedNode(RDF + "type"),
+            ox.NamedNode(SCHEMA + "NewsArticle"),
+            ox.NamedNode("http://example.org/g"),
+        )
+        for i in range(46)
+    ]
     with serving(store_copy, tmp_path / "serve.log") as base:
         for _ in range(4):  # both workers, each twice: computed, then from memory
-            assert 'id="n-articles">5<' in get(base, "/", headers=HTML).text
+            page = get(base, "/", headers=HTML).text
+            assert 'id="n-articles">5<' in page
+            assert _listed_articles(page) == 5
         with next_generation(store_copy) as st:
-            st.add(news)
+            st.extend(news)
         for _ in range(4):
-            assert 'id="n-articles">6<' in get(base, "/", headers=HTML).text
+            page = get(base, "/", headers=HTML).text
+            assert 'id="n-articles">51<' in page
+            assert _listed_articles(page) == 50
+            assert 'id="all-articles" href="/queries/articles"' in page
+
+
+def _listed_articles(page: str) -> int:
+    return page.split('<ul class="articles">', 1)[1].split("</ul>", 1)[0].count("<li>")
 
 
 @pytest.mark.parametrize("q", ["binh thuy", "Bình Thủy", "BINH THUY", "bình thuỷ"])

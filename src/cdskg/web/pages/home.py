@@ -29,6 +29,8 @@ def home():
     return resp
 
 
+#: Articles listed on the home page; the catalogue's `articles` page lists them all.
+HOME_ARTICLES = 50
 _HOME: dict[tuple[str, str], tuple[dict[str, object], list[dict[str, str]]]] = {}
 
 
@@ -44,17 +46,13 @@ def _home_data(
     for p in info["pillars"]:
         p["label"] = label(st, iri_node(p["pillar"]), lang)
         p["href"] = urls.resource(p["pillar"])
+    news = {
+        t.subject
+        for t in triples_of(st, None, iri_node(RDF + "type"), iri_node(SCHEMA + "NewsArticle"))
+    }
     articles = [
         {"href": urls.resource(a.value), "text": label(st, a, lang)}
-        for a in sorted(
-            {
-                t.subject
-                for t in triples_of(
-                    st, None, iri_node(RDF + "type"), iri_node(SCHEMA + "NewsArticle")
-                )
-            },
-            key=lambda n: n.value,
-        )
+        for a in sorted(news, key=lambda n: n.value)[:HOME_ARTICLES]
     ]
     if any(v != version for v, _ in _HOME):
         _HOME.clear()
