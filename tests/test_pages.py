@@ -211,3 +211,23 @@ def test_url_builder():
     assert compact("https://w3id.org/cdskg/ontology#Pillar") == "cdskg:Pillar"
     text = with_prologue("# title@vi: x\nSELECT * { ?o a qb:Observation }")
     assert text.splitlines()[1] == "PREFIX qb: <http://purl.org/linked-data/cube#>"
+
+
+def test_a_resource_page_lists_200_incoming_links_and_counts_the_rest(
+    store_copy: Path, tmp_path: Path
+) -> None:
+    target = ox.NamedNode(ID + "test/target")
+    graph = ox.NamedNode("http://example.org/g")
+    links = [
+        ox.Quad(ox.NamedNode(f"{ID}test/s{i:03d}"), ox.NamedNode(ID + "test/p"), target, graph)
+        for i in range(250)
+    ]
+    with next_generation(store_copy) as st:
+        st.extend(links)
+    with serving(store_copy, tmp_path / "serve.log") as base:
+        page = get(base, "/id/test/target", headers=HTML).text
+    listed = page.split('<table class="props">')[-1].split("</table>", 1)[0]
+    assert listed.count("<tr>") == 200
+    assert "/id/test/s000" in listed and "/id/test/s199" in listed
+    assert "/id/test/s200" not in listed
+    assert "… +50 " in page
