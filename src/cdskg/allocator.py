@@ -7,8 +7,8 @@ anew for each query), so the rest go through malloc's slower, shared bins: `perf
 malloc at about a tenth of the CPU of a point lookup. With 256 blocks, point lookups at 8
 connections ran 8-9% faster: 0.48-0.49× → 0.52-0.53× of `oxigraph serve` (``bench_http.py``,
 two runs of 3 paired repetitions against the previous version; counts of 128 to 4096
-measured alike in quick runs, 32 gained less),
-for no measurable memory (worker RSS 122-127 MB either way at 100k observations).
+measured alike in quick runs, 32 gained less), for no measurable memory (worker RSS
+122-127 MB either way at 100k observations).
 
 glibc reads this setting (``GLIBC_TUNABLES``) only when a process starts, and the server's
 workers are forked from the process that runs `cdskg serve`, so the command starts itself

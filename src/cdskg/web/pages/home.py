@@ -54,7 +54,7 @@ def _home_data(
         {"href": urls.resource(a.value), "text": label(st, a, lang)}
         for a in sorted(news, key=lambda n: n.value)[:HOME_ARTICLES]
     ]
-    if any(v != version for v, _ in _HOME):
+    if any(v != version for v, _ in list(_HOME)):  # a copy: other threads may add
         _HOME.clear()
     _HOME[(version, lang)] = (info, articles)
     return info, articles
