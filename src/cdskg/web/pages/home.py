@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pyoxigraph as ox
 from flask import make_response, render_template, request
 
@@ -29,9 +32,27 @@ def home():
     return resp
 
 
+class PerVersion:
+    """Values computed once per store version and key; a new version drops the older ones.
+    Requests in other threads may ask at the same time: at worst two compute one value."""
+
+    def __init__(self) -> None:
+        # One attribute, replaced whole, so that no thread sees a version with another's values.
+        self.current: tuple[str | None, dict[object, Any]] = (None, {})
+
+    def get(self, version: str, key: object, compute: Callable[[], Any]) -> Any:
+        current = self.current
+        if current[0] != version:
+            current = self.current = (version, {})
+        values = current[1]
+        if key not in values:
+            values[key] = compute()
+        return values[key]
+
+
 #: Articles listed on the home page; the catalogue's `articles` page lists them all.
 HOME_ARTICLES = 50
-_HOME: dict[tuple[str, str], tuple[dict[str, object], list[dict[str, str]]]] = {}
+_HOME = PerVersion()
 
 
 def _home_data(
@@ -39,9 +60,10 @@ def _home_data(
 ) -> tuple[dict[str, object], list[dict[str, str]]]:
     """The home page's counts and articles, once per store version and language: the
     counts read every observation (2.2 s a visit at 100k observations)."""
-    hit = _HOME.get((version, lang))
-    if hit is not None:
-        return hit
+    return _HOME.get(version, lang, lambda: _compute_home(st, lang))
+
+
+def _compute_home(st: ox.Store, lang: str) -> tuple[dict[str, object], list[dict[str, str]]]:
     info = summary(st)
     for p in info["pillars"]:
         p["label"] = label(st, iri_node(p["pillar"]), lang)
@@ -54,9 +76,6 @@ def _home_data(
         {"href": urls.resource(a.value), "text": label(st, a, lang)}
         for a in sorted(news, key=lambda n: n.value)[:HOME_ARTICLES]
     ]
-    if any(v != version for v, _ in list(_HOME)):  # a copy: other threads may add
-        _HOME.clear()
-    _HOME[(version, lang)] = (info, articles)
     return info, articles
 
 
@@ -85,13 +104,15 @@ def search():
     return render_template("search.html", q=q, results=results)
 
 
-_INDEX: dict[str, tuple[list[tuple[str, str, str]], dict[str, int]]] = {}
+_INDEX = PerVersion()
 
 
 def _label_index(st: ox.Store, version: str) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
     """(folded label, label, IRI) of every cdskg thing, and fact counts; per store version."""
-    if version in _INDEX:
-        return _INDEX[version]
+    return _INDEX.get(version, None, lambda: _compute_label_index(st))
+
+
+def _compute_label_index(st: ox.Store) -> tuple[list[tuple[str, str, str]], dict[str, int]]:
     rows = run_query(
         st,
         """SELECT DISTINCT ?s ?l WHERE {
@@ -109,8 +130,6 @@ def _label_index(st: ox.Store, version: str) -> tuple[list[tuple[str, str, str]]
            } GROUP BY ?s""",
     ):
         counts[r["s"].value] = int(r["n"].value)
-    _INDEX.clear()
-    _INDEX[version] = (index, counts)
     return index, counts
 
 
