@@ -160,11 +160,13 @@ def build(
 def serve(store: Path, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the store: SPARQL endpoint at /sparql, pages at /."""
     from cdskg.allocator import restart_tuned
-    from cdskg.server import serve as run_server
 
     try:
         settings = from_env(store=store, host=host, port=port, workers=workers, threads=threads)
         restart_tuned(settings.malloc_tcache)
+        # Imported after the restart: the process it replaces would load it for nothing.
+        from cdskg.server import serve as run_server
+
         run_server(settings)
     except CdskgError as exc:
         _fail(exc)
