@@ -22,13 +22,13 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import make_corpus
 
-from cdskg.articles import read_article
-from cdskg.clean import clean
-from cdskg.extract import Extractor
-from cdskg.normalize import normalize
-from cdskg.resources import project_paths
-from cdskg.store import open_read_only
-from cdskg.validate import default_engine
+from cdskg.extract.articles import read_article
+from cdskg.extract.clean import clean
+from cdskg.extract.extractor import Extractor
+from cdskg.settings import project_paths
+from cdskg.store.generations import open_read_only
+from cdskg.text.normalize import normalize
+from cdskg.validation.engine import default_engine
 
 #: the goal of issue 4: 10,000 articles in under two minutes on a 2-core machine
 GOAL_ARTICLES, GOAL_SECONDS = 10_000, 120.0

@@ -51,10 +51,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.dcat import build_downloads
-from cdskg.export import EXPORT_FORMATS, export
-from cdskg.iri import META_GRAPH, REFERENCE_GRAPH
-from cdskg.store import open_read_only
+from cdskg.publish.dcat import build_downloads
+from cdskg.publish.export import EXPORT_FORMATS, export
+from cdskg.rdf.iri import META_GRAPH, REFERENCE_GRAPH
+from cdskg.store.generations import open_read_only
 
 QB_OBSERVATION = ox.NamedNode("http://purl.org/linked-data/cube#Observation")
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -15,7 +15,7 @@ the articles' N-Triples into quads before the clock starts ("convert s", per pro
 build's workers make quads by mapping and never parse); the wall time is the validation.
 The engines are first proven equal to pySHACL on every example in tests/shapes/ (skip
 with --no-proof; --engines native turbo leaves out the others); pySHACL runs with rdflib's
-prepared queries (cdskg.shacl.prepared_sparql_queries: same results, ten times faster).
+prepared queries (cdskg.validation.native.prepared_sparql_queries: same results, ten times faster).
 """
 
 from __future__ import annotations
@@ -27,8 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.shacl import prepared_sparql_queries
-from cdskg.validate import (
+from cdskg.validation.engine import (
     NATIVE,
     PYSHACL,
     TURBO,
@@ -39,6 +38,7 @@ from cdskg.validate import (
     validate_graph,
     validate_store,
 )
+from cdskg.validation.native import prepared_sparql_queries
 
 ROOT = Path(__file__).resolve().parents[1]
 ID = "https://w3id.org/cdskg/id/"

@@ -10,7 +10,7 @@ import random
 import re
 from pathlib import Path
 
-from cdskg.units import DISTRICT_LEVELS, WARD_LEVELS, load_units
+from cdskg.extract.units import DISTRICT_LEVELS, WARD_LEVELS, load_units
 
 PARAGRAPHS = Path(__file__).resolve().parents[1] / "tests" / "paragraphs"
 _NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})+|\d+,\d+|\d+")

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from cdskg.store import next_generation
+from cdskg.store.generations import next_generation
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdskg.allocator import TUNABLES, tuned_environ
+from cdskg.serve.allocator import TUNABLES, tuned_environ
 
 
 def test_the_count_is_added_to_an_environment_without_tunables() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cdskg.clean import NoiseRules, clean
+from cdskg.extract.clean import NoiseRules, clean
 
 ROOT = Path(__file__).resolve().parents[1]
 

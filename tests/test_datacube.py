@@ -20,8 +20,8 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from cdskg.namespaces import sparql_prologue
-from cdskg.store import open_read_only
+from cdskg.rdf.namespaces import sparql_prologue
+from cdskg.store.generations import open_read_only
 
 REPO = Path(__file__).resolve().parents[1]
 VOCAB = REPO.parent / "shared" / "vocab"

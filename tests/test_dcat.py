@@ -13,7 +13,7 @@ import pytest
 import requests
 from rdflib import RDF, SH, Graph, Literal, Namespace, URIRef
 
-from cdskg.dcat import PublishConfig
+from cdskg.publish.dcat import PublishConfig
 from conftest import SHARED, run_cli
 
 VOCAB = SHARED / "vocab"

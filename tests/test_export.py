@@ -12,15 +12,15 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from cdskg.export import (
+from cdskg.publish.export import (
     CSV_COLUMNS,
     EXPORT_FORMATS,
     export_many,
     exported_quad_count,
     union_triples,
 )
-from cdskg.iri import META_GRAPH
-from cdskg.store import open_read_only
+from cdskg.rdf.iri import META_GRAPH
+from cdskg.store.generations import open_read_only
 from conftest import run_cli
 
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cdskg.articles import read_article
-from cdskg.extract import Extractor
+from cdskg.extract.articles import read_article
+from cdskg.extract.extractor import Extractor
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "articles"

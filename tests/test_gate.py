@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from cdskg.store import open_read_only
+from cdskg.store.generations import open_read_only
 from conftest import run_cli, serving
 
 # Our own paragraph. 150% is not a possible online-dossier rate: the shape must stop it.

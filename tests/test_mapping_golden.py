@@ -18,11 +18,11 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
-from cdskg import iri
-from cdskg.mapping import context_triples, map_article
-from cdskg.records import ArticleRecord, Evidence, Mention, Period, Quantity
-from cdskg.thesaurus import Thesaurus
-from cdskg.validate import format_report, load_shapes, to_rdflib, validate_graph
+from cdskg.extract.records import ArticleRecord, Evidence, Mention, Period, Quantity
+from cdskg.extract.thesaurus import Thesaurus
+from cdskg.mapping.mapper import context_triples, map_article
+from cdskg.rdf import iri
+from cdskg.validation.engine import format_report, load_shapes, to_rdflib, validate_graph
 
 REPO = Path(__file__).resolve().parents[1]
 GOLDEN = Path(__file__).resolve().parent / "golden"

@@ -10,7 +10,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from cdskg.mapping import (
+from cdskg.extract.records import Mention
+from cdskg.extract.thesaurus import Thesaurus
+from cdskg.mapping.mapper import (
     CONTEXTS,
     MINTERS,
     MappingRules,
@@ -18,8 +20,6 @@ from cdskg.mapping import (
     Templates,
     map_article,
 )
-from cdskg.records import Mention
-from cdskg.thesaurus import Thesaurus
 from test_mapping_golden import GOLDEN, load_record
 
 REPO = Path(__file__).resolve().parents[1]

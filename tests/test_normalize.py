@@ -1,8 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdskg.iri import fold
-from cdskg.normalize import normalize, tone_fold
+from cdskg.rdf.iri import fold
+from cdskg.text.normalize import normalize, tone_fold
 
 LOOKALIKE = {"\u00d0": "Đ", "\u00f0": "đ"}
 alphabet = st.sampled_from([*list("aăâđêôơưÐðĐ \xa0\u200b–-/0123456789ủỷòà"), "ủ"])

@@ -4,7 +4,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdskg.numbers import format_number, parse_number
+from cdskg.extract.numbers import format_number, parse_number
 
 values = st.decimals(
     min_value=0, max_value=10**12, places=3, allow_nan=False, allow_infinity=False

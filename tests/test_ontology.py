@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
-from cdskg.iri import fold
+from cdskg.rdf.iri import fold
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 FILES = ("cdskg.ttl", "thesaurus.ttl")
@@ -276,7 +276,7 @@ def test_alt_labels_are_matchable_phrasings(graph: Graph) -> None:
 
 def test_no_phrasing_is_claimed_by_two_indicators(graph: Graph) -> None:
     """The extractor matches prefLabel@vi and altLabel@vi accent-folded and lower-cased, and a
-    phrasing can lead to one indicator only (cdskg.thesaurus keeps the first claim)."""
+    phrasing can lead to one indicator only (cdskg.extract.thesaurus keeps the first claim)."""
     owner: dict[str, URIRef] = {}
     problems = []
     for ind in _indicators(graph):

@@ -8,9 +8,9 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from cdskg import urls
-from cdskg.namespaces import RDF, SCHEMA
-from cdskg.store import next_generation
+from cdskg.rdf.namespaces import RDF, SCHEMA
+from cdskg.store.generations import next_generation
+from cdskg.web import urls
 from cdskg.web.pages import compact, with_prologue
 from conftest import serving
 

@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdskg.periods import context_year, find_periods
+from cdskg.extract.periods import context_year, find_periods
 
 
 @given(st.integers(1, 28), st.integers(1, 12), st.integers(2000, 2030))

@@ -16,11 +16,11 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from cdskg import pipeline
-from cdskg.pipeline import BuildOptions, run_build
-from cdskg.progress import ProgressPrinter
-from cdskg.resources import project_paths
-from cdskg.store import StoreLayout, open_read_only
+from cdskg.build import pipeline
+from cdskg.build.pipeline import BuildOptions, run_build
+from cdskg.build.progress import ProgressPrinter
+from cdskg.settings import project_paths
+from cdskg.store.generations import StoreLayout, open_read_only
 from conftest import CDSKG, REPO, run_cli, serving
 
 ARTICLE_GRAPHS = """

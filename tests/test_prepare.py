@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from cdskg import dcat, prepare
-from cdskg.store import StoreLayout
+from cdskg.publish import dcat, prepare
+from cdskg.store.generations import StoreLayout
 from conftest import add_generation, serving
 
 

@@ -12,10 +12,10 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from cdskg import catalogue
 from cdskg.errors import QueryError
-from cdskg.query import run_query
-from cdskg.store import ReadOnlyStore
+from cdskg.publish import query_catalogue as catalogue
+from cdskg.store.generations import ReadOnlyStore
+from cdskg.store.query import run_query
 from conftest import run_cli
 
 ID = "https://w3id.org/cdskg/id/"

@@ -18,9 +18,9 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from cdskg import namespaces as ns
-from cdskg.allocator import is_glibc
-from cdskg.store import next_generation
+from cdskg.rdf import namespaces as ns
+from cdskg.serve.allocator import is_glibc
+from cdskg.store.generations import next_generation
 from conftest import CDSKG, free_port, serving, wait_for
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"

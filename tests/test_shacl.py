@@ -1,8 +1,8 @@
-"""cdskg.shacl, the native engine, against pySHACL (the reference): the same results, in
+"""cdskg.validation.native, the native engine, against pySHACL (the reference): the same results, in
 the same report graph, on every shape example, on the corpus as the build validates it, on
 synthetic observations and on random graphs; shapes it cannot compile are refused.
 
-pySHACL runs with :func:`cdskg.shacl.prepared_sparql_queries` (rdflib prepares each
+pySHACL runs with :func:`cdskg.validation.native.prepared_sparql_queries` (rdflib prepares each
 ``sh:select`` once instead of per focus node: ten times faster, same results, checked by
 ``test_prepared_queries_do_not_change_pyshacl``).
 """
@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from rdflib.namespace import SH
 
-from cdskg import shacl
-from cdskg.validate import (
+from cdskg.validation import native as shacl
+from cdskg.validation.engine import (
     NATIVE,
     PYSHACL,
     ValidationResult,
@@ -135,9 +135,9 @@ def test_every_sparql_constraint_runs_once_per_batch() -> None:
 
 def _build_inputs(corpus: Path) -> list[list[ox.Triple | ox.Quad]]:
     """What ArticleBuilder.build hands validate_graph for every corpus article."""
-    from cdskg import pipeline
-    from cdskg.articles import collect, read_article
-    from cdskg.resources import project_paths
+    from cdskg.build import pipeline
+    from cdskg.extract.articles import collect, read_article
+    from cdskg.settings import project_paths
 
     seen: list[list[ox.Triple | ox.Quad]] = []
     original = pipeline.validate_graph
@@ -212,7 +212,7 @@ def test_store_validation_equals_pyshacl_on_the_union(name: str) -> None:
 def test_built_store_validates_natively_without_the_reference(built_store: Path) -> None:
     """The build's own literals (timestamps of the build metadata, dates, figures) never
     make store validation fall back to pySHACL, which takes minutes on a store."""
-    from cdskg.store import open_read_only
+    from cdskg.store.generations import open_read_only
 
     store, _ = open_read_only(built_store)
     plan = native_plan(SHAPES)
@@ -224,7 +224,7 @@ def test_built_store_validates_natively_without_the_reference(built_store: Path)
 
 @pytest.mark.skipif(not SLOW, reason="pySHACL takes minutes on the built store")
 def test_store_validation_equals_pyshacl_on_the_built_corpus(built_store: Path) -> None:
-    from cdskg.store import open_read_only
+    from cdskg.store.generations import open_read_only
 
     store, _ = open_read_only(built_store)
     native = results(validate_store(store, SHAPES, engine=NATIVE))

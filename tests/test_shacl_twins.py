@@ -1,4 +1,4 @@
-"""cdskg.shacl_twins against Oxigraph: every twin gives the rows Oxigraph gives for its
+"""cdskg.validation.twins against Oxigraph: every twin gives the rows Oxigraph gives for its
 query, on the shape examples, the corpus as the build validates it, synthetic batches and
 random graphs full of hostile values; every sh:select in shapes/ has a twin; an edited
 query or a value a twin is unsure of runs in Oxigraph, with pySHACL's results still.
@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib.namespace import SH
 
-from cdskg import shacl, shacl_twins
-from cdskg.shacl_twins import Unsure
-from cdskg.validate import NATIVE, load_shapes, native_plan, validate_graph
+from cdskg.validation import native as shacl
+from cdskg.validation import twins as shacl_twins
+from cdskg.validation.engine import NATIVE, load_shapes, native_plan, validate_graph
+from cdskg.validation.twins import Unsure
 from test_shacl import (
     EXAMPLES,
     NODES,

@@ -13,7 +13,7 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF, SH
 
-from cdskg.validate import load_shapes, validate_graph
+from cdskg.validation.engine import load_shapes, validate_graph
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES_DIR = ROOT / "shapes"

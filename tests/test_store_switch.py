@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import pytest
 
 from cdskg.settings import Settings
-from cdskg.store import ReadOnlyStore, Stamp, StoreLayout, next_generation
+from cdskg.store.generations import ReadOnlyStore, Stamp, StoreLayout, next_generation
 from cdskg.web.sparql import Endpoint
 
 NEW = ox.Quad(

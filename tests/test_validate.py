@@ -11,7 +11,7 @@ import pytest
 import rdflib
 
 from cdskg.errors import InputError
-from cdskg.validate import (
+from cdskg.validation.engine import (
     NATIVE,
     PYSHACL,
     TURBO,

@@ -79,8 +79,8 @@ def build(
     max_bytes: int,
 ) -> None:
     """Build the graph from CORPUS (article files or folders) into the store."""
-    from cdskg.pipeline import BuildOptions, run_build
-    from cdskg.resources import project_paths
+    from cdskg.build.pipeline import BuildOptions, run_build
+    from cdskg.settings import project_paths
 
     try:
         options = BuildOptions(
@@ -159,13 +159,13 @@ def build(
 )
 def serve(store: Path, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the store: SPARQL endpoint at /sparql, pages at /."""
-    from cdskg.allocator import restart_tuned
+    from cdskg.serve.allocator import restart_tuned
 
     try:
         settings = from_env(store=store, host=host, port=port, workers=workers, threads=threads)
         restart_tuned(settings.malloc_tcache)
         # Imported after the restart: the process it replaces would load it for nothing.
-        from cdskg.server import serve as run_server
+        from cdskg.serve.server import serve as run_server
 
         run_server(settings)
     except CdskgError as exc:
@@ -205,10 +205,10 @@ def query(
     params: tuple[str, ...],
 ) -> None:
     """Run a SPARQL query (QUERY, --file or --name) and print the result."""
-    from cdskg import catalogue
-    from cdskg.query import run_query, serialize
-    from cdskg.resources import project_paths
-    from cdskg.store import open_read_only
+    from cdskg.publish import query_catalogue as catalogue
+    from cdskg.settings import project_paths
+    from cdskg.store.generations import open_read_only
+    from cdskg.store.query import run_query, serialize
 
     given = [x for x in (query_text, query_file, name) if x]
     if len(given) != 1:
@@ -268,15 +268,15 @@ def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
 )
 def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | None) -> None:
     """Validate the store (--store DIR, all graphs together) or RDF files against the shapes."""
-    from cdskg import validate as v
-    from cdskg.resources import project_paths
+    from cdskg.settings import project_paths
+    from cdskg.validation import engine as v
 
     if bool(store) == bool(files):
         _fail(UsageError("give either --store DIR or one or more FILEs"))
     try:
         shapes = v.load_shapes(project_paths().shapes)
         if store:
-            from cdskg.store import open_read_only
+            from cdskg.store.generations import open_read_only
 
             st, _ = open_read_only(store)
             result = v.validate_store(st, shapes)
@@ -318,9 +318,9 @@ def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | N
 )
 def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
     """Export the graph (ttl, trig, nq, jsonld), a CSV of observations, or its metadata."""
-    from cdskg import dcat
-    from cdskg.export import export as do_export
-    from cdskg.store import open_read_only
+    from cdskg.publish import dcat
+    from cdskg.publish.export import export as do_export
+    from cdskg.store.generations import open_read_only
 
     try:
         st, version = open_read_only(store)

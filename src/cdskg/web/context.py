@@ -6,12 +6,12 @@ import pyoxigraph as ox
 from flask import current_app
 
 from cdskg.settings import Settings
-from cdskg.store import ReadOnlyStore
+from cdskg.store.generations import ReadOnlyStore
 
 
 def store() -> tuple[ox.Store, str]:
     """The current store generation (read-only) and its version id."""
-    reader: ReadOnlyStore = current_app.extensions["cdskg.store"]
+    reader: ReadOnlyStore = current_app.extensions["cdskg.store.generations"]
     return reader.get()
 
 

@@ -7,7 +7,7 @@
 * ``/void`` — the VoID statistics alone.
 
 Files are written once per store version, after the first request that needs them, by a
-process of their own (:mod:`cdskg.prepare`) into a folder shared by the server's workers
+process of their own (:mod:`cdskg.publish.prepare`) into a folder shared by the server's workers
 (``$TMPDIR/cdskg-downloads-<hash of the store path>/<version>/``). A request waits for them
 up to ``CDSKG_DOWNLOADS_WAIT`` seconds (a small store's files take well under one), then
 answers ``503`` with ``Retry-After`` while a large store's are still being written. Older
@@ -24,8 +24,8 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, render_template, request, send_file
 
-from cdskg import dcat, prepare
-from cdskg.export import MEDIA_TYPES
+from cdskg.publish import dcat, prepare
+from cdskg.publish.export import MEDIA_TYPES
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError, error_response
 

@@ -43,9 +43,10 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.utils import get_content_type
 
 from cdskg.errors import QueryError, StoreError
-from cdskg.namespaces import PREFIXES, RDF, RDFS, SD
-from cdskg.negotiation import GRAPH_TYPES, best, choose, from_format_param, offered
-from cdskg.query import (
+from cdskg.rdf.namespaces import PREFIXES, RDF, RDFS, SD
+from cdskg.settings import Settings
+from cdskg.store.generations import ReadOnlyStore, Stamp, next_generation
+from cdskg.store.query import (
     GRAPH_FORMATS,
     ResultTooLarge,
     ServiceRefused,
@@ -53,10 +54,9 @@ from cdskg.query import (
     run_query,
     write_result,
 )
-from cdskg.settings import Settings
-from cdskg.store import ReadOnlyStore, Stamp, next_generation
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError, error_bytes
+from cdskg.web.negotiation import GRAPH_TYPES, best, choose, from_format_param, offered
 
 log = logging.getLogger("cdskg.web.sparql")
 bp = Blueprint("sparql", __name__)
@@ -155,7 +155,7 @@ class Endpoint:
 
     def store(self) -> tuple[ox.Store, str]:
         """The current generation and its version. While the stamp in memory (see
-        :class:`cdskg.store.Stamp`) stays the same, this costs no system call; when it
+        :class:`cdskg.store.generations.Stamp`) stays the same, this costs no system call; when it
         changes, and at least every ``RECHECK`` seconds, the ``current`` link is read and
         the store reopened if it moved. A store without a stamp costs a readlink."""
         seen = self._seen
@@ -700,7 +700,7 @@ class FastPath:
     ) -> tuple[int, list[tuple[str, str]], bytes | Iterable[bytes]] | None:
         """Status, headers and body of a query to ``/sparql`` (the caller checks the path),
         or None for requests Flask answers; the granian glue
-        (:class:`cdskg.server.GranianGlue`) calls it without the WSGI layer. Byte bodies
+        (:class:`cdskg.serve.server.GranianGlue`) calls it without the WSGI layer. Byte bodies
         come without Content-Length, which the server adds."""
         method = environ["REQUEST_METHOD"]
         qs = environ.get("QUERY_STRING", "")
@@ -945,7 +945,7 @@ def _update(op: Operation) -> Response:
             "using-graph-uri / using-named-graph-uri are not supported; use USING in the update",
         )
     assert op.update is not None
-    root = Path(current_app.extensions["cdskg.store"].layout.root)
+    root = Path(current_app.extensions["cdskg.store.generations"].layout.root)
     # next_generation holds STORE/.write.lock, so updates and builds take turns
     try:
         with next_generation(root) as writable:

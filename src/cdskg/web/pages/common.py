@@ -8,11 +8,12 @@ import re
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
-from cdskg import catalogue, urls
-from cdskg.namespaces import (
+from cdskg.publish import query_catalogue as catalogue
+from cdskg.rdf.namespaces import (
     PREFIXES,
 )
-from cdskg.negotiation import parse_accept
+from cdskg.web import urls
+from cdskg.web.negotiation import parse_accept
 
 bp = Blueprint("pages", __name__)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from cdskg import urls
-from cdskg.namespaces import (
+from cdskg.rdf.namespaces import (
     CDSKG,
     OA,
     SCHEMA,
     SDMX_DIMENSION,
     SDMX_MEASURE,
 )
-from cdskg.query import run_query
+from cdskg.store.query import run_query
+from cdskg.web import urls
 from cdskg.web.pages.common import bars, current_lang
 from cdskg.web.pages.graph import href_of, iri_node, link, objects_of, one_of, types_of
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from cdskg import urls
-from cdskg.namespaces import (
+from cdskg.rdf.namespaces import (
     FOAF,
     ID,
     PREFIXES,
@@ -15,6 +14,7 @@ from cdskg.namespaces import (
     SKOS,
     XSD,
 )
+from cdskg.web import urls
 
 
 def iri_node(iri: str) -> ox.NamedNode:

@@ -8,18 +8,18 @@ from typing import Any
 import pyoxigraph as ox
 from flask import make_response, render_template, request
 
-from cdskg import urls
-from cdskg.iri import fold
-from cdskg.namespaces import (
+from cdskg.rdf.iri import fold
+from cdskg.rdf.namespaces import (
     CDSKG,
     RDF,
     SCHEMA,
 )
-from cdskg.query import run_query
-from cdskg.stats import summary
+from cdskg.store.query import run_query
+from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.pages.common import bp, current_lang
 from cdskg.web.pages.graph import compact, iri_node, label, one_of, triples_of, types_of
+from cdskg.web.stats import summary
 
 
 @bp.get("/")

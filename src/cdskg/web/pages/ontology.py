@@ -8,8 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Response, render_template
 
-from cdskg import urls
-from cdskg.namespaces import (
+from cdskg.rdf.namespaces import (
     CDSKG,
     ID,
     PREFIXES,
@@ -17,7 +16,8 @@ from cdskg.namespaces import (
     RDFS,
     SKOS,
 )
-from cdskg.resources import project_paths
+from cdskg.settings import project_paths
+from cdskg.web import urls
 from cdskg.web.errors import error_response
 from cdskg.web.pages.common import RDF_FORMATS, bp, current_lang, wanted_format
 from cdskg.web.pages.graph import compact, iri_node

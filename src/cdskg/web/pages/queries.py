@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask import Response, make_response, render_template, request
 
-from cdskg import catalogue, urls
 from cdskg.errors import QueryError
-from cdskg.negotiation import parse_accept
-from cdskg.query import RESULT_FORMATS
+from cdskg.publish import query_catalogue as catalogue
+from cdskg.store.query import RESULT_FORMATS
+from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.errors import error_response
+from cdskg.web.negotiation import parse_accept
 from cdskg.web.pages.common import HTML_TYPES, bars, bp, current_lang
 from cdskg.web.pages.graph import link
 

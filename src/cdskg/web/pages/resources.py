@@ -6,14 +6,14 @@ from __future__ import annotations
 import pyoxigraph as ox
 from flask import Response, abort, make_response, render_template
 
-from cdskg import urls
-from cdskg.namespaces import (
+from cdskg.rdf.namespaces import (
     CDSKG,
     OA,
     QB,
     SCHEMA,
     SKOS,
 )
+from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.errors import error_response
 from cdskg.web.pages.common import (

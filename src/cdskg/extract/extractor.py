@@ -16,17 +16,17 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from cdskg import iri
-from cdskg.articles import SourceArticle, title_of
-from cdskg.clean import NoiseRules, clean
-from cdskg.gazetteer import Gazetteer, snapshot_for
-from cdskg.iri import fold
-from cdskg.normalize import normalize
-from cdskg.numbers import parse_number
-from cdskg.periods import context_year, find_periods
-from cdskg.records import ArticleRecord, Evidence, Mention, Period, Quantity, Skipped
-from cdskg.thesaurus import Indicator, PhraseMatch, Thesaurus
-from cdskg.units import AdminUnit, load_units
+from cdskg.extract.articles import SourceArticle, title_of
+from cdskg.extract.clean import NoiseRules, clean
+from cdskg.extract.gazetteer import Gazetteer, snapshot_for
+from cdskg.extract.numbers import parse_number
+from cdskg.extract.periods import context_year, find_periods
+from cdskg.extract.records import ArticleRecord, Evidence, Mention, Period, Quantity, Skipped
+from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
+from cdskg.extract.units import AdminUnit, load_units
+from cdskg.rdf import iri
+from cdskg.rdf.iri import fold
+from cdskg.text.normalize import normalize
 
 PERCENT = "http://qudt.org/vocab/unit/PERCENT"
 NUM = "http://qudt.org/vocab/unit/NUM"

@@ -2,9 +2,9 @@
 
 Parsing and planning each ``sh:select`` in Oxigraph, and loading a scratch store for it,
 cost more than the rest of native validation together. A twin evaluates the same query
-over the batch's index (:class:`cdskg.shacl.Data`) for one focus node (``$this``
-pre-bound: :func:`cdskg.shacl._prebinding_is_a_filter` proved that equal to filtering the
-free query's rows) and yields the ``?value`` of each row (None: unbound), as Oxigraph
+over the batch's index (:class:`cdskg.validation.native.Data`) for one focus node (``$this``
+pre-bound: :func:`cdskg.validation.native._prebinding_is_a_filter` proved that equal to
+filtering the free query's rows) and yields the ``?value`` of each row (None: unbound), as Oxigraph
 would compute them: its ``=``/``<`` on RDF terms (:func:`equals`, :func:`compare`, read
 from spareval's ``equals``/``partial_cmp``), its xsd:integer (i64) and xsd:decimal (i128
 scaled by 10¹⁸, with its rounding and overflow rules: :func:`_mul`, :func:`_div`), STR
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 if TYPE_CHECKING:
-    from cdskg.shacl import Data
+    from cdskg.validation.native import Data
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 Twin = Callable[[Term, "Data"], Iterator[Term | None]]

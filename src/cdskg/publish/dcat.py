@@ -51,10 +51,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdskg import __version__
-from cdskg import iri as mint
-from cdskg.export import MEDIA_TYPES, csvw_metadata, export_many, write_rdf
-from cdskg.iri import META_GRAPH
-from cdskg.namespaces import (
+from cdskg.publish.export import MEDIA_TYPES, csvw_metadata, export_many, write_rdf
+from cdskg.rdf import iri as mint
+from cdskg.rdf.iri import META_GRAPH
+from cdskg.rdf.namespaces import (
     DCAT,
     DCTERMS,
     FOAF,

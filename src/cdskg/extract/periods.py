@@ -1,4 +1,4 @@
-"""Dates and periods in Vietnamese text → ISO dates (:class:`cdskg.records.Period`)."""
+"""Dates and periods in Vietnamese text → ISO dates (:class:`cdskg.extract.records.Period`)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from cdskg.iri import fold
-from cdskg.records import Period
+from cdskg.extract.records import Period
+from cdskg.rdf.iri import fold
 
 _D = r"(\d{1,2})"
 _M = r"(\d{1,2})"

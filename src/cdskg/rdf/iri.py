@@ -1,6 +1,6 @@
 """The one place where cdskg mints IRIs.
 
-Every IRI minted here lives under :data:`cdskg.namespaces.ID` and is built from a
+Every IRI minted here lives under :data:`cdskg.rdf.namespaces.ID` and is built from a
 *slug*: lower-case ASCII letters, digits and ``-``, made by :func:`slug` (Vietnamese
 letters lose their marks, ``đ`` becomes ``d``, every other run of characters becomes
 one ``-``). The rules are part of the public contract (README, "IRI scheme"): the same
@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from cdskg.namespaces import ID
+from cdskg.rdf.namespaces import ID
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 

@@ -24,11 +24,13 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from cdskg import __version__, iri
-from cdskg.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
+from cdskg import __version__
+
+from cdskg.rdf import iri
+from cdskg.extract.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
 from cdskg.errors import InputError
-from cdskg.extract import Extractor
-from cdskg.mapping import (
+from cdskg.extract.extractor import Extractor
+from cdskg.mapping.mapper import (
     MappingRules,
     context_triples,
     group_quantities,
@@ -40,14 +42,14 @@ from cdskg.mapping import (
     unit_quads,
     xsd_date,
 )
-from cdskg.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
-from cdskg.progress import ProgressPrinter
-from cdskg.records import ArticleRecord
-from cdskg.resources import ProjectPaths
-from cdskg.store import StoreLayout, graph_hashes, next_generation, replace_graphs
-from cdskg.thesaurus import Thesaurus
-from cdskg.units import load_units
-from cdskg.validate import Violation, load_shapes, validate_graph
+from cdskg.rdf.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
+from cdskg.build.progress import ProgressPrinter
+from cdskg.extract.records import ArticleRecord
+from cdskg.settings import ProjectPaths
+from cdskg.store.generations import StoreLayout, graph_hashes, next_generation, replace_graphs
+from cdskg.extract.thesaurus import Thesaurus
+from cdskg.extract.units import load_units
+from cdskg.validation.engine import Violation, load_shapes, validate_graph
 
 
 @dataclass

@@ -22,7 +22,7 @@ import os
 import sys
 from collections.abc import Mapping
 
-log = logging.getLogger("cdskg.allocator")
+log = logging.getLogger("cdskg.serve.allocator")
 
 TUNABLES = "GLIBC_TUNABLES"
 TCACHE_COUNT = "glibc.malloc.tcache_count"

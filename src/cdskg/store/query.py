@@ -19,7 +19,7 @@ from typing import IO
 import pyoxigraph as ox
 
 from cdskg.errors import QueryError
-from cdskg.namespaces import PREFIXES
+from cdskg.rdf.namespaces import PREFIXES
 
 #: Result formats for SELECT/ASK, by short name: (pyoxigraph format, media type)
 RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, str]] = {

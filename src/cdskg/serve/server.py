@@ -21,14 +21,14 @@ What was taken out of the request path, measured side by side with the previous 
 serve``): point lookups at 8 connections 0.43× → **0.50×** (0.48-0.52; 0.48-0.50 in
 point-only runs), at 1 connection 0.46× → 0.52× (0.52-0.59); aggregate 1.03×, CONTAINS
 filter 0.96×, CONSTRUCT 1.01×. Since then, glibc's per-thread allocator cache
-(:mod:`cdskg.allocator`) took point lookups at 8 connections to 0.52-0.54×. What was taken
+(:mod:`cdskg.serve.allocator`) took point lookups at 8 connections to 0.52-0.54×. What was taken
 out:
 
 * the query's helper thread: each query ran in a second thread while the request's thread
   waited for it or for the time limit, two thread switches per request (see below for what
   replaced it);
 * a ``readlink`` per request to notice a new store generation: a stamp mapped into memory
-  (:class:`cdskg.store.Stamp`) costs no system call;
+  (:class:`cdskg.store.generations.Stamp`) costs no system call;
 * a ``write`` per access-log line: lines are collected and written four times a second
   (:class:`AccessLog`);
 * granian's copy of the whole process environment into each request's environ, the WSGI
@@ -77,15 +77,15 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from cdskg import prepare
 from cdskg.errors import StoreError, UsageError
+from cdskg.publish import prepare
 from cdskg.settings import Settings
-from cdskg.store import StoreLayout
+from cdskg.store.generations import StoreLayout
 from cdskg.web import create_app
 from cdskg.web.errors import error_bytes
 from cdskg.web.sparql import FastPath
 
-log = logging.getLogger("cdskg.server")
+log = logging.getLogger("cdskg.serve.server")
 
 SERVERS = ("granian", "gunicorn")
 #: Paths whose requests run queries and are therefore under the time limit. The catalogue's

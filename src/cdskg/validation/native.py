@@ -21,7 +21,7 @@ The reference is pySHACL 0.40 over an rdflib graph (``inference="none"``, ``adva
 Core constraints are evaluated in Python over an index subject → predicate → objects keyed
 by the pyoxigraph terms themselves (hashing them is cheap; ``.value`` strings are not).
 
-SPARQL-based constraints whose query text has a Python twin (:mod:`cdskg.shacl_twins`: all
+SPARQL-based constraints whose query text has a Python twin (:mod:`cdskg.validation.twins`: all
 of ours, bound by a fingerprint of the text) are evaluated over the same index, with
 Oxigraph's semantics, and no store is built; a twin unsure of Oxigraph's answer (a value
 outside its model) hands its constraint back to Oxigraph for that batch, as does a batch
@@ -39,7 +39,7 @@ pySHACL does, and a literal that Oxigraph's store rewrites to its canonical form
 (``"79.40"`` is stored as ``"79.4"``) is reported with the lexical form the data had.
 
 Where rdflib's SPARQL and Oxigraph's may disagree, :attr:`Report.reference_needed` says so
-and ``cdskg.validate`` asks pySHACL instead: an ill-typed literal or an uncommon lexical
+and ``cdskg.validation.engine`` asks pySHACL instead: an ill-typed literal or an uncommon lexical
 form meets a SPARQL constraint (rdflib finds ``"abc"^^xsd:decimal`` greater than 79.04;
 Oxigraph cannot compare them), or a result names a number the data states in two lexical
 forms. The build's graphs have neither (``tests/test_shacl.py``).
@@ -59,7 +59,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
-from cdskg.shacl_twins import TWINS, Twin, Unsure, fingerprint
+from cdskg.validation.twins import TWINS, Twin, Unsure, fingerprint
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 RNode = rdflib.URIRef | rdflib.BNode
@@ -372,7 +372,7 @@ class _Sparql:
     projected: list[str]
     required: list[tuple[ox.NamedNode, Term | None]]  # triples it cannot match without
     matched: set[ox.NamedNode] | None  # the predicates it can match (None: any)
-    twin: Twin | None = None  # its Python twin (cdskg.shacl_twins), if its text has one
+    twin: Twin | None = None  # its Python twin (cdskg.validation.twins), if its text has one
 
 
 @dataclass

@@ -33,9 +33,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdskg.errors import QueryError
-from cdskg.namespaces import PREFIXES, XSD
-from cdskg.query import run_query
-from cdskg.resources import project_paths
+from cdskg.rdf.namespaces import PREFIXES, XSD
+from cdskg.settings import project_paths
+from cdskg.store.query import run_query
 
 PARAM_TYPES = {
     "iri": None,

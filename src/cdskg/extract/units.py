@@ -16,8 +16,8 @@ from functools import cache
 from importlib.util import find_spec
 from pathlib import Path
 
-from cdskg import iri
-from cdskg.iri import fold
+from cdskg.rdf import iri
+from cdskg.rdf.iri import fold
 
 PRE2025 = "pre2025"
 POST2025 = "2025"

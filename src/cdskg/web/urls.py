@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from cdskg.namespaces import BASE, CDSKG, ID
+from cdskg.rdf.namespaces import BASE, CDSKG, ID
 
 ONTOLOGY_IRI = BASE + "ontology"
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cdskg.units import AdminUnit
+    from cdskg.extract.units import AdminUnit
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from cdskg.iri import fold
-from cdskg.units import (
+from cdskg.extract.units import (
     DISTRICT_LEVELS,
     FORMER,
     POST2025,
@@ -18,6 +17,7 @@ from cdskg.units import (
     UnitTable,
     former_unit,
 )
+from cdskg.rdf.iri import fold
 
 # Type word → the levels it can name. "thành phố" names a centrally-run city or a
 # provincial city; "TP" is its abbreviation.

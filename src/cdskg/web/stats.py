@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from cdskg import iri
-from cdskg.namespaces import sparql_prologue
+from cdskg.rdf import iri
+from cdskg.rdf.namespaces import sparql_prologue
 
 _SUMMARY = (
     sparql_prologue()

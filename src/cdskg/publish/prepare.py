@@ -5,7 +5,7 @@ minutes on a large store: 137 s at 100k observations. Done inside a web request,
 a worker far past gunicorn's worker timeout, which killed it and threw the half-written
 files away, so the next request started over and a large store never got its downloads.
 So the server asks for them here: :func:`ensure` returns the manifest when the files are
-ready, and otherwise starts ``python -m cdskg.prepare STORE VERSION FOLDER`` (once: the
+ready, and otherwise starts ``python -m cdskg.publish.prepare STORE VERSION FOLDER`` (once: the
 folder's lock tells whether a preparer is already at work), waits a little, and returns
 ``None`` if they are still being written; the web layer then answers ``503`` with
 ``Retry-After``. The preparer survives the worker that started it, and a preparer that
@@ -31,10 +31,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg import dcat
-from cdskg.store import StoreLayout
+from cdskg.publish import dcat
+from cdskg.store.generations import StoreLayout
 
-log = logging.getLogger("cdskg.prepare")
+log = logging.getLogger("cdskg.publish.prepare")
 
 #: Written next to the files while a preparer runs; keeps what it printed if it fails.
 LOG_NAME = "prepare.log"
@@ -89,7 +89,7 @@ def start(store_root: Path, version: str, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / LOG_NAME).open("ab") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "cdskg.prepare", str(store_root), version, str(folder)],
+            [sys.executable, "-m", "cdskg.publish.prepare", str(store_root), version, str(folder)],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=log,
@@ -186,7 +186,7 @@ def prepare(store_root: Path, version: str, folder: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 3:
-        print("usage: python -m cdskg.prepare STORE VERSION FOLDER", file=sys.stderr)
+        print("usage: python -m cdskg.publish.prepare STORE VERSION FOLDER", file=sys.stderr)
         return 2
     store_root, version, folder = Path(args[0]), args[1], Path(args[2])
     try:

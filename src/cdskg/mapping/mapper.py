@@ -2,7 +2,7 @@
 
 The shape of the output is declared in ``mappings/rdf.toml``: one template per kind of
 node (article, observation, evidence and its selectors, period, former unit, person, post,
-organisation, document, platform) giving its subject IRI (an :mod:`cdskg.iri` minting
+organisation, document, platform) giving its subject IRI (an :mod:`cdskg.rdf.iri` minting
 function and the record fields it takes), its classes, and each predicate with its object
 (a field with its datatype or language, a constant, an IRI minted from fields, or a nested
 node), with conditions. This module loads the templates once, checks every field, function,
@@ -53,10 +53,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from cdskg import iri
 from cdskg.errors import CdskgError
-from cdskg.iri import fold
-from cdskg.namespaces import (
+from cdskg.extract.records import ArticleRecord, Evidence, Mention, Period, Quantity, Skipped
+from cdskg.extract.thesaurus import Indicator, Thesaurus
+from cdskg.extract.units import CLASS_BY_LEVEL, AdminUnit
+from cdskg.rdf import iri
+from cdskg.rdf.iri import fold
+from cdskg.rdf.namespaces import (
     CDSKG,
     DCTERMS,
     PREFIXES,
@@ -66,10 +69,7 @@ from cdskg.namespaces import (
     SKOS,
     XSD,
 )
-from cdskg.records import ArticleRecord, Evidence, Mention, Period, Quantity, Skipped
-from cdskg.resources import project_paths
-from cdskg.thesaurus import Indicator, Thesaurus
-from cdskg.units import CLASS_BY_LEVEL, AdminUnit
+from cdskg.settings import project_paths
 
 _TYPE = ox.NamedNode(RDF + "type")
 
@@ -134,7 +134,7 @@ def unit_level_iri(level: str) -> str:
     return iri.ID + "level/" + level
 
 
-#: The functions a template's ``mint`` may name: :mod:`cdskg.iri`'s minting functions,
+#: The functions a template's ``mint`` may name: :mod:`cdskg.rdf.iri`'s minting functions,
 #: and three of this module for codes iri.py has no function for.
 MINTERS: dict[str, Callable[..., str]] = {
     **{

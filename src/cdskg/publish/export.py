@@ -5,7 +5,7 @@ What is exported
     The build-metadata graph (``…/id/graph/meta``: build runs with their timestamps) is
     **left out**: it describes how the store was made, not the data, and its timestamps would
     make two builds of the same corpus differ. Build provenance is published in the DCAT
-    description instead (``dcterms:issued``/``modified``, see :mod:`cdskg.dcat`).
+    description instead (``dcterms:issued``/``modified``, see :mod:`cdskg.publish.dcat`).
 
 Deterministic output
     Two builds of the same corpus give byte-identical files. Graphs are written in the order
@@ -35,9 +35,9 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdskg.errors import UsageError
-from cdskg.iri import META_GRAPH
-from cdskg.namespaces import CDSKG, ID, PREFIXES, SCHEMA, SKOS, TIME, XSD, sparql_prologue
-from cdskg.namespaces import DCTERMS as DCT
+from cdskg.rdf.iri import META_GRAPH
+from cdskg.rdf.namespaces import CDSKG, ID, PREFIXES, SCHEMA, SKOS, TIME, XSD, sparql_prologue
+from cdskg.rdf.namespaces import DCTERMS as DCT
 
 EXPORT_FORMATS = ("ttl", "trig", "nq", "jsonld", "csv")
 

@@ -2,10 +2,11 @@
 
 Three engines give the same results on our shapes; ``CDSKG_SHACL_ENGINE`` picks one:
 
-- ``native`` (the default when it compiles the shapes): :mod:`cdskg.shacl`, compiled once
-  for exactly the SHACL our shapes use, reading the mapping's pyoxigraph terms directly.
+- ``native`` (the default when it compiles the shapes): :mod:`cdskg.validation.native`,
+  compiled once for exactly the SHACL our shapes use, reading the mapping's pyoxigraph terms
+  directly.
   About 6x faster than pyshacl-turbo per article (its SPARQL constraints run as Python
-  twins of their queries, :mod:`cdskg.shacl_twins`), and it reads a store without rdflib
+  twins of their queries, :mod:`cdskg.validation.twins`), and it reads a store without rdflib
   (``benchmarks/bench_validate.py`` has the figures).
   Shapes it cannot compile (a feature it does not implement) fall back to turbo, with a
   warning. A graph whose SPARQL results could depend on the engine (an ill-typed literal
@@ -36,8 +37,8 @@ import rdflib
 from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 
-from cdskg import shacl
 from cdskg.errors import InputError
+from cdskg.validation import native as shacl
 
 try:  # much faster; same results on our shapes
     import pyshacl_turbo

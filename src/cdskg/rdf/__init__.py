@@ -1,0 +1,1 @@
+"""RDF vocabulary shared by every step: namespaces, the IRIs cdskg mints."""

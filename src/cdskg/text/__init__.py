@@ -1,0 +1,1 @@
+"""Text handling every step shares: Unicode normalisation with its offset map, folding."""
