@@ -162,7 +162,8 @@ def test_sentence_words_after_a_head_are_no_organisation():
     ex = Extractor(ROOT / "mappings", ROOT / "ontology")
     assert ex.mentions._trim_org("Trung tâm tập trung nguồn lực") == "Trung tâm"
     assert ex.mentions._trim_org("VNPT Cần Thơ hoàn") == "VNPT Cần Thơ"
-    assert ex.mentions._trim_org("Ban Thường vụ Tỉnh ủy Bình Phước về") == "Ban Thường vụ Tỉnh ủy Bình Phước"
+    trim = ex.mentions._trim_org
+    assert trim("Ban Thường vụ Tỉnh ủy Bình Phước về") == "Ban Thường vụ Tỉnh ủy Bình Phước"
     assert ex.mentions._trim_org("Sở Nội vụ") == "Sở Nội vụ"
 
 
