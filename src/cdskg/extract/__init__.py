@@ -3,5 +3,6 @@
 Reading article files (``articles``), cleaning page furniture (``clean``), and finding
 figures, places, periods, people and documents (``extractor`` with
 ``sentences``, ``figures``, ``mentions``, ``numbers``, ``periods``, ``gazetteer``, ``units``,
-``thesaurus``); ``records`` are what it hands on to :mod:`cdskg.mapping`. Nothing here knows RDF beyond IRIs.
+``thesaurus``); ``records`` are what it hands on to :mod:`cdskg.mapping`.
+Nothing here knows RDF beyond IRIs.
 """
