@@ -28,6 +28,7 @@ from cdskg.extract.figures import (
     clause_end,
 )
 from cdskg.extract.gazetteer import Gazetteer, snapshot_for
+from cdskg.extract.indicators import IndicatorMatcher, content, own_phrase, tail_words
 from cdskg.extract.mentions import MentionFinder, MentionRules
 from cdskg.extract.numbers import parse_number
 from cdskg.extract.periods import context_year, find_periods
@@ -41,6 +42,12 @@ from cdskg.text.normalize import normalize
 
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
 _ANY_DIGIT = re.compile(r"\d")
+#: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
+_COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
+_LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
+_PHRASE_END = re.compile(r"[;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
+#: the next number in a figure's clause ends its phrase; an age does not ("từ 15 tuổi")
+_NEXT_NUMBER = re.compile(r"\d(?![\d.,]*\s*tuổi)")
 
 
 def _pick(matches: list[PhraseMatch], nearest: str) -> tuple[Indicator, str]:
@@ -61,6 +68,7 @@ class Extractor:
         self.figures = FigureRules.load(mappings_dir / "quantities.toml")
         self.mention_rules = MentionRules.load(mappings_dir / "mentions.toml")
         self.thesaurus = Thesaurus.load(ontology_dir)
+        self.matcher = IndicatorMatcher(self.thesaurus, self.figures.abbreviations)
         self.gazetteer = Gazetteer(load_units())
         self.mentions = MentionFinder(self.mention_rules, self.gazetteer)
         self.today = today or date.today()
@@ -190,6 +198,7 @@ class Extractor:
         prev_end = 0
         pending_ratio: tuple[Decimal, Decimal, int] | None = None
         last_count: str | None = None
+        last_of_kind: dict[str, Indicator] = {}
         for m in FIGURE.finditer(s):
             start, end = m.start(), m.end()
             hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
@@ -247,9 +256,31 @@ class Extractor:
             breaks = [b.end() for b in CLAUSE_BREAK.finditer(s, window_start, start)]
             near = s[breaks[-1] if breaks else window_start : start]
             upto = s[:start]
-            if any(folded.startswith(w) for w in self.figures.openers):
+            continued = any(folded.startswith(w) for w in self.figures.openers)
+            if continued:
                 upto = str(state.get("previous", "")) + " " + upto
-            indicator, phrase = self._indicator(upto, before, after, kind, last_count, near)
+            # what follows the number, to the end of its clause: a comma does not end it
+            # ("100% cơ quan, đơn vị, UBND các xã ứng dụng phần mềm …"), the next number does
+            long_after = s[stated_end : stated_end + 120]
+            stop = (_COUNT_PHRASE_END if kind in ("count", "money") else _PHRASE_END).search(
+                long_after
+            )
+            long_after = long_after[: stop.start()] if stop else long_after
+            digit = _NEXT_NUMBER.search(long_after)
+            long_after = long_after[: digit.start()] if digit else long_after
+            indicator, phrase = self._indicator(
+                upto,
+                before,
+                after,
+                kind,
+                last_count,
+                near,
+                long_after,
+                s[prev_end:start],
+                str(state.get("previous", "")),
+                last_of_kind.get(kind),
+                self._role(before),
+            )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             role = self._role(before)
             scope = self._scope(fold(before)) or sentence_scope
@@ -287,6 +318,8 @@ class Extractor:
             )
             if kind in ("count", "money"):
                 last_count = indicator.notation
+            if indicator.notation != "unclassified":
+                last_of_kind[kind] = indicator
             prev_end = stated_end
         self._skip_unseen(record, sent, blocked)
         state["previous"] = s
@@ -359,6 +392,11 @@ class Extractor:
         kind: str,
         last_count: str | None = None,
         near: str = "",
+        long_after: str = "",
+        since: str = "",
+        previous: str = "",
+        inherit: Indicator | None = None,
+        role: str = "actual",
     ):
         """The indicator of a figure: for counts the noun right after them ("254 trạm BTS");
         then the phrase nearest before it in its clause, then the phrase right after it, then
@@ -382,30 +420,62 @@ class Extractor:
             if pool:
                 return _pick(pool, nearest="end")
 
-        after_matches = [m for m in self.thesaurus.matches(after) if m.start < 24 and ok(m)]
-        right_after = [m for m in after_matches if m.start <= 3]
-        if kind in ("count", "ratio") and right_after:
-            return _pick(right_after, nearest="start")
-        pool = [m for m in self.thesaurus.matches(near) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        if right_after:
-            return _pick(right_after, nearest="start")
-        pool = [m for m in self.thesaurus.matches(before) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        if after_matches:
-            return _pick(after_matches, nearest="start")
+        if (
+            inherit is not None
+            and self._elliptic(since)
+            and not (kind in ("count", "money") and _LETTER_AFTER.match(long_after))
+        ):
+            # "… cấp quận đạt 97,9%, cấp phường 95,48%", "đạt 26%, cao hơn so với mặt bằng
+            # chung của tỉnh là 21,8%": the figure before names what this one measures
+            return inherit, tail_words(since).strip(" ,;:")
+        scored = self._scored(before, long_after, kind, since, previous)
+        if scored is not None:
+            return scored
+        if inherit is not None and role == "change":
+            # "… 12.100 tài khoản (tăng 218 tài khoản)": a change of the figure before
+            return inherit, tail_words(since).strip(" ,;:()")
         if kind == "percentage" and last_count in self.figures.rate_of_count:
             rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
             if rate is not None:
                 return rate, before.strip(" ,;:")[-80:]
-        pool = [m for m in self.thesaurus.matches(upto) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        noun = NOUN_AFTER.match(after)
-        raw = before.strip(" ,;:") or (noun.group(1).strip() if noun else "")
-        return self.thesaurus.unclassified, raw[-80:]
+        phrases = own_phrase(before, long_after, kind)
+        raw = phrases[0][0] if phrases else before.strip(" ,;:")
+        return self.thesaurus.unclassified, raw
+
+    def _elliptic(self, since: str) -> bool:
+        """Whether the words since the figure before in the sentence leave this figure's
+        indicator unsaid: only a unit, a scope or a comparison ("cấp phường", "cao hơn so
+        với bình quân của tỉnh là")."""
+        folded = fold(since)
+        if any(w in folded for w in self.figures.comparison_words):
+            return True
+        return content(since) <= 2
+
+    def _scored(
+        self, before: str, after: str, kind: str, since: str = "", previous: str = ""
+    ) -> tuple[Indicator, str] | None:
+        """The indicator whose labels or definition best fit the figure's own phrase, if
+        it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
+        the words since the figure before it in the sentence (``since``) count a little less;
+        a rank or a score may also be named in the sentence before (``previous``)."""
+        wanted = KINDS[kind]
+        phrases = own_phrase(before, after, kind)
+        if since and all(since != p for p, _ in phrases):
+            # an own phrase of one or two meaningful syllables ("tăng", "đạt tỉ lệ") names
+            # nothing: the words since the figure before then count as much
+            weak = not phrases or content(phrases[0][0]) < 3
+            phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
+        if previous and kind in ("rank", "score"):
+            phrases.append((tail_words(previous, 400) + " " + tail_words(since, 120), 0.75))
+        best: tuple[float, Indicator] | None = None
+        for text, factor in phrases:
+            for found in self.matcher.rank(text, wanted, top=1):
+                score = found.score * factor
+                if best is None or score > best[0]:
+                    best = (score, found.indicator)
+        if best is None or best[0] < self.figures.indicator_threshold:
+            return None
+        return best[1], phrases[0][0]
 
     def _whole(
         self, upto: str, after: str, ok: Callable[[PhraseMatch], bool]
