@@ -29,6 +29,7 @@ from cdskg.extract.figures import (
 )
 from cdskg.extract.gazetteer import Gazetteer, snapshot_for
 from cdskg.extract.indicators import IndicatorMatcher, content, own_phrase, tail_words
+from cdskg.extract.locality import ArticleLocality, Localities, LocalityRules
 from cdskg.extract.mentions import MentionFinder, MentionRules
 from cdskg.extract.numbers import parse_number
 from cdskg.extract.periods import context_year, find_periods
@@ -69,7 +70,9 @@ class Extractor:
         self.mention_rules = MentionRules.load(mappings_dir / "mentions.toml")
         self.thesaurus = Thesaurus.load(ontology_dir)
         self.matcher = IndicatorMatcher(self.thesaurus, self.figures.abbreviations)
-        self.gazetteer = Gazetteer(load_units())
+        place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
+        self.gazetteer = Gazetteer(load_units(), place_rules.aliases)
+        self.localities = Localities(self.gazetteer, place_rules)
         self.mentions = MentionFinder(self.mention_rules, self.gazetteer)
         self.today = today or date.today()
         self._families: dict[str, str] = {}
@@ -80,8 +83,9 @@ class Extractor:
         text = cleaned.text
         title, _ = title_of(text)
         year = context_year(text, self.today.year)
-        snapshot = snapshot_for(f"{year}-12-31" if year < self.today.year else None)
-        main = self.gazetteer.main_locality(title, text, snapshot)
+        datelines = [d.text for d in cleaned.drops if d.reason.startswith("dateline")]
+        art = self.localities.article(title, text, year, self.today.year, datelines)
+        main = art.main
         article_iri = iri.article(source.name)
         record = ArticleRecord(
             iri=article_iri,
@@ -94,7 +98,7 @@ class Extractor:
         )
         if main is None:
             record.warnings.append(
-                "no administrative unit found in the article; its figures cannot be placed"
+                f"{art.reason}; only figures with a unit named in their sentence are placed"
             )
         else:
             record.places[main.iri] = main
@@ -120,13 +124,14 @@ class Extractor:
         self.mentions.metadata(record)
         self.mentions.mentions(record, to_source, main)
         seen_keys: set[tuple[str, str, str]] = set()
-        state: dict[str, object] = {}
+        state: dict[str, object] = {"article": art}
         prev_end = 0
         for sent in split_sentences(text):
             if "\n" in text[prev_end : sent.start]:
-                # a new paragraph: no period or scope carries into it
+                # a new paragraph: no period, scope or framing unit carries into it
                 state.pop("carry", None)
                 state.pop("scopes", None)
+                self.localities.new_paragraph(state)
             prev_end = sent.end
             if sent.start == 0 and sent.text == title:
                 continue
@@ -171,10 +176,14 @@ class Extractor:
             if _ANY_DIGIT.search(s)
             else []
         )
+        if blocked or _ANY_DIGIT.search(s):
+            blocked += self.localities.name_numbers(s)
         periods = [p for p in find_periods(s, year) if not self._is_baseline(folded, p.start)]
         carried = self._carry(s, periods, state)
-        snapshot = snapshot_for(periods[0].period.start if periods else f"{year}-06-30")
-        placed = self.gazetteer.resolve_all(s, snapshot, context=context_units)
+        art: ArticleLocality = state["article"]  # type: ignore[assignment]
+        snapshot = snapshot_for(periods[0].period.start) if periods else art.snapshot
+        places = self.localities.places(s, snapshot, context_units, art)
+        placed = [(p, p.unit) for p in places if p.unit is not None]
         for _, unit in placed:
             record.places[unit.iri] = unit
         # a sentence that goes on with "Trong đó" keeps the scope of the one before
@@ -204,9 +213,6 @@ class Extractor:
             hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
             if hit is not None:
                 record.skipped.append(Skipped(m.group(0), sent.start + start, hit[1]))
-                continue
-            if main is None and not placed:
-                record.skipped.append(Skipped(m.group(0), sent.start + start, "no locality"))
                 continue
             try:
                 value = parse_number(m.group(1))
@@ -286,9 +292,12 @@ class Extractor:
             scope = self._scope(fold(before)) or sentence_scope
             named = any(window_start <= pm.start < start for pm, _ in placed)
             scope = self._family_scope(scope, indicator.notation, scopes, n, named)
-            # a unit in brackets after another names that one's parent, not the figure's place
-            placed_here = [(pm, u) for pm, u in placed if s[max(0, pm.start - 1) : pm.start] != "("]
-            area = self._area(placed_here, start, main, fold(s[window_start:start]), record)
+            area, why = self._area(s, start, stated_end, places, state, kind, fold(before), record)
+            if area is None:
+                record.skipped.append(Skipped(m.group(0), sent.start + start, why or "no locality"))
+                prev_end = stated_end
+                continue
+            record.places[area.iri] = area
             period = self._period(periods, start, end, s) or carried or default_period
             key = (indicator.notation, area.iri, period.start + (period.end or ""))
             value_start = sent.start + start
@@ -322,6 +331,7 @@ class Extractor:
                 last_of_kind[kind] = indicator
             prev_end = stated_end
         self._skip_unseen(record, sent, blocked)
+        self.localities.remember(s, places, state, main)
         state["previous"] = s
 
     @staticmethod
@@ -572,25 +582,26 @@ class Extractor:
 
     def _area(
         self,
-        placed,
+        s: str,
         start: int,
-        main: AdminUnit | None,
-        folded_before: str = "",
-        record: ArticleRecord | None = None,
-    ) -> AdminUnit:
-        before = [(m, u) for m, u in placed if m.start < start]
-        if before:
-            return before[-1][1]
-        if main is not None:
+        end: int,
+        places,
+        state: dict,
+        kind: str,
+        folded_before: str,
+        record: ArticleRecord,
+    ) -> tuple[AdminUnit | None, str | None]:
+        """The figure's unit (:meth:`Localities.area`); a ``parent_refs`` phrase in its clause
+        ("bình quân của tỉnh") names the main locality's ancestor instead of the main."""
+        art: ArticleLocality = state["article"]
+        parent = None
+        if art.main is not None:
             for phrase, level in self.figures.parent_refs.items():
                 if phrase in folded_before:
-                    parent = self.gazetteer.ancestor_at(main, level)
+                    parent = self.gazetteer.ancestor_at(art.main, level)
                     if parent is not None:
-                        if record is not None:
-                            record.places[parent.iri] = parent
-                        return parent
-            return main
-        return placed[0][1]
+                        break
+        return self.localities.area(s, start, end, places, art, state, kind, parent=parent)
 
     def _carry(self, s: str, periods, state: dict[str, object]) -> Period | None:
         """The period carried into this sentence from an earlier one of its paragraph

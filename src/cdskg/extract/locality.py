@@ -1,0 +1,503 @@
+"""Where a figure is: the article's main locality, and the locality of a figure's clause.
+
+An article about one ward may also name its city and province; a national report names the
+country and fifteen provinces; a ranking table names thirty-four. This module decides, from
+the text only, which administrative unit each figure is about:
+
+* the **article** (:meth:`Localities.article`): every unit named in the title, the lead and
+  the body (typed mentions such as "huyện Mèo Vạc", "Huyện ủy Chi Lăng", "TP.Huế"; bare
+  province names; bare names of units the article types elsewhere), weighted by where they
+  stand (title 3, lead 2, body 1), a unit named right after its own descendant ("phường Tân
+  Quang, thành phố Tuyên Quang") counting for that descendant, and the country ("cả nước",
+  "toàn quốc", "Việt Nam") competing like a unit. The winner is the main locality only when
+  the text supports it: named in the title or lead, or clearly more often than any other.
+* the **figure** (:meth:`Localities.area`): the unit named nearest before it in its clause,
+  else the one named after it in its clause ("ở vị trí thứ 2 là TP.Hồ Chí Minh"), else one
+  named earlier in its sentence, else the unit that frames the paragraph ("Tại xã Vân Canh,
+  …"), else the article's main locality. Level words without a name ("toàn xã", "của
+  phường", "Huyện có", "Thị ủy") refer to the unit of that level just named or the article's
+  own. A figure whose nearest locality is the country, or that counts provinces ("25 tỉnh,
+  thành phố"), is national; the knowledge graph has no unit for the country, so it is
+  reported as skipped with that reason, as is a figure that no unit can be given to.
+
+The phrases are data (``[locality]`` in ``mappings/mentions.toml``).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cdskg.extract.gazetteer import (
+    _TYPE_LEVELS,
+    COMMITTEES,
+    Gazetteer,
+    UnitMention,
+    snapshot_for,
+)
+from cdskg.extract.units import POST2025, PRE2025, PROVINCE_LEVELS, WARD_LEVELS, AdminUnit
+from cdskg.rdf.iri import fold
+
+#: why a figure gets no unit (the build report's skipped numbers)
+NATIONAL = "national figure: the knowledge graph has no unit for the country"
+NO_PLACE = "no locality: its clause names no unit and the article has no main locality"
+AMBIGUOUS_MAIN = "no locality: the article names several localities equally"
+PLACE_NAME = "part of a place name"
+
+_BREAK = re.compile(r";|,\s|\s(?:và|còn|trong khi|tiếp theo là|tiếp đó là)\s|:\s|\.\s")
+_DATE = re.compile(
+    r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?!\d)|(?<!\d)(\d{4})-(\d{2})-(\d{2})"
+)
+
+
+@dataclass(frozen=True)
+class LocalityRules:
+    """``[locality]`` of ``mappings/mentions.toml``."""
+
+    national: re.Pattern[str]
+    national_scope: re.Pattern[str]
+    province_count: re.Pattern[str]
+    anaphor: re.Pattern[str]
+    frame_before: re.Pattern[str]
+    place_numbers: re.Pattern[str]
+    aliases: dict[str, str]
+    publishers: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path) -> LocalityRules:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)["locality"]
+        return cls(
+            national=re.compile(data["national"]),
+            national_scope=re.compile(data["national_scope"]),
+            province_count=re.compile(data["province_count"]),
+            anaphor=re.compile(data["anaphor"]),
+            frame_before=re.compile(data["frame_before"]),
+            place_numbers=re.compile(data["place_numbers"]),
+            aliases=dict(data.get("aliases", {})),
+            publishers=dict(data.get("publishers", {})),
+        )
+
+
+@dataclass(frozen=True)
+class Place:
+    """A locality said in a sentence: a unit, or the country (``unit`` None, ``national``)."""
+
+    start: int
+    end: int
+    unit: AdminUnit | None
+    national: bool = False
+    #: named right after its own descendant ("phường 5, thành phố Mỹ Tho"): it situates
+    #: the descendant, it is not what the clause is about
+    of_previous: bool = False
+    #: in brackets after a noun ("Làng O2 (xã Vĩnh Sơn, tỉnh Gia Lai)"): it situates the noun
+    bracketed: bool = False
+    anaphor: bool = False
+
+    @property
+    def qualifier(self) -> bool:
+        return self.of_previous or self.bracketed
+
+
+@dataclass
+class ArticleLocality:
+    """What the article as a whole is about."""
+
+    main: AdminUnit | None
+    snapshot: str
+    #: why there is no main locality (None when there is one)
+    reason: str | None = None
+    #: bare names (folded) of the non-province units the article types somewhere
+    known: dict[str, AdminUnit] = field(default_factory=dict)
+    known_re: re.Pattern[str] | None = None
+    published: str | None = None  # ISO date of a dateline, if any
+
+
+class Localities:
+    """Applies :class:`LocalityRules` with a :class:`Gazetteer`."""
+
+    def __init__(self, gazetteer: Gazetteer, rules: LocalityRules):
+        self.gazetteer = gazetteer
+        self.rules = rules
+        self._publishers = sorted(rules.publishers.items(), key=lambda kv: -len(kv[0]))
+
+    # -- the article -----------------------------------------------------------------
+
+    def article(
+        self,
+        title: str,
+        text: str,
+        year: int,
+        this_year: int,
+        datelines: list[str] = (),  # type: ignore[assignment]
+    ) -> ArticleLocality:
+        """The article's snapshot and main locality (see the module docstring)."""
+        published = next((d for d in map(_iso_date, datelines) if d), None)
+        snapshot = article_snapshot(year, this_year, published)
+        body_start = len(title)
+        lead_end = _lead_end(text, body_start)
+        first = self._places(text, snapshot, [], None)
+        known = {
+            fold(u.short): u
+            for p in first
+            if p.unit is not None and not p.anaphor and p.unit.level not in PROVINCE_LEVELS
+            for u in [p.unit]
+            if len(u.short.split()) >= 2 and fold(u.short) not in self.gazetteer._provinces
+        }
+        art = ArticleLocality(None, snapshot, known=known, published=published)
+        if known:
+            names = sorted(known, key=len, reverse=True)
+            art.known_re = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?!\w)")
+        context = [p.unit for p in first if p.unit is not None]
+        places = self._places(text, snapshot, context, art)
+        scores: Counter[str] = Counter()
+        units: dict[str, AdminUnit] = {}
+        in_front: set[str] = set()
+        owner: dict[int, str] = {}  # place index → key its weight goes to
+        for i, p in enumerate(places):
+            if p.anaphor:
+                continue
+            key = "national" if p.national else p.unit.iri  # type: ignore[union-attr]
+            if p.of_previous and i > 0 and (i - 1) in owner:
+                key = owner[i - 1]  # "phường 5, thành phố Mỹ Tho": counts for phường 5
+            owner[i] = key
+            weight = 3 if p.start < body_start else 2 if p.start < lead_end else 1
+            if p.start < lead_end:
+                in_front.add(key)
+            scores[key] += weight
+            if p.unit is not None and key == p.unit.iri:
+                units[key] = p.unit
+        for mark, province in self._publishers:
+            if _has_mark(text, mark):
+                for u in self.gazetteer.bare_provinces(province):
+                    unit = self.gazetteer.resolve(u, [], snapshot)
+                    if unit is not None:
+                        scores[unit.iri] += 1
+                        units[unit.iri] = unit
+                break
+        if not scores:
+            art.reason = "no administrative unit found in the article"
+            return art
+        ranked = scores.most_common()
+        best, top = ranked[0]
+        ties = [k for k, v in ranked if v == top]
+        if len(ties) > 1 and len([k for k in ties if k in in_front]) == 1:
+            # equal counts: the one the title or lead names ("… của Hậu Giang" in the lead
+            # over "xã Hòa An, huyện Phụng Hiệp" in a reportage paragraph)
+            ties = [k for k in ties if k in in_front]
+            best = ties[0]
+        if len(ties) > 1:
+            # one of them inside the other: the more specific one ("xã Chi Lăng" over
+            # "huyện Chi Lăng" named as often); else the article has no single locality
+            inner = [
+                k
+                for k in ties
+                if k != "national"
+                and all(
+                    o == k or (o != "national" and self._inside(units[k], units[o])) for o in ties
+                )
+            ]
+            if len(inner) != 1:
+                art.reason = AMBIGUOUS_MAIN
+                return art
+            best = inner[0]
+        second = next((v for k, v in ranked if k != best), 0)
+        if best == "national":
+            art.reason = "a national article: figures need a unit named in their clause"
+            return art
+        if best not in in_front and not (top >= 2 and top >= 1.5 * second):
+            art.reason = "no locality dominates the article"
+            return art
+        art.main = units[best]
+        return art
+
+    def _inside(self, unit: AdminUnit, other: AdminUnit) -> bool:
+        return unit.iri != other.iri and self.gazetteer.is_within(unit, other)
+
+    # -- a sentence ------------------------------------------------------------------
+
+    def places(
+        self, s: str, snapshot: str, context: list[AdminUnit], art: ArticleLocality | None
+    ) -> list[Place]:
+        """Every locality said in ``s``, in order."""
+        return self._places(s, snapshot, context, art)
+
+    def _places(
+        self, s: str, snapshot: str, context: list[AdminUnit], art: ArticleLocality | None
+    ) -> list[Place]:
+        resolved = self.gazetteer.resolve_all(s, snapshot, context=context)
+        spans = [(m.start, m.end) for m, _ in resolved]
+        found: list[tuple[UnitMention | None, int, int, AdminUnit]] = [
+            (m, m.start, m.end, u) for m, u in resolved
+        ]
+        if art is not None and art.known_re is not None:
+            folded = fold(s)
+            for m in art.known_re.finditer(folded):
+                if not s[m.start()].isupper() or any(
+                    a < m.end() and m.start() < b for a, b in spans
+                ):
+                    continue
+                found.append((None, m.start(), m.end(), art.known[m.group(1)]))
+                spans.append((m.start(), m.end()))
+        found.sort(key=lambda f: f[1])
+        result: list[Place] = []
+        prev: tuple[int, AdminUnit] | None = None
+        bracket_until = -1
+        for _m, start, end, unit in found:
+            before = s[:start].rstrip()
+            bracketed = start < bracket_until
+            if before.endswith("("):
+                close = s.find(")", end)
+                bracket_until = close if close >= 0 else len(s)
+                bracketed = True
+            gap = s[prev[0] : start] if prev else ""
+            of_previous = (
+                prev is not None
+                and len(gap) <= 3
+                and re.fullmatch(r"[\s,(–-]*", gap) is not None
+                and self._inside(prev[1], unit)
+            )
+            result.append(Place(start, end, unit, of_previous=of_previous, bracketed=bracketed))
+            prev = (end, unit)
+        for m in self.rules.national.finditer(s):
+            if any(a < m.end() and m.start() < b for a, b in spans):
+                continue
+            if _inside_name(s, m.start()):
+                continue  # "Uỷ ban MTTQ Việt Nam", "Hiệp hội TMĐT Việt Nam"
+            if self.rules.national_scope.search(s[max(0, m.start() - 30) : m.start()]):
+                continue  # "xếp thứ 14 cả nước", "dẫn đầu toàn quốc": a rank's field
+            result.append(Place(m.start(), m.end(), None, national=True))
+        for m in self.rules.anaphor.finditer(s):
+            if any(a <= m.start() < b for a, b in spans):
+                continue
+            result.append(Place(m.start(), m.end(), None, anaphor=True))
+        result.sort(key=lambda p: p.start)
+        return result
+
+    def anaphor_levels(self, s: str, place: Place) -> frozenset[str]:
+        m = self.rules.anaphor.match(s, place.start)
+        if m is None:
+            return frozenset()
+        word = fold(m.group("level") or m.group("committee")).strip()
+        word = COMMITTEES.get(word, word)
+        return _TYPE_LEVELS.get(word, frozenset())
+
+    def name_numbers(self, s: str) -> list[tuple[int, int, str]]:
+        """Spans of numbers that are part of a place's name ("Phường 5", "khu phố 1, 2, 3")."""
+        return [(m.start(1), m.end(1), PLACE_NAME) for m in self.rules.place_numbers.finditer(s)]
+
+    def frame(self, s: str, places: list[Place], main: AdminUnit | None) -> AdminUnit | None:
+        """The unit a sentence sets as the frame of its paragraph: a sub-unit of the main
+        locality named after a location word ("Tại xã Vân Canh, …", "tại địa bàn xã Chi
+        Lăng")."""
+        for p in places:
+            if p.unit is None or p.qualifier or p.anaphor:
+                continue
+            if not self.rules.frame_before.search(s[max(0, p.start - 20) : p.start]):
+                continue
+            if main is None or self._inside(p.unit, main):
+                return p.unit
+        return None
+
+    # -- a figure --------------------------------------------------------------------
+
+    def area(
+        self,
+        s: str,
+        start: int,
+        end: int,
+        places: list[Place],
+        art: ArticleLocality,
+        state: dict,
+        kind: str = "count",
+        parent: AdminUnit | None = None,
+    ) -> tuple[AdminUnit | None, str | None]:
+        """The unit of the figure at ``s[start:end]``, or None and the reason it has none.
+        ``parent`` is a unit the figure's clause names by a phrase of its own (the main
+        locality's province in "bình quân của tỉnh"); it comes after a unit named in the
+        clause before the figure."""
+        main = art.main
+        c0 = _clause_start(s, start)
+        c1 = _clause_end(s, end)
+        if (
+            kind != "rank"
+            and self.rules.province_count.match(s, end)
+            and not _rank_before(s, start)
+        ):
+            return None, NATIONAL
+
+        def pick(p: Place) -> tuple[AdminUnit | None, str | None] | None:
+            if p.national:
+                return None, NATIONAL
+            if p.anaphor:
+                unit = self._resolve_anaphor(s, p, places, art, state)
+                return (unit, None) if unit is not None else None
+            return p.unit, None
+
+        usable = [p for p in places if not p.qualifier]
+        for p in sorted((p for p in usable if c0 <= p.start < start), key=lambda p: -p.start):
+            got = pick(p)
+            if got is not None:
+                return got
+        if parent is not None:
+            return parent, None
+        for p in (p for p in usable if end <= p.start < c1 and not p.national):
+            got = pick(p)
+            if got is not None:
+                return got
+        for p in sorted((p for p in usable if p.start < c0), key=lambda p: -p.start):
+            got = pick(p)
+            if got is not None:
+                return got
+        frame = state.get("frame")
+        if frame is not None:
+            return frame, None
+        if main is not None:
+            return main, None
+        return None, art.reason if art.reason == AMBIGUOUS_MAIN else NO_PLACE
+
+    def _resolve_anaphor(
+        self, s: str, p: Place, places: list[Place], art: ArticleLocality, state: dict
+    ) -> AdminUnit | None:
+        """ "toàn xã", "của phường", "Huyện có": the unit of that level named just before (in
+        the sentence, then in the paragraph), else the article's main locality if it is of
+        that level. An ancestor of the main locality is not taken from a bare level word
+        (the figure phrases of ``parent_refs`` do that)."""
+        levels = self.anaphor_levels(s, p)
+        if not levels:
+            return None
+        for q in sorted(places, key=lambda q: -q.start):
+            if (
+                q.start < p.start
+                and q.unit is not None
+                and not q.anaphor
+                and q.unit.level in levels
+            ):
+                return q.unit
+        recent = state.get("recent", {})
+        for level in levels:
+            if level in recent:
+                return recent[level]
+        main = art.main
+        if main is None:
+            return None
+        if main.level in levels:
+            return main
+        if re.search(r"(?i:toàn|cả)\s+$", s[max(0, p.start - 6) : p.start]):
+            # "toàn tỉnh", "cả huyện" in a ward's article: the whole of its province
+            for level in levels:
+                parent = self.gazetteer.ancestor_at(main, level)
+                if parent is not None:
+                    return parent
+        return None
+
+    def remember(self, s: str, places: list[Place], state: dict, main: AdminUnit | None) -> None:
+        """After a sentence: the units it named, by level, and the paragraph's frame."""
+        recent = state.setdefault("recent", {})
+        for p in places:
+            if p.unit is not None and not p.anaphor:
+                recent[p.unit.level] = p.unit
+        frame = self.frame(s, places, main)
+        named = [p.unit for p in places if p.unit is not None and not p.qualifier and not p.anaphor]
+        if frame is None and main is None and named:
+            # no main locality: the unit a sentence is about frames the rest of its paragraph
+            # ("Hà Nội đã thí điểm từ tháng 4/2024. Tính đến ngày 31/7, … đạt 97,6%.")
+            frame = named[-1] if len(set(u.iri for u in named)) == 1 else None
+            if frame is None:
+                state.pop("frame", None)
+                return
+        if frame is not None:
+            state["frame"] = frame
+        elif named:
+            state.pop("frame", None)
+
+    @staticmethod
+    def new_paragraph(state: dict) -> None:
+        state.pop("recent", None)
+        state.pop("frame", None)
+
+
+def article_snapshot(year: int, this_year: int, published: str | None = None) -> str:
+    """The unit snapshot an article speaks in: its dateline's, else its year's (an article
+    of the current year, or of a year after the reform, is post-reform)."""
+    if published:
+        return snapshot_for(published)
+    if year >= 2026 or (year == this_year and this_year >= 2025):
+        return POST2025
+    if year <= 2024:
+        return PRE2025
+    return snapshot_for(f"{year}-12-31")
+
+
+def _iso_date(text: str) -> str | None:
+    m = _DATE.search(text)
+    if m is None:
+        return None
+    if m.group(4):
+        y, mo, d = int(m.group(4)), int(m.group(5)), int(m.group(6))
+    else:
+        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31 and 2000 <= y <= 2100):
+        return None
+    return f"{y:04d}-{mo:02d}-{d:02d}"
+
+
+def _lead_end(text: str, body_start: int) -> int:
+    """End of the lead: the first paragraph of the body, at most 400 characters."""
+    rest = text[body_start:]
+    lead_start = body_start + len(rest) - len(rest.lstrip())
+    nl = text.find("\n", lead_start)
+    end = nl if nl >= 0 else len(text)
+    return min(end, lead_start + 400)
+
+
+def _has_mark(text: str, mark: str) -> bool:
+    return re.search(r"(?<!\w)" + re.escape(mark) + r"(?!\w)", text[:600]) is not None
+
+
+def _inside_name(s: str, start: int) -> bool:
+    """True when the word before ``start`` is a capitalised word inside a name (not the
+    sentence's first word, not a preposition): "MTTQ Việt Nam", "Ngân hàng Nhà nước"."""
+    if not s[start : start + 1].isupper():
+        return False
+    before = s[:start].rstrip()
+    m = re.search(r"(\S+)$", before)
+    if m is None:
+        return False
+    word = m.group(1)
+    if not word[:1].isupper() or m.start() == 0:
+        return False
+    return before[: m.start()].rstrip()[-1:] not in ".:;!?"
+
+
+def _clause_start(s: str, start: int) -> int:
+    starts = [m.end() for m in _BREAK.finditer(s, 0, start)]
+    return starts[-1] if starts else 0
+
+
+def _clause_end(s: str, end: int) -> int:
+    m = _BREAK.search(s, end)
+    return m.start() if m else len(s)
+
+
+_RANK_BEFORE = re.compile(r"(?:thứ|vị trí|hạng|trong|trên|/)\s*$", re.IGNORECASE)
+
+
+def _rank_before(s: str, start: int) -> bool:
+    return _RANK_BEFORE.search(s[max(0, start - 12) : start]) is not None
+
+
+__all__ = [
+    "NATIONAL",
+    "NO_PLACE",
+    "PLACE_NAME",
+    "ArticleLocality",
+    "Localities",
+    "LocalityRules",
+    "Place",
+    "article_snapshot",
+]
+_ = WARD_LEVELS
