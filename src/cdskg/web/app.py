@@ -26,7 +26,7 @@ def create_app(settings: Settings) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     reader = ReadOnlyStore(settings.store)
     endpoint = sparql.Endpoint(settings, reader)
-    app.extensions["cdskg.store.generations"] = reader
+    app.extensions["cdskg.store"] = reader
     app.extensions["cdskg.settings"] = settings
     app.extensions["cdskg.endpoint"] = endpoint
     # Queries to /sparql skip Flask's request cycle (≈5× the cost of a point lookup); they

@@ -11,7 +11,7 @@ from cdskg.store.generations import ReadOnlyStore
 
 def store() -> tuple[ox.Store, str]:
     """The current store generation (read-only) and its version id."""
-    reader: ReadOnlyStore = current_app.extensions["cdskg.store.generations"]
+    reader: ReadOnlyStore = current_app.extensions["cdskg.store"]
     return reader.get()
 
 

@@ -945,7 +945,7 @@ def _update(op: Operation) -> Response:
             "using-graph-uri / using-named-graph-uri are not supported; use USING in the update",
         )
     assert op.update is not None
-    root = Path(current_app.extensions["cdskg.store.generations"].layout.root)
+    root = Path(current_app.extensions["cdskg.store"].layout.root)
     # next_generation holds STORE/.write.lock, so updates and builds take turns
     try:
         with next_generation(root) as writable:
