@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from cdskg.extract import forms
 from cdskg.extract.articles import SourceArticle, title_of
 from cdskg.extract.clean import NoiseRules, clean
 from cdskg.extract.figures import (
@@ -43,6 +44,13 @@ from cdskg.text.normalize import normalize
 
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
 _ANY_DIGIT = re.compile(r"\d")
+#: "tăng 2 bậc", "giảm 3 hạng": a change of rank
+_RANK_CHANGE = re.compile(r"\s*(?:bac|hang)\b(?!\s+(?:nhat|nhi|ba))")
+#: "gấp 3 lần", "hơn 13 lần so với": a multiple
+_TIMES = re.compile(r"\s*lan\b")
+_COMPARED = re.compile(r"\s*(?:so voi|so|tong so)\b")
+#: "6 và 12", "6, 12": a figure joined to the one before
+_JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
 #: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
 _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 _LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
@@ -131,6 +139,7 @@ class Extractor:
                 # a new paragraph: no period, scope or framing unit carries into it
                 state.pop("carry", None)
                 state.pop("scopes", None)
+                state.pop("last_of_kind", None)
                 self.localities.new_paragraph(state)
             prev_end = sent.end
             if sent.start == 0 and sent.text == title:
@@ -207,11 +216,19 @@ class Extractor:
         prev_end = 0
         pending_ratio: tuple[Decimal, Decimal, int] | None = None
         last_count: str | None = None
-        last_of_kind: dict[str, Indicator] = {}
-        for m in FIGURE.finditer(s):
+        # the indicator of the latest figure of each kind in the paragraph, for figures
+        # that leave theirs unsaid
+        last_of_kind: dict[str, Indicator] = state.setdefault("last_of_kind", {})  # type: ignore[assignment]
+        found = forms.hits(s, folded)
+        bounds = forms.ranges(folded, found)
+        upper_of = {j: i for i, j in bounds.items()}
+        prev_kind: str | None = None
+        for index, m in enumerate(found):
             start, end = m.start(), m.end()
+            before_folded = folded[max(0, start - 40) : start]
+            rank_context = self.figures.rank_before.search(before_folded)
             hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
-            if hit is not None:
+            if hit is not None and not (rank_context and hit[1] == "an ordinal"):
                 record.skipped.append(Skipped(m.group(0), sent.start + start, hit[1]))
                 continue
             try:
@@ -222,15 +239,24 @@ class Extractor:
                 continue
             numerator = None
             stated_end = end
-            before_folded = folded[max(0, start - 40) : start]
             after_folded = folded[end : end + 40]
             pct = PERCENT_AFTER.match(s, end) if denominator is None else None
-            if pct:
+            upper = found[bounds[index]] if index in bounds else None
+            if upper is not None and not pct and PERCENT_AFTER.match(s, upper.end()):
+                pct = re.compile("").match(s, end)  # "60-80%": the lower bound is one too
+            rank_change = _RANK_CHANGE.match(after_folded)
+            if m.kind is not None:
+                kind = m.kind  # a verbal rank ("dẫn đầu cả nước")
+            elif rank_change and denominator is None:
+                kind, stated_end = "rank", end + rank_change.end()  # "tăng 2 bậc"
+            elif pct:
                 kind, stated_end = "percentage", pct.end()
                 if pending_ratio and pending_ratio[2] == start:
                     numerator, denominator = pending_ratio[0], pending_ratio[1]
-            elif self.figures.rank_before.search(before_folded):
+            elif rank_context:
                 kind = "rank"
+            elif prev_kind == "rank" and _JOINED.fullmatch(s[prev_end:start]):
+                kind = "rank"  # "lần lượt đứng thứ 6 và 12"
             elif denominator is not None and self.figures.score_after.match(after_folded):
                 kind = "score"
             elif denominator is not None:
@@ -245,7 +271,13 @@ class Extractor:
                 kind, numerator = "ratio", value
             else:
                 kind = "count"
-                mult = self._multiplier(s, end)
+                times = _TIMES.match(after_folded)
+                if times and (
+                    before_folded.rstrip().endswith("gap")
+                    or _COMPARED.match(after_folded, times.end())
+                ):
+                    kind, stated_end = "multiple", end + times.end()  # "gấp 3 lần"
+                mult = self._multiplier(s, end) if kind == "count" else None
                 if mult:
                     value, stated_end = value * mult[0], mult[1]
                 money = self.figures.money_after.match(folded[stated_end : stated_end + 40])
@@ -253,6 +285,8 @@ class Extractor:
                     kind, stated_end = "money", stated_end + money.end()
                 elif self.figures.score_after.match(folded[stated_end : stated_end + 40]):
                     kind = "score"
+                elif value != value.to_integral_value():
+                    kind = "score"  # "giá trị DTI đạt 0,8241": a fraction counts nothing
             if kind in ("score", "rank", "ratio"):
                 stated_end = self._noun_end(s, stated_end) if kind == "score" else stated_end
             window_start = self._clause_start(s, prev_end, start)
@@ -267,7 +301,10 @@ class Extractor:
                 upto = str(state.get("previous", "")) + " " + upto
             # what follows the number, to the end of its clause: a comma does not end it
             # ("100% cơ quan, đơn vị, UBND các xã ứng dụng phần mềm …"), the next number does
-            long_after = s[stated_end : stated_end + 120]
+            phrase_from = upper.end() if upper is not None else stated_end
+            if upper is not None and PERCENT_AFTER.match(s, upper.end()):
+                phrase_from = PERCENT_AFTER.match(s, upper.end()).end()
+            long_after = s[phrase_from : phrase_from + 120]
             stop = (_COUNT_PHRASE_END if kind in ("count", "money") else _PHRASE_END).search(
                 long_after
             )
@@ -288,6 +325,10 @@ class Extractor:
                 self._role(before),
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
+            if qualifier == "exact" and index in bounds:
+                qualifier = "at-least"  # the lower bound of a range
+            elif qualifier == "exact" and index in upper_of:
+                qualifier = "at-most"
             role = self._role(before)
             scope = self._scope(fold(before)) or sentence_scope
             named = any(window_start <= pm.start < start for pm, _ in placed)
@@ -330,6 +371,7 @@ class Extractor:
             if indicator.notation != "unclassified":
                 last_of_kind[kind] = indicator
             prev_end = stated_end
+            prev_kind = kind
         self._skip_unseen(record, sent, blocked)
         self.localities.remember(s, places, state, main)
         state["previous"] = s
@@ -430,17 +472,18 @@ class Extractor:
             if pool:
                 return _pick(pool, nearest="end")
 
-        if (
-            inherit is not None
-            and self._elliptic(since)
-            and not (kind in ("count", "money") and _LETTER_AFTER.match(long_after))
-        ):
-            # "… cấp quận đạt 97,9%, cấp phường 95,48%", "đạt 26%, cao hơn so với mặt bằng
-            # chung của tỉnh là 21,8%": the figure before names what this one measures
+        own_noun = kind in ("count", "money") and bool(_LETTER_AFTER.match(long_after))
+        if inherit is not None and not own_noun and self._compared(since):
+            # "đạt 26%, cao hơn so với mặt bằng chung của tỉnh là 21,8%": a comparison term
+            # of the figure before, of the same indicator
             return inherit, tail_words(since).strip(" ,;:")
         scored = self._scored(before, long_after, kind, since, previous)
         if scored is not None:
             return scored
+        if inherit is not None and not own_noun and content(since, names=False) <= 2:
+            # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
+            # figure before (in the sentence or its paragraph) names what this one measures
+            return inherit, tail_words(since).strip(" ,;:()")
         if inherit is not None and role == "change":
             # "… 12.100 tài khoản (tăng 218 tài khoản)": a change of the figure before
             return inherit, tail_words(since).strip(" ,;:()")
@@ -452,14 +495,11 @@ class Extractor:
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
 
-    def _elliptic(self, since: str) -> bool:
-        """Whether the words since the figure before in the sentence leave this figure's
-        indicator unsaid: only a unit, a scope or a comparison ("cấp phường", "cao hơn so
-        với bình quân của tỉnh là")."""
+    def _compared(self, since: str) -> bool:
+        """Whether the words since the figure before make this one a comparison term of it
+        ("cao hơn so với bình quân của tỉnh là")."""
         folded = fold(since)
-        if any(w in folded for w in self.figures.comparison_words):
-            return True
-        return content(since) <= 2
+        return any(w in folded for w in self.figures.comparison_words)
 
     def _scored(
         self, before: str, after: str, kind: str, since: str = "", previous: str = ""

@@ -45,6 +45,7 @@ KINDS = {
     "money": ("money",),
     "score": ("score",),
     "rank": ("rank",),
+    "multiple": ("multiple", "ratio"),
 }
 DEFAULT_UNIT = {
     "percentage": PERCENT,
@@ -53,6 +54,7 @@ DEFAULT_UNIT = {
     "money": VND,
     "score": UNITLESS,
     "rank": UNITLESS,
+    "multiple": UNITLESS,
 }
 
 

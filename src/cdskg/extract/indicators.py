@@ -85,6 +85,7 @@ STOPWORDS = frozenset(
         "pho",
         "thi",
         "tran",
+        "con",
     ]
 )
 
@@ -317,8 +318,11 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
     return out
 
 
-def content(text: str) -> int:
-    """How many syllables of ``text`` carry meaning (not stop words)."""
+def content(text: str, names: bool = True) -> int:
+    """How many syllables of ``text`` carry meaning (not stop words); with ``names`` false,
+    capitalised words (names of places and people) do not count."""
+    if not names:
+        text = " ".join(w for w in text.split() if not w[:1].isupper())
     return len(syllables(text))
 
 
