@@ -160,10 +160,11 @@ def test_organisation_names_are_whole(records):
 
 def test_sentence_words_after_a_head_are_no_organisation():
     ex = Extractor(ROOT / "mappings", ROOT / "ontology")
-    assert ex._trim_org("Trung tâm tập trung nguồn lực") == "Trung tâm"
-    assert ex._trim_org("VNPT Cần Thơ hoàn") == "VNPT Cần Thơ"
-    assert ex._trim_org("Ban Thường vụ Tỉnh ủy Bình Phước về") == "Ban Thường vụ Tỉnh ủy Bình Phước"
-    assert ex._trim_org("Sở Nội vụ") == "Sở Nội vụ"
+    assert ex.mentions._trim_org("Trung tâm tập trung nguồn lực") == "Trung tâm"
+    assert ex.mentions._trim_org("VNPT Cần Thơ hoàn") == "VNPT Cần Thơ"
+    trim = ex.mentions._trim_org
+    assert trim("Ban Thường vụ Tỉnh ủy Bình Phước về") == "Ban Thường vụ Tỉnh ủy Bình Phước"
+    assert ex.mentions._trim_org("Sở Nội vụ") == "Sở Nội vụ"
 
 
 def test_image_captions_dropped_with_their_reason(records):

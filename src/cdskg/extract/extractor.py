@@ -9,241 +9,39 @@ about the language is data: ``mappings/noise.toml`` (cleaning),
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 from cdskg.extract.articles import SourceArticle, title_of
 from cdskg.extract.clean import NoiseRules, clean
+from cdskg.extract.figures import (
+    CLAUSE_BREAK,
+    DEFAULT_UNIT,
+    FIGURE,
+    KINDS,
+    NOUN_AFTER,
+    PERCENT_AFTER,
+    THIS_AFTER,
+    FigureRules,
+    clause_end,
+)
 from cdskg.extract.gazetteer import Gazetteer, snapshot_for
 from cdskg.extract.locality import ArticleLocality, Localities, LocalityRules
+from cdskg.extract.mentions import MentionFinder, MentionRules
 from cdskg.extract.numbers import parse_number
 from cdskg.extract.periods import context_year, find_periods
-from cdskg.extract.records import ArticleRecord, Evidence, Mention, Period, Quantity, Skipped
+from cdskg.extract.records import ArticleRecord, Evidence, Period, Quantity, Skipped
+from cdskg.extract.sentences import Sentence, split_sentences
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
 from cdskg.extract.units import AdminUnit, load_units
 from cdskg.rdf import iri
 from cdskg.rdf.iri import fold
 from cdskg.text.normalize import normalize
 
-PERCENT = "http://qudt.org/vocab/unit/PERCENT"
-NUM = "http://qudt.org/vocab/unit/NUM"
-UNITLESS = "http://qudt.org/vocab/unit/UNITLESS"
-VND = "http://qudt.org/vocab/currency/VND"
-
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?…;])(?<!TP\.)(?<!Tp\.)(?<!TS\.)(?<!ThS\.)[\"”’)]*\s+(?=[\"“*(–-]?\s*[A-ZĐÀ-Ỹ0-9])|\n+"
-)
-_PERCENT_AFTER = re.compile(r"\s*(%|phần trăm)")
-_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
-#: a figure: a number, or a ratio of two ("19/19", "118.286/149.647", "83,4/100")
-FIGURE = re.compile(rf"(?<![\w.,/])({_NUM})(?:\s*/\s*({_NUM}))?(?![\w/]|[.,]\d)")
-_NOUN_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s*){1,4})")
-#: "25 dịch vụ công này" ("these 25 public services"): words and "này" right after a count
-_THIS_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s+){1,4}?)này(?!\w)")
-_CLAUSE_BREAK = re.compile(r"[,;:(]|\s(?:và|với|trong đó|đạt)\s")
-_CLAUSE_END = re.compile(r"[;:.(]|,\s*(?=\w)|\strong đó\s")
-
-
-def _clause_end(after: str) -> int:
-    """Where the clause that starts ``after`` ends; a comma ends it only before a capital
-    or a digit ("80 nhiệm vụ, Bến Cát …"), not inside a noun phrase ("cán bộ, công chức")."""
-    for m in _CLAUSE_END.finditer(after):
-        if m.group(0).startswith(","):
-            nxt = after[m.end() : m.end() + 1]
-            if not (nxt.isupper() or nxt.isdigit()):
-                continue
-        return m.start()
-    return len(after)
-
-
-#: value kinds of the thesaurus an extracted figure kind may take
-_KINDS = {
-    "percentage": ("percentage",),
-    "count": ("count", "ratio"),
-    "ratio": ("ratio", "count"),
-    "money": ("money",),
-    "score": ("score",),
-    "rank": ("rank",),
-}
-_DEFAULT_UNIT = {
-    "percentage": PERCENT,
-    "count": NUM,
-    "ratio": NUM,
-    "money": VND,
-    "score": UNITLESS,
-    "rank": UNITLESS,
-}
-
-
-@dataclass(frozen=True)
-class FigureRules:
-    qualifiers: dict[str, str]  # longest first
-    qualifiers_after: dict[str, str]
-    target_words: tuple[str, ...]
-    change_words: tuple[str, ...]
-    multipliers: dict[str, int]
-    not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
-    rank_before: re.Pattern[str]
-    score_after: re.Pattern[str]
-    money_after: re.Pattern[str]
-    ratio_rate: re.Pattern[str]
-    scopes: dict[str, str]
-    parent_refs: dict[str, str]
-    baseline: tuple[str, ...]
-    rate_of_count: dict[str, str]
-    openers: tuple[str, ...] = ()
-    total_before: re.Pattern[str] | None = None
-    total_phrase: str = ""
-    carry_kinds: frozenset[str] = frozenset()
-    present: re.Pattern[str] | None = None
-
-    @classmethod
-    def load(cls, path: Path) -> FigureRules:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        kinds = data["kinds"]
-        return cls(
-            # longest first (ties in file order): the order both _qualifier and _role try
-            qualifiers=dict(
-                sorted(
-                    {fold(k): v for k, v in data["qualifiers"].items()}.items(),
-                    key=lambda kv: -len(kv[0]),
-                )
-            ),
-            qualifiers_after={fold(k): v for k, v in data.get("qualifiers_after", {}).items()},
-            target_words=tuple(fold(w) for w in data["roles"]["target"]),
-            change_words=tuple(fold(w) for w in data["roles"]["change"]),
-            multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
-            not_a_figure=tuple(
-                (re.compile(r["pattern"]), r["reason"]) for r in data["not_a_figure"]
-            ),
-            rank_before=re.compile(kinds["rank_before"]),
-            score_after=re.compile(kinds["score_after"]),
-            money_after=re.compile(kinds["money_after"]),
-            ratio_rate=re.compile(data["ratio_rate"]["between"]),
-            scopes={fold(k): v for k, v in data.get("scopes", {}).items()},
-            parent_refs={fold(k): v for k, v in data.get("parent_refs", {}).items()},
-            baseline=tuple(fold(w) for w in data.get("baseline", {}).get("before", [])),
-            rate_of_count=dict(data.get("rate_of_count", {})),
-            openers=tuple(fold(w) for w in data.get("continuation", {}).get("openers", [])),
-            total_before=re.compile(data["totals"]["before"]) if "totals" in data else None,
-            total_phrase=data.get("totals", {}).get("phrase", ""),
-            carry_kinds=frozenset(data.get("periods", {}).get("carry", [])),
-            present=re.compile(data["periods"]["present"])
-            if "present" in data.get("periods", {})
-            else None,
-        )
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    text: str
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of the cleaned text, with their offsets."""
-    result = []
-    pos = 0
-    for m in _SENTENCE_END.finditer(text):
-        chunk = text[pos : m.start()]
-        if chunk.strip():
-            lead = len(chunk) - len(chunk.lstrip())
-            result.append(Sentence(pos + lead, m.start(), chunk.strip()))
-        pos = m.end()
-    tail = text[pos:]
-    if tail.strip():
-        lead = len(tail) - len(tail.lstrip())
-        result.append(Sentence(pos + lead, pos + lead + len(tail.strip()), tail.strip()))
-    return result
-
-
-_CAP = r"[A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ]"
-_NAME = rf"{_CAP}[\w]*(?:\s+{_CAP}[\w]*){{1,3}}"
-_POST_STOP = re.compile(r"\s+(?:cho biết|kiến nghị|nhấn mạnh|phát biểu|khẳng định|nêu|đề nghị)\b")
-_ORG_STOP = re.compile(
-    r"\s+(?:đã|đang|sẽ|ngày|công bố|trên|tiếp tục|kiến nghị|cho biết|phê duyệt|là|có|và|với|"
-    r"chỉ đạo|ban hành|tổ chức|hướng dẫn|thực hiện)\b"
-)
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
 _ANY_DIGIT = re.compile(r"\d")
-_ACRONYM = re.compile(r"\s*\([^()]{1,12}\)")
-_DATE_AFTER = re.compile(r"\s+ngày\s+(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})")
-
-
-@dataclass(frozen=True)
-class MentionRules:
-    """``mappings/mentions.toml``: how people, organisations, documents, platforms and
-    the article's own metadata (publisher, authors) are found."""
-
-    person: re.Pattern[str]
-    post_before: re.Pattern[str]
-    posts: tuple[str, ...]
-    org_heads: tuple[str, ...]
-    organisation: re.Pattern[str]
-    document: re.Pattern[str]
-    doc_types: dict[str, str]
-    platforms: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...]  # pattern, aliases, name
-    source_line: re.Pattern[str]
-    author_lines: tuple[re.Pattern[str], ...]
-    closing_author: re.Pattern[str]
-    lead_prefixes: dict[str, str]
-    org_names: tuple[str, ...] = ()
-    not_org_names: tuple[str, ...] = ()
-
-    @classmethod
-    def load(cls, path: Path) -> MentionRules:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        honorifics = "|".join(map(re.escape, data["people"]["honorifics"]))
-        posts = tuple(sorted(data["people"]["posts"], key=len, reverse=True))
-        post_alt = "|".join(map(re.escape, posts))
-        heads = tuple(sorted(data["organisations"]["heads"], key=len, reverse=True))
-        head_alt = "|".join(map(re.escape, heads))
-        types = sorted(data["documents"]["types"], key=len, reverse=True)
-        type_alt = "|".join(map(re.escape, types))
-        meta = data["metadata"]
-        return cls(
-            person=re.compile(
-                rf"(?<!\w)(?i:{honorifics})\s+(?P<name>{_NAME})"
-                rf"(?:\s*[,–-]\s*(?P<post>(?:{post_alt})\b[^,.:;()]*))?"
-            ),
-            post_before=re.compile(
-                rf"(?<!\w)(?P<post>(?:{post_alt})\s+[^,.:;()]*?)\s+(?P<name>{_CAP}\w*\s+"
-                rf"{_CAP}\w*\s+{_CAP}\w*)(?=\s+(?:cho biết|nhấn mạnh|phát biểu|khẳng định|nêu))"
-            ),
-            posts=posts,
-            org_heads=heads,
-            organisation=re.compile(
-                rf"(?<!\w)(?P<org>(?:{head_alt})(?:\s+(?:T[Pp]\.(?=\s)|[\w-]+)){{0,10}})"
-            ),
-            document=re.compile(
-                rf"(?<!\w)(?P<type>(?i:{type_alt}))\s+(?:số\s+)?"
-                rf"(?P<id>\d+(?:[/-][\dA-ZĐa-zđ.]+)*(?:[/-][A-ZĐ][\wĐ.-]*)?)(?![\w/])"
-            ),
-            doc_types={t.lower(): t for t in types},
-            platforms=tuple(
-                (
-                    re.compile(
-                        r"(?<!\w)(?:" + "|".join(re.escape(fold(a)) for a in aliases) + r")(?!\w)"
-                    ),
-                    tuple(fold(a) for a in aliases),
-                    name,
-                )
-                for name, aliases in data["platforms"].items()
-            ),
-            source_line=re.compile(meta["source_line"], re.MULTILINE),
-            author_lines=tuple(re.compile(p) for p in meta["author_lines"]),
-            closing_author=re.compile(meta["closing_author"]),
-            lead_prefixes=dict(meta.get("lead_prefixes", {})),
-            org_names=tuple(sorted(data["organisations"].get("names", []), key=len, reverse=True)),
-            not_org_names=tuple(data["organisations"].get("not_names", [])),
-        )
 
 
 def _pick(matches: list[PhraseMatch], nearest: str) -> tuple[Indicator, str]:
@@ -267,6 +65,7 @@ class Extractor:
         place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
         self.gazetteer = Gazetteer(load_units(), place_rules.aliases)
         self.localities = Localities(self.gazetteer, place_rules)
+        self.mentions = MentionFinder(self.mention_rules, self.gazetteer)
         self.today = today or date.today()
         self._families: dict[str, str] = {}
 
@@ -314,8 +113,8 @@ class Extractor:
 
         context_units: list[AdminUnit] = [main] if main else []
         default_period = Period(f"{year}-01-01", f"{year}-12-31", basis="article-context")
-        self._metadata(record)
-        self._mentions(record, to_source, main)
+        self.mentions.metadata(record)
+        self.mentions.mentions(record, to_source, main)
         seen_keys: set[tuple[str, str, str]] = set()
         state: dict[str, object] = {"article": art}
         prev_end = 0
@@ -342,183 +141,6 @@ class Extractor:
         return record
 
     # -- metadata and mentions ---------------------------------------------------------
-
-    def _metadata(self, record: ArticleRecord) -> None:
-        """Publisher from "Nguồn: …" or a lead prefix ("TPO -"), authors from by-lines."""
-        rules = self.mention_rules
-        text = record.text
-        m = rules.source_line.search(text)
-        if m:
-            record.publisher = m.group("publisher")
-        body = text[len(record.title) :].lstrip()
-        if record.publisher is None:
-            for prefix, publisher in rules.lead_prefixes.items():
-                if re.match(rf"\s*{re.escape(prefix)}\s*[–-]", body, re.MULTILINE) or re.search(
-                    rf"(?m)^\s*{re.escape(prefix)}\s*[–-]", body
-                ):
-                    record.publisher = publisher
-                    break
-        lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-        tail = [ln for ln in lines[-4:] if not rules.source_line.match(ln)]
-        for line in tail:
-            for pattern in rules.author_lines:
-                a = pattern.match(line)
-                if a and a.group("author").strip() not in record.authors:
-                    record.authors.append(a.group("author").strip())
-                    break
-        if not record.authors and tail and len(lines) > 2:
-            a = rules.closing_author.match(tail[-1])
-            if a:
-                record.authors.append(a.group("author").strip())
-
-    def _mentions(self, record: ArticleRecord, to_source, main: AdminUnit | None) -> None:
-        """People (with their post and organisation), organisations, legal documents and
-        platforms, each once per article, with the evidence of its first mention."""
-        rules = self.mention_rules
-        text = record.text
-        seen: set[tuple[str, str]] = set()
-
-        def ev(start: int, end: int) -> Evidence:
-            s0, s1 = to_source(start, end)
-            return Evidence(
-                start,
-                end,
-                s0,
-                s1,
-                text[start:end],
-                text[max(0, start - 32) : start],
-                text[end : end + 32],
-            )
-
-        def add(mention: Mention) -> None:
-            # "Trung tâm … (IOC) quận Bình Thủy" is "Trung tâm … quận Bình Thủy"
-            name = _ACRONYM.sub("", mention.name)
-            key = (mention.kind, mention.identifier or fold(name))
-            if key in seen:
-                return
-            seen.add(key)
-            record.mentions.append(mention)
-
-        people: list[tuple[int, Mention]] = []
-        matches = [(m, False) for m in rules.person.finditer(text)]
-        matches += [(m, True) for m in rules.post_before.finditer(text)]
-        for m, post_first in matches:
-            if post_first and fold(m.group("name")) in self.gazetteer.table.by_short:
-                continue  # "Phó Chủ tịch UBND xã Tân Phú Trung cho biết": a unit, not a name
-            post, org = self._split_post(m.group("post"), main)
-            mention = Mention(
-                "person", m.group("name"), ev(m.start(), m.end()), post=post, organisation=org
-            )
-            people.append((m.start(), mention))
-        # a person named with a post wins over the same person named bare
-        people.sort(key=lambda pm: (pm[1].post is None, pm[0]))
-        for _, mention in people:
-            add(mention)
-        for m in rules.document.finditer(text):
-            doc_type = rules.doc_types.get(m.group("type").lower(), m.group("type"))
-            ident = m.group("id").rstrip(".-/")
-            date_m = _DATE_AFTER.match(text, m.end())
-            end = date_m.end() if date_m else m.end()
-            when = None
-            if date_m:
-                try:
-                    when = date(
-                        int(date_m.group(3)), int(date_m.group(2)), int(date_m.group(1))
-                    ).isoformat()
-                except ValueError:
-                    when = None
-            add(
-                Mention(
-                    "document",
-                    f"{doc_type} {ident}",
-                    ev(m.start(), end),
-                    identifier=ident if "/" in ident or "-" in ident else f"{doc_type} {ident}",
-                    doc_type=doc_type,
-                    date=when,
-                )
-            )
-        folded = fold(text)
-        for pattern, aliases, name in rules.platforms:
-            # a platform's pattern needs one of its aliases as written: most articles name
-            # few platforms, and a substring test is much cheaper than the pattern's scan
-            if any(alias in folded for alias in aliases):
-                m = pattern.search(folded)
-                if m is not None:
-                    add(Mention("platform", name, ev(m.start(), m.end())))
-        for m in rules.organisation.finditer(text):
-            if any(text.startswith(n, m.start()) for n in rules.not_org_names):
-                continue
-            whole = next((n for n in rules.org_names if text.startswith(n, m.start())), None)
-            if whole is not None:
-                org = text[m.start() : self._org_unit_end(text, m.start() + len(whole))]
-            else:
-                org = self._trim_org(m.group("org").strip())
-            if len(org.split()) < 2 or org in rules.org_heads:
-                continue
-            add(Mention("organisation", org, ev(m.start(), m.start() + len(org))))
-        record.mentions.sort(key=lambda x: x.evidence.start)
-
-    def _org_unit_end(self, text: str, end: int) -> int:
-        """Where a whole organisation name ends: after the bracketed acronym and the unit
-        that follow it, if any ("… (IOC) thành phố Bến Cát")."""
-        rest = text[end : end + 80]
-        gap = re.match(r"(?:\s*\([^()\n]{1,12}\))?\s+", rest)
-        units = self.gazetteer.mentions(rest)
-        if gap and units and units[0].start == gap.end():
-            return end + units[0].end
-        acronym = re.match(r"\s*\([^()\n]{1,12}\)", rest)
-        return end + acronym.end() if acronym else end
-
-    def _trim_org(self, org: str) -> str:
-        """An organisation ends with the unit it belongs to ("UBND tỉnh Cà Mau"), not with
-        the name of the person after it; without a unit it ends with its last capitalised
-        word and the lowercase syllable that completes it ("Bộ Y tế", "Ban Thường vụ
-        Huyện ủy"), not with the words of the sentence that goes on."""
-        org = _ORG_STOP.split(org)[0]
-        units = self.gazetteer.mentions(org)
-        if units:
-            return org[: units[0].end]
-        words = org.rstrip(".").split()
-        head = next((h for h in self.mention_rules.org_heads if org.startswith(h)), "")
-        keep = max(1, len(head.split()))
-        while len(words) > keep and not words[-1][:1].isupper():
-            n = len(words)
-            # "Y tế", "Huyện ủy": a capitalised word and the syllable that completes it
-            if (
-                n - 2 >= keep
-                and words[-2][:1].isupper()
-                and (n - 2 == keep or not words[-3][:1].isupper())
-            ):
-                break
-            words.pop()
-        return " ".join(words)
-
-    def _split_post(
-        self, phrase: str | None, main: AdminUnit | None = None
-    ) -> tuple[str | None, str | None]:
-        """A post phrase split into the post and its organisation ("Chủ tịch", "UBND tỉnh
-        Cà Mau"). An organisation named by its level only ("Chủ tịch UBND phường" in an
-        article about a ward) is the one of the article's main locality at that level."""
-        if not phrase:
-            return None, None
-        phrase = _POST_STOP.split(phrase.strip())[0].strip()
-        best = None
-        for head in self.mention_rules.org_heads:
-            i = phrase.find(head, 1)
-            if i > 0 and (best is None or i < best):
-                best = i
-        if best is None:
-            return phrase, None
-        rest = phrase[best:].strip()
-        org = self._trim_org(rest)
-        if main is not None and org in self.mention_rules.org_heads:
-            level = main.name[: len(main.name) - len(main.short)].strip()
-            said = rest[len(org) :].split()
-            if level and fold(" ".join(said[: len(level.split())])) == fold(level):
-                org = f"{org} {level.lower()} {main.short}"
-        return phrase[:best].strip(), org
-
-    # -- figures -----------------------------------------------------------------------
 
     def _sentence(
         self,
@@ -593,7 +215,7 @@ class Extractor:
             stated_end = end
             before_folded = folded[max(0, start - 40) : start]
             after_folded = folded[end : end + 40]
-            pct = _PERCENT_AFTER.match(s, end) if denominator is None else None
+            pct = PERCENT_AFTER.match(s, end) if denominator is None else None
             if pct:
                 kind, stated_end = "percentage", pct.end()
                 if pending_ratio and pending_ratio[2] == start:
@@ -627,8 +249,8 @@ class Extractor:
             window_start = self._clause_start(s, prev_end, start)
             before = s[window_start:start]
             after = s[stated_end : stated_end + 48]
-            after = after[: _clause_end(after)]
-            breaks = [b.end() for b in _CLAUSE_BREAK.finditer(s, window_start, start)]
+            after = after[: clause_end(after)]
+            breaks = [b.end() for b in CLAUSE_BREAK.finditer(s, window_start, start)]
             near = s[breaks[-1] if breaks else window_start : start]
             upto = s[:start]
             if any(folded.startswith(w) for w in self.figures.openers):
@@ -651,7 +273,7 @@ class Extractor:
             if kind == "percentage" and value > 100 and indicator.value_kind == "percentage":
                 record.warnings.append(f"{m.group(0)}% at {value_start}: over 100%, kept as stated")
             seen_keys.add(key)
-            unit = _DEFAULT_UNIT[kind] if indicator.notation == "unclassified" else indicator.unit
+            unit = DEFAULT_UNIT[kind] if indicator.notation == "unclassified" else indicator.unit
             record.quantities.append(
                 Quantity(
                     value=value,
@@ -708,14 +330,14 @@ class Extractor:
         if m is None:
             # "… người dân chiếm tỷ lệ": the words between may hold letters only
             nxt = FIGURE.search(s, end, end + 60)
-            if nxt is None or not _PERCENT_AFTER.match(s, nxt.end()):
+            if nxt is None or not PERCENT_AFTER.match(s, nxt.end()):
                 return None
             m = self.figures.ratio_rate.match(folded[end : nxt.start()])
             if m is None:
                 return None
             return nxt.start()
         nxt = FIGURE.match(s, end + m.end())
-        if nxt and _PERCENT_AFTER.match(s, nxt.end()):
+        if nxt and PERCENT_AFTER.match(s, nxt.end()):
             return nxt.start()
         return None
 
@@ -732,7 +354,7 @@ class Extractor:
 
     @staticmethod
     def _clause_start(s: str, prev_end: int, start: int) -> int:
-        breaks = [m.end() for m in _CLAUSE_BREAK.finditer(s, prev_end, start)]
+        breaks = [m.end() for m in CLAUSE_BREAK.finditer(s, prev_end, start)]
         # a clause that is only "đạt" or a qualifier says nothing: look one further back
         for b in reversed(breaks):
             if len(s[b:start].strip()) > 12:
@@ -752,7 +374,7 @@ class Extractor:
         then the phrase nearest before it in its clause, then the phrase right after it, then
         a wider clause before it, then the rate of the count just before ("thu nhận 47.059 hồ
         sơ, đạt 90,97%"), then the nearest phrase earlier in the sentence."""
-        wanted = _KINDS[kind]
+        wanted = KINDS[kind]
 
         def ok(m: PhraseMatch) -> bool:
             return m.indicator.value_kind in wanted
@@ -760,7 +382,7 @@ class Extractor:
         whole = self._whole(upto[-80:], after, ok) if kind == "count" else None
         if whole is not None:
             return whole
-        this = _THIS_AFTER.match(after) if kind == "count" else None
+        this = THIS_AFTER.match(after) if kind == "count" else None
         if this is not None:
             # "25 dịch vụ công này": the phrase named earlier that starts with those words
             noun = fold(this.group(1).strip())
@@ -791,7 +413,7 @@ class Extractor:
         pool = [m for m in self.thesaurus.matches(upto) if ok(m)]
         if pool:
             return _pick(pool, nearest="end")
-        noun = _NOUN_AFTER.match(after)
+        noun = NOUN_AFTER.match(after)
         raw = before.strip(" ,;:") or (noun.group(1).strip() if noun else "")
         return self.thesaurus.unclassified, raw[-80:]
 
@@ -804,7 +426,7 @@ class Extractor:
         rules = self.figures
         if rules.total_before is None or not rules.total_before.search(fold(upto)):
             return None
-        noun = _NOUN_AFTER.match(after)
+        noun = NOUN_AFTER.match(after)
         if noun is None:
             return None
         words = noun.group(1).strip()
@@ -950,4 +572,4 @@ class Extractor:
         return min(after, key=lambda p: (p.priority, p.start)).period
 
 
-__all__ = ["Decimal", "Extractor", "split_sentences"]
+__all__ = ["Decimal", "Extractor", "FigureRules", "MentionRules", "split_sentences"]
