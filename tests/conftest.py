@@ -1,9 +1,18 @@
-"""Shared fixtures: the corpus, and a real on-disk store built from it once per session."""
+"""Shared fixtures: the corpus, and a real on-disk store built from it once per session.
+
+Tests come in three kinds: unit tests (plain functions), HTTP tests (the Flask app through
+``create_app(...).test_client()``, or a WSGI server in-process) and end-to-end tests, which
+start real processes: `cdskg serve`, the `cdskg` command line, Chromium. The last kind is
+marked ``e2e`` here, from what a test (or a fixture it uses) calls, so that
+``pytest -m "not e2e"`` is the fast loop and no test has to remember its mark.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -23,6 +32,29 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "articles"
 CDSKG = [sys.executable, "-m", "cdskg.cli"]
+
+
+#: What makes a test end-to-end: it calls something that starts a real process (a server,
+#: the CLI, a browser), itself or through a fixture it uses.
+E2E_CALLS = re.compile(r"\b(?:serving|run_cli|Popen|sync_playwright|wait_for)\(|/usr/bin/chromium")
+
+
+def _starts_processes(fn: object) -> bool:
+    try:
+        return bool(E2E_CALLS.search(inspect.getsource(fn)))  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fn = getattr(item, "function", None)
+        if fn is None:  # doctests
+            continue
+        closure = item._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
+        fixtures = [defs[-1].func for defs in closure.values() if defs]
+        if any(_starts_processes(f) for f in [fn, *fixtures]):
+            item.add_marker(pytest.mark.e2e)
 
 
 def run_cli(*args: str, check: int | None = None, **kwargs) -> subprocess.CompletedProcess[str]:

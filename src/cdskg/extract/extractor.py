@@ -37,7 +37,7 @@ from cdskg.extract.sentences import Sentence, split_sentences
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
 from cdskg.extract.units import AdminUnit, load_units
 from cdskg.rdf import iri
-from cdskg.rdf.iri import fold
+from cdskg.text.fold import fold
 from cdskg.text.normalize import normalize
 
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")

@@ -16,26 +16,10 @@ The data files must exist to have a size and checksum: :func:`build_downloads` w
 (once per store version) into a folder with a ``manifest.json``; the server's ``/downloads``
 serves the same folder.
 
-Publishing settings (:class:`PublishConfig`; environment variables, flags none yet):
-
-=========================  ==========================================  ===================
-variable                   default                                     meaning
-=========================  ==========================================  ===================
-``CDSKG_BASE_URL``         ``https://w3id.org/cdskg``                   public URL of the
-                                                                       server; download
-                                                                       and endpoint URLs
-``CDSKG_PUBLISHER_NAME``   ``cdskg``                                   publisher name
-``CDSKG_PUBLISHER_URL``    the base URL                                publisher home page
-``CDSKG_CONTACT_EMAIL``    — (none: the contact point gives the URL)   contact e-mail
-``CDSKG_PUBLISHER_TYPE``   — (none)                                    ADMS publisher
-                                                                       type IRI, e.g.
-                                                                       ``http://purl.org/
-                                                                       adms/publishertype/
-                                                                       NonProfitOrganisa
-                                                                       tion``
-``CDSKG_LICENSE``          ``https://creativecommons.org/licenses/     licence IRI of the
-                           by/4.0/``                                   data
-=========================  ==========================================  ===================
+Publishing settings (:class:`PublishConfig`) come from the settings table
+(``CDSKG_BASE_URL``, ``CDSKG_PUBLISHER_*``, ``CDSKG_CONTACT_EMAIL``, ``CDSKG_LICENSE``; see
+:mod:`cdskg.settings` and the README). Without a base URL the catalogue's links use
+:data:`DEFAULT_BASE_URL`, the ontology's persistent namespace.
 """
 
 from __future__ import annotations
@@ -44,8 +28,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
-import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -67,6 +50,7 @@ from cdskg.rdf.namespaces import (
     XSD,
     sparql_prologue,
 )
+from cdskg.settings import Settings, from_env
 
 SPDX = "http://spdx.org/rdf/terms#"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
@@ -134,11 +118,15 @@ KNOWN_LICENSES = {
 }
 
 
+#: Where the catalogue's links point when no ``CDSKG_BASE_URL`` is set.
+DEFAULT_BASE_URL = "https://w3id.org/cdskg"
+
+
 @dataclass(frozen=True)
 class PublishConfig:
     """Who publishes the data, under which licence, and where (see the module docstring)."""
 
-    base_url: str = "https://w3id.org/cdskg"
+    base_url: str = DEFAULT_BASE_URL
     publisher_name: str = "cdskg"
     publisher_url: str = ""
     contact_email: str = ""
@@ -146,21 +134,23 @@ class PublishConfig:
     license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     @classmethod
+    def from_settings(cls, settings: Settings, base_url: str | None = None) -> PublishConfig:
+        """The publishing part of ``settings``; ``base_url`` (the server's own) wins."""
+        base = (base_url or settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+        return cls(
+            base_url=base,
+            publisher_name=settings.publisher_name,
+            publisher_url=settings.publisher_url,
+            contact_email=settings.contact_email,
+            publisher_type=settings.publisher_type,
+            license=settings.license,
+        )
+
+    @classmethod
     def from_env(
         cls, environ: dict[str, str] | None = None, base_url: str | None = None
     ) -> PublishConfig:
-        env = os.environ if environ is None else environ
-        config = cls()
-        values = {
-            "base_url": base_url or env.get("CDSKG_BASE_URL"),
-            "publisher_name": env.get("CDSKG_PUBLISHER_NAME"),
-            "publisher_url": env.get("CDSKG_PUBLISHER_URL"),
-            "contact_email": env.get("CDSKG_CONTACT_EMAIL"),
-            "publisher_type": env.get("CDSKG_PUBLISHER_TYPE"),
-            "license": env.get("CDSKG_LICENSE"),
-        }
-        config = replace(config, **{k: v for k, v in values.items() if v})
-        return replace(config, base_url=config.base_url.rstrip("/"))
+        return cls.from_settings(from_env(environ), base_url)
 
     def url(self, path: str) -> str:
         return self.base_url + path

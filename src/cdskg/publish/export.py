@@ -35,6 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdskg.errors import UsageError
+from cdskg.rdf import formats
 from cdskg.rdf.iri import META_GRAPH
 from cdskg.rdf.namespaces import CDSKG, ID, PREFIXES, SCHEMA, SKOS, TIME, XSD, sparql_prologue
 from cdskg.rdf.namespaces import DCTERMS as DCT
@@ -44,20 +45,9 @@ EXPORT_FORMATS = ("ttl", "trig", "nq", "jsonld", "csv")
 #: Graphs left out of every export (see the module docstring).
 EXCLUDED_GRAPHS = frozenset({META_GRAPH})
 
-MEDIA_TYPES = {
-    "ttl": "text/turtle",
-    "trig": "application/trig",
-    "nq": "application/n-quads",
-    "jsonld": "application/ld+json",
-    "csv": "text/csv",
-}
-
-_RDF_FORMATS = {
-    "ttl": ox.RdfFormat.TURTLE,
-    "trig": ox.RdfFormat.TRIG,
-    "nq": ox.RdfFormat.N_QUADS,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
+_EXPORTED = ("ttl", "trig", "nq", "jsonld")
+MEDIA_TYPES = {n: formats.RDF[n].media for n in _EXPORTED} | {"csv": formats.CSV_MEDIA}
+_RDF_FORMATS = {n: formats.RDF[n].rdf for n in _EXPORTED}
 
 #: The CSV columns, in order, with their meaning (also published as CSV-W metadata).
 CSV_COLUMNS: tuple[tuple[str, str], ...] = (

@@ -26,7 +26,6 @@ data (unit hierarchy, an indicator's unit) only fire there. See ``shapes/*.ttl``
 from __future__ import annotations
 
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 
 from cdskg.errors import InputError
+from cdskg.settings import read
 from cdskg.validation import native as shacl
 
 try:  # much faster; same results on our shapes
@@ -104,7 +104,7 @@ class ValidationResult:
 def default_engine() -> str:
     """``CDSKG_SHACL_ENGINE`` (native, turbo or pyshacl); by default native, which falls
     back to turbo (or pySHACL) for shapes it cannot compile."""
-    wanted = os.environ.get("CDSKG_SHACL_ENGINE", "").strip().lower()
+    wanted = str(read("shacl_engine")).strip().lower()
     if wanted == PYSHACL or (wanted == TURBO and pyshacl_turbo is None):
         return PYSHACL
     if wanted == TURBO:
