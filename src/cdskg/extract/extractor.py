@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from cdskg.extract import forms
 from cdskg.extract.articles import SourceArticle, title_of
 from cdskg.extract.clean import NoiseRules, clean
 from cdskg.extract.figures import (
@@ -28,6 +29,7 @@ from cdskg.extract.figures import (
     clause_end,
 )
 from cdskg.extract.gazetteer import Gazetteer, snapshot_for
+from cdskg.extract.indicators import IndicatorMatcher, content, own_phrase, tail_words
 from cdskg.extract.locality import ArticleLocality, Localities, LocalityRules
 from cdskg.extract.mentions import MentionFinder, MentionRules
 from cdskg.extract.numbers import parse_number
@@ -42,6 +44,19 @@ from cdskg.text.normalize import normalize
 
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
 _ANY_DIGIT = re.compile(r"\d")
+#: "tăng 2 bậc", "giảm 3 hạng": a change of rank
+_RANK_CHANGE = re.compile(r"\s*(?:bac|hang)\b(?!\s+(?:nhat|nhi|ba))")
+#: "gấp 3 lần", "hơn 13 lần so với": a multiple
+_TIMES = re.compile(r"\s*lan\b")
+_COMPARED = re.compile(r"\s*(?:so voi|so|tong so)\b")
+#: "6 và 12", "6, 12": a figure joined to the one before
+_JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
+#: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
+_COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
+_LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
+_PHRASE_END = re.compile(r"[;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
+#: the next number in a figure's clause ends its phrase; an age does not ("từ 15 tuổi")
+_NEXT_NUMBER = re.compile(r"\d(?![\d.,]*\s*tuổi)")
 
 
 def _pick(matches: list[PhraseMatch], nearest: str) -> tuple[Indicator, str]:
@@ -62,6 +77,7 @@ class Extractor:
         self.figures = FigureRules.load(mappings_dir / "quantities.toml")
         self.mention_rules = MentionRules.load(mappings_dir / "mentions.toml")
         self.thesaurus = Thesaurus.load(ontology_dir)
+        self.matcher = IndicatorMatcher(self.thesaurus, self.figures.abbreviations)
         place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
         self.gazetteer = Gazetteer(load_units(), place_rules.aliases)
         self.localities = Localities(self.gazetteer, place_rules)
@@ -123,6 +139,7 @@ class Extractor:
                 # a new paragraph: no period, scope or framing unit carries into it
                 state.pop("carry", None)
                 state.pop("scopes", None)
+                state.pop("last_of_kind", None)
                 self.localities.new_paragraph(state)
             prev_end = sent.end
             if sent.start == 0 and sent.text == title:
@@ -199,10 +216,19 @@ class Extractor:
         prev_end = 0
         pending_ratio: tuple[Decimal, Decimal, int] | None = None
         last_count: str | None = None
-        for m in FIGURE.finditer(s):
+        # the indicator of the latest figure of each kind in the paragraph, for figures
+        # that leave theirs unsaid
+        last_of_kind: dict[str, Indicator] = state.setdefault("last_of_kind", {})  # type: ignore[assignment]
+        found = forms.hits(s, folded)
+        bounds = forms.ranges(folded, found)
+        upper_of = {j: i for i, j in bounds.items()}
+        prev_kind: str | None = None
+        for index, m in enumerate(found):
             start, end = m.start(), m.end()
+            before_folded = folded[max(0, start - 40) : start]
+            rank_context = self.figures.rank_before.search(before_folded)
             hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
-            if hit is not None:
+            if hit is not None and not (rank_context and hit[1] == "an ordinal"):
                 record.skipped.append(Skipped(m.group(0), sent.start + start, hit[1]))
                 continue
             try:
@@ -213,15 +239,24 @@ class Extractor:
                 continue
             numerator = None
             stated_end = end
-            before_folded = folded[max(0, start - 40) : start]
             after_folded = folded[end : end + 40]
             pct = PERCENT_AFTER.match(s, end) if denominator is None else None
-            if pct:
+            upper = found[bounds[index]] if index in bounds else None
+            if upper is not None and not pct and PERCENT_AFTER.match(s, upper.end()):
+                pct = re.compile("").match(s, end)  # "60-80%": the lower bound is one too
+            rank_change = _RANK_CHANGE.match(after_folded)
+            if m.kind is not None:
+                kind = m.kind  # a verbal rank ("dẫn đầu cả nước")
+            elif rank_change and denominator is None:
+                kind, stated_end = "rank", end + rank_change.end()  # "tăng 2 bậc"
+            elif pct:
                 kind, stated_end = "percentage", pct.end()
                 if pending_ratio and pending_ratio[2] == start:
                     numerator, denominator = pending_ratio[0], pending_ratio[1]
-            elif self.figures.rank_before.search(before_folded):
+            elif rank_context:
                 kind = "rank"
+            elif prev_kind == "rank" and _JOINED.fullmatch(s[prev_end:start]):
+                kind = "rank"  # "lần lượt đứng thứ 6 và 12"
             elif denominator is not None and self.figures.score_after.match(after_folded):
                 kind = "score"
             elif denominator is not None:
@@ -236,7 +271,13 @@ class Extractor:
                 kind, numerator = "ratio", value
             else:
                 kind = "count"
-                mult = self._multiplier(s, end)
+                times = _TIMES.match(after_folded)
+                if times and (
+                    before_folded.rstrip().endswith("gap")
+                    or _COMPARED.match(after_folded, times.end())
+                ):
+                    kind, stated_end = "multiple", end + times.end()  # "gấp 3 lần"
+                mult = self._multiplier(s, end) if kind == "count" else None
                 if mult:
                     value, stated_end = value * mult[0], mult[1]
                 money = self.figures.money_after.match(folded[stated_end : stated_end + 40])
@@ -244,6 +285,8 @@ class Extractor:
                     kind, stated_end = "money", stated_end + money.end()
                 elif self.figures.score_after.match(folded[stated_end : stated_end + 40]):
                     kind = "score"
+                elif value != value.to_integral_value():
+                    kind = "score"  # "giá trị DTI đạt 0,8241": a fraction counts nothing
             if kind in ("score", "rank", "ratio"):
                 stated_end = self._noun_end(s, stated_end) if kind == "score" else stated_end
             window_start = self._clause_start(s, prev_end, start)
@@ -253,10 +296,39 @@ class Extractor:
             breaks = [b.end() for b in CLAUSE_BREAK.finditer(s, window_start, start)]
             near = s[breaks[-1] if breaks else window_start : start]
             upto = s[:start]
-            if any(folded.startswith(w) for w in self.figures.openers):
+            continued = any(folded.startswith(w) for w in self.figures.openers)
+            if continued:
                 upto = str(state.get("previous", "")) + " " + upto
-            indicator, phrase = self._indicator(upto, before, after, kind, last_count, near)
+            # what follows the number, to the end of its clause: a comma does not end it
+            # ("100% cơ quan, đơn vị, UBND các xã ứng dụng phần mềm …"), the next number does
+            phrase_from = upper.end() if upper is not None else stated_end
+            if upper is not None and PERCENT_AFTER.match(s, upper.end()):
+                phrase_from = PERCENT_AFTER.match(s, upper.end()).end()
+            long_after = s[phrase_from : phrase_from + 120]
+            stop = (_COUNT_PHRASE_END if kind in ("count", "money") else _PHRASE_END).search(
+                long_after
+            )
+            long_after = long_after[: stop.start()] if stop else long_after
+            digit = _NEXT_NUMBER.search(long_after)
+            long_after = long_after[: digit.start()] if digit else long_after
+            indicator, phrase = self._indicator(
+                upto,
+                before,
+                after,
+                kind,
+                last_count,
+                near,
+                long_after,
+                s[prev_end:start],
+                str(state.get("previous", "")),
+                last_of_kind.get(kind),
+                self._role(before),
+            )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
+            if qualifier == "exact" and index in bounds:
+                qualifier = "at-least"  # the lower bound of a range
+            elif qualifier == "exact" and index in upper_of:
+                qualifier = "at-most"
             role = self._role(before)
             scope = self._scope(fold(before)) or sentence_scope
             named = any(window_start <= pm.start < start for pm, _ in placed)
@@ -296,7 +368,10 @@ class Extractor:
             )
             if kind in ("count", "money"):
                 last_count = indicator.notation
+            if indicator.notation != "unclassified":
+                last_of_kind[kind] = indicator
             prev_end = stated_end
+            prev_kind = kind
         self._skip_unseen(record, sent, blocked)
         self.localities.remember(s, places, state, main)
         state["previous"] = s
@@ -369,6 +444,11 @@ class Extractor:
         kind: str,
         last_count: str | None = None,
         near: str = "",
+        long_after: str = "",
+        since: str = "",
+        previous: str = "",
+        inherit: Indicator | None = None,
+        role: str = "actual",
     ):
         """The indicator of a figure: for counts the noun right after them ("254 trạm BTS");
         then the phrase nearest before it in its clause, then the phrase right after it, then
@@ -392,30 +472,60 @@ class Extractor:
             if pool:
                 return _pick(pool, nearest="end")
 
-        after_matches = [m for m in self.thesaurus.matches(after) if m.start < 24 and ok(m)]
-        right_after = [m for m in after_matches if m.start <= 3]
-        if kind in ("count", "ratio") and right_after:
-            return _pick(right_after, nearest="start")
-        pool = [m for m in self.thesaurus.matches(near) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        if right_after:
-            return _pick(right_after, nearest="start")
-        pool = [m for m in self.thesaurus.matches(before) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        if after_matches:
-            return _pick(after_matches, nearest="start")
+        own_noun = kind in ("count", "money") and bool(_LETTER_AFTER.match(long_after))
+        if inherit is not None and not own_noun and self._compared(since):
+            # "đạt 26%, cao hơn so với mặt bằng chung của tỉnh là 21,8%": a comparison term
+            # of the figure before, of the same indicator
+            return inherit, tail_words(since).strip(" ,;:")
+        scored = self._scored(before, long_after, kind, since, previous)
+        if scored is not None:
+            return scored
+        if inherit is not None and not own_noun and content(since, names=False) <= 2:
+            # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
+            # figure before (in the sentence or its paragraph) names what this one measures
+            return inherit, tail_words(since).strip(" ,;:()")
+        if inherit is not None and role == "change":
+            # "… 12.100 tài khoản (tăng 218 tài khoản)": a change of the figure before
+            return inherit, tail_words(since).strip(" ,;:()")
         if kind == "percentage" and last_count in self.figures.rate_of_count:
             rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
             if rate is not None:
                 return rate, before.strip(" ,;:")[-80:]
-        pool = [m for m in self.thesaurus.matches(upto) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        noun = NOUN_AFTER.match(after)
-        raw = before.strip(" ,;:") or (noun.group(1).strip() if noun else "")
-        return self.thesaurus.unclassified, raw[-80:]
+        phrases = own_phrase(before, long_after, kind)
+        raw = phrases[0][0] if phrases else before.strip(" ,;:")
+        return self.thesaurus.unclassified, raw
+
+    def _compared(self, since: str) -> bool:
+        """Whether the words since the figure before make this one a comparison term of it
+        ("cao hơn so với bình quân của tỉnh là")."""
+        folded = fold(since)
+        return any(w in folded for w in self.figures.comparison_words)
+
+    def _scored(
+        self, before: str, after: str, kind: str, since: str = "", previous: str = ""
+    ) -> tuple[Indicator, str] | None:
+        """The indicator whose labels or definition best fit the figure's own phrase, if
+        it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
+        the words since the figure before it in the sentence (``since``) count a little less;
+        a rank or a score may also be named in the sentence before (``previous``)."""
+        wanted = KINDS[kind]
+        phrases = own_phrase(before, after, kind)
+        if since and all(since != p for p, _ in phrases):
+            # an own phrase of one or two meaningful syllables ("tăng", "đạt tỉ lệ") names
+            # nothing: the words since the figure before then count as much
+            weak = not phrases or content(phrases[0][0]) < 3
+            phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
+        if previous and kind in ("rank", "score"):
+            phrases.append((tail_words(previous, 400) + " " + tail_words(since, 120), 0.75))
+        best: tuple[float, Indicator] | None = None
+        for text, factor in phrases:
+            for found in self.matcher.rank(text, wanted, top=1):
+                score = found.score * factor
+                if best is None or score > best[0]:
+                    best = (score, found.indicator)
+        if best is None or best[0] < self.figures.indicator_threshold:
+            return None
+        return best[1], phrases[0][0]
 
     def _whole(
         self, upto: str, after: str, ok: Callable[[PhraseMatch], bool]

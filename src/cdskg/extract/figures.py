@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdskg.rdf.iri import fold
@@ -45,6 +45,7 @@ KINDS = {
     "money": ("money",),
     "score": ("score",),
     "rank": ("rank",),
+    "multiple": ("multiple", "ratio"),
 }
 DEFAULT_UNIT = {
     "percentage": PERCENT,
@@ -53,6 +54,7 @@ DEFAULT_UNIT = {
     "money": VND,
     "score": UNITLESS,
     "rank": UNITLESS,
+    "multiple": UNITLESS,
 }
 
 
@@ -77,6 +79,10 @@ class FigureRules:
     total_phrase: str = ""
     carry_kinds: frozenset[str] = frozenset()
     present: re.Pattern[str] | None = None
+    #: the score an indicator needs to be given to a figure (cdskg.extract.indicators)
+    indicator_threshold: float = 0.5
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    comparison_words: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: Path) -> FigureRules:
@@ -113,4 +119,9 @@ class FigureRules:
             present=re.compile(data["periods"]["present"])
             if "present" in data.get("periods", {})
             else None,
+            indicator_threshold=float(data.get("indicators", {}).get("threshold", 0.5)),
+            abbreviations=dict(data.get("indicators", {}).get("abbreviations", {})),
+            comparison_words=tuple(
+                fold(w) for w in data.get("indicators", {}).get("comparison", [])
+            ),
         )

@@ -1,0 +1,331 @@
+"""Which indicator a figure measures: its own noun phrase scored against the thesaurus.
+
+A figure's phrase (the words that govern the number, see :func:`own_phrase`) is compared
+with every indicator of a fitting value kind through the indicator's Vietnamese labels
+(preferred, alternative, hidden) and its definition. Words are accent-folded syllables;
+the features are the syllables and the pairs of neighbouring syllables (Vietnamese words
+are mostly two syllables: "hồ sơ", "trực tuyến"), each weighted by how rare it is among
+the indicators (IDF), so "tỷ lệ" or "số" weigh little and "đúng hạn" much.
+
+A label scores the weighted share of its features found in the phrase (all of them when the
+label is written in the phrase as is), lowered a little by the share of the phrase the label
+leaves unexplained (the more specific indicator wins a tie). A definition scores only the
+share of the phrase it explains, discounted. An indicator's score is the best of these; the
+best indicator is taken when it reaches the threshold, else the figure stays unclassified
+with its phrase.
+
+Token overlap was chosen over a fuzzy-string library (rapidfuzz is not installed and the
+project does not depend on it): the gains of edit-distance similarity are on misspellings,
+which the accent folding and the hidden labels already cover.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from cdskg.extract.thesaurus import Indicator, Thesaurus
+from cdskg.rdf.iri import fold
+
+_WORD = re.compile(r"[a-z0-9]+")
+#: syllables that carry no meaning of their own in an indicator phrase (folded)
+STOPWORDS = frozenset(
+    [
+        "cua",
+        "cac",
+        "nhung",
+        "duoc",
+        "da",
+        "dang",
+        "se",
+        "va",
+        "voi",
+        "trong",
+        "tren",
+        "cho",
+        "tai",
+        "theo",
+        "la",
+        "co",
+        "dat",
+        "nay",
+        "do",
+        "mot",
+        "mo",
+        "cung",
+        "nhu",
+        "thi",
+        "ve",
+        "tu",
+        "den",
+        "toi",
+        "nam",
+        "ngay",
+        "thang",
+        "hien",
+        "nay",
+        "hon",
+        "gan",
+        "khoang",
+        "tong",
+        "dia",
+        "ban",
+        "toan",
+        "dia",
+        "phuong",
+        "huyen",
+        "tinh",
+        "xa",
+        "phuong",
+        "quan",
+        "thanh",
+        "pho",
+        "thi",
+        "tran",
+        "con",
+    ]
+)
+
+
+def _pairs(words: list[str]) -> set[str]:
+    out = {w for w in words if w not in STOPWORDS}
+    out.update(
+        f"{a} {b}" for a, b in itertools.pairwise(words) if not (a in STOPWORDS and b in STOPWORDS)
+    )
+    return out
+
+
+#: words that only restate a value kind ("xếp thứ" of a rank, "tỷ lệ" of a percentage):
+#: once the kind is fixed they say nothing about the indicator, in a phrase or a label
+KIND_WORDS = {
+    "rank": re.compile(
+        r"\b(?:dung o thu hang|dung o vi tri|xep thu hang|xep hang|thu hang|xep thu|dung thu|"
+        r"dung vi tri|vi tri|hang|thu)\b"
+    ),
+    "percentage": re.compile(r"\b(?:ty le|ti le|phan tram)\b"),
+    "score": re.compile(r"\b(?:tong diem|so diem|diem so|dat diem|diem)\b"),
+    "count": re.compile(r"\b(?:so luong)\b"),
+}
+
+
+@dataclass(frozen=True)
+class Scored:
+    indicator: Indicator
+    score: float
+    label: str  # the label (or "definition") that gave the score
+
+
+@dataclass(frozen=True)
+class _Entry:
+    notation: str
+    label: str
+    folded: str  # " word word … " as compared
+    feats: frozenset[str]
+    weight: float
+    definition: bool = False
+
+
+class IndicatorMatcher:
+    """The thesaurus's indicators as bags of weighted features, scored against a phrase."""
+
+    #: a definition explains a phrase less surely than a label
+    DEFINITION_FACTOR = 0.7
+    #: how much the share of the phrase a label leaves unexplained lowers its score
+    SPECIFICITY = 0.35
+
+    def __init__(self, thesaurus: Thesaurus, abbreviations: dict[str, str] | None = None):
+        self.thesaurus = thesaurus
+        #: folded abbreviation → folded words ("tthc" → "thu tuc hanh chinh")
+        self.abbreviations = {
+            fold(k): " ".join(_WORD.findall(fold(v))) for k, v in (abbreviations or {}).items()
+        }
+        raw: list[tuple[str, str, str, bool]] = []
+        for notation, labels in thesaurus.labels.items():
+            kind = thesaurus.indicators[notation].value_kind
+            for label in labels:
+                raw.append((notation, label, self.words(label, kind), False))
+        for notation, text in thesaurus.definitions.items():
+            kind = thesaurus.indicators[notation].value_kind
+            raw.append((notation, "definition", self.words(text, kind), True))
+        bags: dict[str, set[str]] = {}
+        for notation, _, folded, is_def in raw:
+            if not is_def:
+                bags.setdefault(notation, set()).update(_pairs(folded.split()))
+        df = Counter(f for bag in bags.values() for f in bag)
+        n = max(1, len(bags))
+        self.idf = {f: math.log(1 + n / c) for f, c in df.items()}
+        self._default_idf = math.log(1 + n)
+        #: value kind → feature → entries that have it
+        self._index: dict[str, dict[str, list[_Entry]]] = {}
+        for notation, label, folded, is_def in raw:
+            f = _pairs(folded.split())
+            if not f:
+                continue
+            entry = _Entry(notation, label, f" {folded} ", frozenset(f), self._weight(f), is_def)
+            kind = thesaurus.indicators[notation].value_kind
+            index = self._index.setdefault(kind, {})
+            for feature in f:
+                index.setdefault(feature, []).append(entry)
+
+    def words(self, text: str, kind: str | None = None) -> str:
+        """``text`` folded to words as compared: abbreviations written out, the words of
+        ``kind`` left out."""
+        words = [x for w in _WORD.findall(fold(text)) for x in self.abbreviations.get(w, w).split()]
+        out = " ".join(words)
+        if kind in KIND_WORDS:
+            out = " ".join(KIND_WORDS[kind].sub(" ", out).split())
+        return out
+
+    def _w(self, feature: str) -> float:
+        w = self.idf.get(feature, self._default_idf)
+        return w if " " in feature else w * 0.6  # a pair says more than a syllable
+
+    def _weight(self, feats) -> float:
+        return sum(self._w(f) for f in feats)
+
+    def rank(self, phrase: str, kinds: tuple[str, ...], top: int = 3) -> list[Scored]:
+        """The best indicators of the value kinds ``kinds`` for ``phrase``, best first."""
+        best: dict[str, tuple[float, str]] = {}
+        for kind in kinds:
+            folded = self.words(phrase, kind)
+            pf = _pairs(folded.split())
+            if not pf:
+                continue
+            p_weight = self._weight(pf)
+            padded = f" {folded} "
+            index = self._index.get(kind, {})
+            candidates = {id(e): e for f in pf for e in index.get(f, ())}
+            for e in candidates.values():
+                common = e.feats & pf
+                overlap = self._weight(common)
+                explained = overlap / p_weight
+                if e.definition:
+                    # a definition explains a phrase only through two word pairs or more
+                    if sum(" " in f for f in common) < 2:
+                        continue
+                    score = self.DEFINITION_FACTOR * explained
+                else:
+                    covered = 1.0 if e.folded in padded else overlap / e.weight
+                    score = covered * (1 - self.SPECIFICITY * (1 - explained))
+                if score > best.get(e.notation, (0.0, ""))[0]:
+                    best[e.notation] = (score, e.label)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:top]
+        return [Scored(self.thesaurus.indicators[n], s, label) for n, (s, label) in ranked]
+
+    def best(self, phrase: str, kinds: tuple[str, ...], threshold: float) -> Scored | None:
+        ranked = self.rank(phrase, kinds, top=1)
+        if ranked and ranked[0].score >= threshold:
+            return ranked[0]
+        return None
+
+
+#: words between a figure's subject and the number ("Tỷ lệ … đạt 90%", "… là 12", "…: 5"),
+#: folded; stripped from the end of the words before a number, repeatedly
+_LINK = (
+    "dat duoc|dat ty le|dat muc|chiem ty le|o muc|lan luot la|lan luot dat|lan luot|dat|la|"
+    "chiem|gom|co|voi|bang|len|xuong|tang len|giam xuong|tang them|giam di|tang|giam|"
+    "khoang|gan|hon|tren|duoi|xap xi|uoc dat|uoc tinh|it nhat|toi thieu|toi da|chua den|"
+    "vuot|trong do|cu the"
+)
+_LINK_END = re.compile(rf"(?:^|\s)(?:{_LINK})\s*[:–-]?\s*$|\s*[:–-]\s*$")
+#: copulas: when one stands right before the number, the words before it are the subject
+_COPULA_END = re.compile(
+    r"(?:^|\s)(?:dat duoc|dat ty le|dat muc|chiem ty le|o muc|dat|la|chiem|lan luot la|"
+    r"lan luot dat|lan luot)(?:\s+(?:khoang|gan|hon|tren|duoi|xap xi|it nhat|toi thieu|"
+    r"toi da|chua den|vuot))?\s*$|:\s*$"
+)
+#: words after a number that are not its noun ("90% so với kế hoạch", "97% trở lên")
+_NOT_NOUN_AFTER = re.compile(
+    r"^\s*(?:so voi|tro len|tro xuong|ke hoach|cung ky|tren tong|tong so|"
+    r"diem|lan|bac|hang)\b"
+)
+_ABOUT = re.compile(r"^(?:[^,;]{0,30}?\s)?ve\s+")
+_LETTER_START = re.compile(r"^\s*[^\W\d_]")
+
+
+def _strip_links(before: str) -> tuple[str, bool, bool]:
+    """``before`` without the linking words at its end; whether a copula was among them
+    (then ``before`` is the figure's subject) and whether any linking word was."""
+    folded = fold(before)
+    copula = linked = False
+    while True:
+        m = _LINK_END.search(folded)
+        if m is None or m.start() == m.end():
+            break
+        copula = copula or bool(_COPULA_END.search(folded[m.start() :]))
+        linked = linked or bool(folded[m.start() :].strip(" :-–"))
+        folded = folded[: m.start()]
+        before = before[: m.start()]
+    return before.strip(" ,;:-–("), copula, linked
+
+
+def tail_words(text: str, limit: int = 80) -> str:
+    """The end of ``text``, at most ``limit`` characters, cut between words."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[-limit:]
+    space = cut.find(" ")
+    return cut[space + 1 :] if 0 <= space < limit // 2 else cut
+
+
+def head_words(text: str, limit: int = 80) -> str:
+    """The start of ``text``, at most ``limit`` characters, cut between words."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return cut[:space] if space > limit // 2 else cut
+
+
+def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
+    """The phrases that may name what a figure measures, most likely first, each with how
+    much its score counts: ``before`` is its clause up to the number, ``after`` the clause
+    from the end of the number as written.
+
+    A count or a percentage followed by a noun measures that noun ("238 dịch vụ công trực
+    tuyến", "100% văn bản được ký số"), unless the words before end with a copula ("Tỷ lệ
+    hồ sơ trực tuyến đạt 90%"); ranks and scores measure the words before them. The whole
+    clause without the number comes second, counted a little less.
+    """
+    subject, copula, linked = _strip_links(before)
+    subject = tail_words(subject)
+    noun = head_words(after.strip(" ,;:-–)"))
+    folded_after = fold(noun)
+    if kind in ("rank", "score"):
+        # "xếp thứ 5 về chính quyền số", "đứng thứ 2 cả nước về tỷ lệ …": what follows "về"
+        about = _ABOUT.match(folded_after)
+        primary = noun[about.end() :] if about else subject
+    else:
+        nounlike = (
+            bool(noun)
+            and bool(_LETTER_START.match(noun))
+            and not _NOT_NOUN_AFTER.match(folded_after)
+        )
+        primary = subject if (copula and subject) or not nounlike else noun
+        primary = primary or noun
+        if kind in ("count", "money") and primary == noun and subject and not linked:
+            # "đã hoàn thành 21 chỉ tiêu": the verb that governs a count is part of its phrase
+            primary = f"{tail_words(subject, 30)} {noun}"
+    whole = f"{subject} {noun}".strip()
+    out = [(primary, 1.0)] if primary else []
+    if whole and whole != primary:
+        out.append((whole, 0.9))
+    return out
+
+
+def content(text: str, names: bool = True) -> int:
+    """How many syllables of ``text`` carry meaning (not stop words); with ``names`` false,
+    capitalised words (names of places and people) do not count."""
+    if not names:
+        text = " ".join(w for w in text.split() if not w[:1].isupper())
+    return len(syllables(text))
+
+
+def syllables(text: str) -> list[str]:
+    """Accent-folded, lower-case syllables of ``text`` without the stop words."""
+    return [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS]
