@@ -46,6 +46,7 @@ NATIONAL = "national figure: the knowledge graph has no unit for the country"
 NO_PLACE = "no locality: its clause names no unit and the article has no main locality"
 AMBIGUOUS_MAIN = "no locality: the article names several localities equally"
 PLACE_NAME = "part of a place name"
+AGENCY = "about agencies (ministries, departments), not a locality"
 HAMLET = "about a hamlet: the unit table has no hamlets, and its commune is not its place"
 RANK_OUT_OF = "the number of provinces a rank is out of"
 
@@ -66,6 +67,8 @@ class LocalityRules:
     frame_before: re.Pattern[str]
     place_numbers: re.Pattern[str]
     hamlet: re.Pattern[str]
+    agencies: re.Pattern[str]
+    link_after: re.Pattern[str]
     respectively: re.Pattern[str]
     aliases: dict[str, str]
     publishers: dict[str, str]
@@ -82,6 +85,8 @@ class LocalityRules:
             frame_before=re.compile(data["frame_before"]),
             place_numbers=re.compile(data["place_numbers"]),
             hamlet=re.compile(data["hamlet"]),
+            agencies=re.compile(data["agencies"]),
+            link_after=re.compile(data["link_after"]),
             respectively=re.compile(data["respectively"]),
             aliases=dict(data.get("aliases", {})),
             publishers=dict(data.get("publishers", {})),
@@ -103,6 +108,7 @@ class Place:
     bracketed: bool = False
     anaphor: bool = False
     hamlet: bool = False
+    agency: bool = False
 
     @property
     def qualifier(self) -> bool:
@@ -165,7 +171,7 @@ class Localities:
         in_front: set[str] = set()
         owner: dict[int, str] = {}  # place index → key its weight goes to
         for i, p in enumerate(places):
-            if p.anaphor or p.hamlet:
+            if p.anaphor or p.hamlet or p.agency:
                 continue
             key = "national" if p.national else p.unit.iri  # type: ignore[union-attr]
             if p.of_previous and i > 0 and (i - 1) in owner:
@@ -281,6 +287,8 @@ class Localities:
             if any(a <= m.start() < b for a, b in spans):
                 continue
             result.append(Place(m.start(), m.end(), None, anaphor=True))
+        for m in self.rules.agencies.finditer(s):
+            result.append(Place(m.start(), m.end(), None, agency=True))
         for m in self.rules.hamlet.finditer(s):
             name = m.group("name")
             if not (name[0].isupper() or name.isdigit()):
@@ -352,6 +360,8 @@ class Localities:
                 return None, NATIONAL
             if p.hamlet:
                 return None, HAMLET
+            if p.agency:
+                return None, AGENCY
             if p.anaphor:
                 unit = self._resolve_anaphor(s, p, places, art, state)
                 return (unit, None) if unit is not None else None
@@ -365,6 +375,8 @@ class Localities:
         if parent is not None:
             return parent, None
         for p in (p for p in usable if end <= p.start < c1 and not p.national):
+            if not self.rules.link_after.fullmatch(s[end : p.start]):
+                break  # "gấp 5 lần tổng số gian hàng của nông dân Lạng Sơn": a modifier
             got = pick(p)
             if got is not None:
                 return got
