@@ -77,7 +77,9 @@ class Extractor:
         self.figures = FigureRules.load(mappings_dir / "quantities.toml")
         self.mention_rules = MentionRules.load(mappings_dir / "mentions.toml")
         self.thesaurus = Thesaurus.load(ontology_dir)
-        self.matcher = IndicatorMatcher(self.thesaurus, self.figures.abbreviations)
+        self.matcher = IndicatorMatcher(
+            self.thesaurus, self.figures.abbreviations, self.figures.definition_factor
+        )
         place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
         self.gazetteer = Gazetteer(load_units(), place_rules.aliases)
         self.localities = Localities(self.gazetteer, place_rules)
@@ -519,6 +521,8 @@ class Extractor:
             phrases.append((tail_words(previous, 400) + " " + tail_words(since, 120), 0.75))
         best: tuple[float, Indicator] | None = None
         for text, factor in phrases:
+            if best is not None and best[0] >= factor:
+                continue  # no score beats 1: this phrase cannot win
             for found in self.matcher.rank(text, wanted, top=1):
                 score = found.score * factor
                 if best is None or score > best[0]:

@@ -83,6 +83,7 @@ class FigureRules:
     indicator_threshold: float = 0.5
     abbreviations: dict[str, str] = field(default_factory=dict)
     comparison_words: tuple[str, ...] = ()
+    definition_factor: float = 0.0
 
     @classmethod
     def load(cls, path: Path) -> FigureRules:
@@ -121,6 +122,7 @@ class FigureRules:
             else None,
             indicator_threshold=float(data.get("indicators", {}).get("threshold", 0.5)),
             abbreviations=dict(data.get("indicators", {}).get("abbreviations", {})),
+            definition_factor=float(data.get("indicators", {}).get("definitions", 0.0)),
             comparison_words=tuple(
                 fold(w) for w in data.get("indicators", {}).get("comparison", [])
             ),

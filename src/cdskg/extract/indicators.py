@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from cdskg.extract.thesaurus import Indicator, Thesaurus
@@ -131,12 +131,19 @@ class _Entry:
 class IndicatorMatcher:
     """The thesaurus's indicators as bags of weighted features, scored against a phrase."""
 
-    #: a definition explains a phrase less surely than a label
+    #: a definition explains a phrase less surely than a label (0: definitions not used)
     DEFINITION_FACTOR = 0.7
     #: how much the share of the phrase a label leaves unexplained lowers its score
     SPECIFICITY = 0.35
+    #: a syllable in at most this many labels and definitions finds candidates on its own
+    RARE = 40
 
-    def __init__(self, thesaurus: Thesaurus, abbreviations: dict[str, str] | None = None):
+    def __init__(
+        self,
+        thesaurus: Thesaurus,
+        abbreviations: dict[str, str] | None = None,
+        definition_factor: float = 0.7,
+    ):
         self.thesaurus = thesaurus
         #: folded abbreviation → folded words ("tthc" → "thu tuc hanh chinh")
         self.abbreviations = {
@@ -147,7 +154,8 @@ class IndicatorMatcher:
             kind = thesaurus.indicators[notation].value_kind
             for label in labels:
                 raw.append((notation, label, self.words(label, kind), False))
-        for notation, text in thesaurus.definitions.items():
+        self.definition_factor = definition_factor
+        for notation, text in thesaurus.definitions.items() if definition_factor > 0 else ():
             kind = thesaurus.indicators[notation].value_kind
             raw.append((notation, "definition", self.words(text, kind), True))
         bags: dict[str, set[str]] = {}
@@ -157,9 +165,11 @@ class IndicatorMatcher:
         df = Counter(f for bag in bags.values() for f in bag)
         n = max(1, len(bags))
         self.idf = {f: math.log(1 + n / c) for f, c in df.items()}
+        self._wcache: dict[str, float] = {}
         self._default_idf = math.log(1 + n)
-        #: value kind → feature → entries that have it
-        self._index: dict[str, dict[str, list[_Entry]]] = {}
+        #: value kind → feature → indexes (into ``_entries``) of the entries that have it
+        self._entries: list[_Entry] = []
+        self._index: dict[str, dict[str, list[int]]] = {}
         for notation, label, folded, is_def in raw:
             f = _pairs(folded.split())
             if not f:
@@ -168,7 +178,9 @@ class IndicatorMatcher:
             kind = thesaurus.indicators[notation].value_kind
             index = self._index.setdefault(kind, {})
             for feature in f:
-                index.setdefault(feature, []).append(entry)
+                index.setdefault(feature, []).append(len(self._entries))
+            self._entries.append(entry)
+        self._cache: dict[tuple[str, tuple[str, ...]], list[tuple[str, float, str]]] = {}
 
     def words(self, text: str, kind: str | None = None) -> str:
         """``text`` folded to words as compared: abbreviations written out, the words of
@@ -180,40 +192,71 @@ class IndicatorMatcher:
         return out
 
     def _w(self, feature: str) -> float:
-        w = self.idf.get(feature, self._default_idf)
-        return w if " " in feature else w * 0.6  # a pair says more than a syllable
+        w = self._wcache.get(feature)
+        if w is None:
+            w = self.idf.get(feature, self._default_idf)
+            w = w if " " in feature else w * 0.6  # a pair says more than a syllable
+            self._wcache[feature] = w
+        return w
 
     def _weight(self, feats) -> float:
         return sum(self._w(f) for f in feats)
 
     def rank(self, phrase: str, kinds: tuple[str, ...], top: int = 3) -> list[Scored]:
         """The best indicators of the value kinds ``kinds`` for ``phrase``, best first."""
+        key = (phrase, kinds)
+        ranked = self._cache.get(key)
+        if ranked is None:
+            ranked = self._rank(phrase, kinds)
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = ranked
+        return [Scored(self.thesaurus.indicators[n], sc, lb) for n, sc, lb in ranked[:top]]
+
+    def clear_cache(self) -> None:
+        """Forget the phrases scored so far (they are kept for the phrases an article
+        repeats, such as a title that is also its first sentence)."""
+        self._cache.clear()
+
+    def _rank(self, phrase: str, kinds: tuple[str, ...]) -> list[tuple[str, float, str]]:
         best: dict[str, tuple[float, str]] = {}
+        entries = self._entries
         for kind in kinds:
             folded = self.words(phrase, kind)
             pf = _pairs(folded.split())
-            if not pf:
+            index = self._index.get(kind)
+            if not pf or not index:
                 continue
-            p_weight = self._weight(pf)
+            weights = {f: self._w(f) for f in pf}
+            p_weight = sum(weights.values())
+            count_pairs = self.definition_factor > 0
+            overlap: dict[int, float] = defaultdict(float)
+            pairs: dict[int, int] = defaultdict(int)
+            for f, w in weights.items():
+                postings = index.get(f)
+                if postings is None:
+                    continue
+                pair = count_pairs and " " in f
+                for i in postings:
+                    overlap[i] += w
+                    if pair:
+                        pairs[i] += 1
             padded = f" {folded} "
-            index = self._index.get(kind, {})
-            candidates = {id(e): e for f in pf for e in index.get(f, ())}
-            for e in candidates.values():
-                common = e.feats & pf
-                overlap = self._weight(common)
-                explained = overlap / p_weight
+            for i, shared in overlap.items():
+                e = entries[i]
+                explained = shared / p_weight
                 if e.definition:
                     # a definition explains a phrase only through two word pairs or more
-                    if sum(" " in f for f in common) < 2:
+                    if pairs.get(i, 0) < 2:
                         continue
-                    score = self.DEFINITION_FACTOR * explained
+                    score = self.definition_factor * explained
                 else:
-                    covered = 1.0 if e.folded in padded else overlap / e.weight
+                    covered = 1.0 if e.folded in padded else shared / e.weight
                     score = covered * (1 - self.SPECIFICITY * (1 - explained))
                 if score > best.get(e.notation, (0.0, ""))[0]:
                     best[e.notation] = (score, e.label)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])[:top]
-        return [Scored(self.thesaurus.indicators[n], s, label) for n, (s, label) in ranked]
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+        return [(n, sc, lb) for n, (sc, lb) in ranked]
 
     def best(self, phrase: str, kinds: tuple[str, ...], threshold: float) -> Scored | None:
         ranked = self.rank(phrase, kinds, top=1)
