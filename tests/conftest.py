@@ -34,14 +34,16 @@ CORPUS = SHARED / "corpus" / "articles"
 CDSKG = [sys.executable, "-m", "cdskg.cli"]
 
 
-#: What makes a test end-to-end: it calls something that starts a real process (a server,
-#: the CLI, a browser), itself or through a fixture it uses.
-E2E_CALLS = re.compile(r"\b(?:serving|run_cli|Popen|sync_playwright|wait_for)\(|/usr/bin/chromium")
+#: What makes a test end-to-end: it starts a real process (the CLI, a server, a browser) or
+#: uses a fixture that keeps one running for it. The session's built store is made by the
+#: CLI too, but once, as shared set-up: tests that only read it are not end-to-end.
+E2E_TEST = re.compile(r"\b(?:serving|run_cli|Popen|sync_playwright|wait_for)\(|/usr/bin/chromium")
+E2E_FIXTURE = re.compile(r"\b(?:serving|Popen|sync_playwright|wait_for)\(|/usr/bin/chromium")
 
 
-def _starts_processes(fn: object) -> bool:
+def _calls(fn: object, pattern: re.Pattern[str]) -> bool:
     try:
-        return bool(E2E_CALLS.search(inspect.getsource(fn)))  # type: ignore[arg-type]
+        return bool(pattern.search(inspect.getsource(fn)))  # type: ignore[arg-type]
     except (OSError, TypeError):
         return False
 
@@ -53,7 +55,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         closure = item._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
         fixtures = [defs[-1].func for defs in closure.values() if defs]
-        if any(_starts_processes(f) for f in [fn, *fixtures]):
+        if _calls(fn, E2E_TEST) or any(_calls(f, E2E_FIXTURE) for f in fixtures):
             item.add_marker(pytest.mark.e2e)
 
 

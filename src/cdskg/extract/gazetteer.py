@@ -101,9 +101,11 @@ class Gazetteer:
             # the longest run of name words that names a unit of that type
             for n in range(len(words), 0, -1):
                 name = " ".join(words[:n])
-                cands = tuple(
-                    u for u in self.table.by_short.get(fold(name), []) if u.level in levels
-                )
+                key = fold(name)
+                if key.isdigit():
+                    # a numbered unit keeps its type word in the table ("Phường 5", "Quận 3")
+                    key = f"{type_key} {key}"
+                cands = tuple(u for u in self.table.by_short.get(key, []) if u.level in levels)
                 if levels & WARD_LEVELS:
                     # a ward of that name may have been merged away in this locality
                     # while others of the same name live on elsewhere

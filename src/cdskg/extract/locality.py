@@ -38,7 +38,7 @@ from cdskg.extract.gazetteer import (
     UnitMention,
     snapshot_for,
 )
-from cdskg.extract.units import POST2025, PRE2025, PROVINCE_LEVELS, WARD_LEVELS, AdminUnit
+from cdskg.extract.units import POST2025, PRE2025, PROVINCE_LEVELS, AdminUnit
 from cdskg.rdf.iri import fold
 
 #: why a figure gets no unit (the build report's skipped numbers)
@@ -46,6 +46,9 @@ NATIONAL = "national figure: the knowledge graph has no unit for the country"
 NO_PLACE = "no locality: its clause names no unit and the article has no main locality"
 AMBIGUOUS_MAIN = "no locality: the article names several localities equally"
 PLACE_NAME = "part of a place name"
+AGENCY = "about agencies (ministries, departments), not a locality"
+HAMLET = "about a hamlet: the unit table has no hamlets, and its commune is not its place"
+RANK_OUT_OF = "the number of provinces a rank is out of"
 
 _BREAK = re.compile(r";|,\s|\s(?:và|còn|trong khi|tiếp theo là|tiếp đó là)\s|:\s|\.\s")
 _DATE = re.compile(
@@ -63,6 +66,10 @@ class LocalityRules:
     anaphor: re.Pattern[str]
     frame_before: re.Pattern[str]
     place_numbers: re.Pattern[str]
+    hamlet: re.Pattern[str]
+    agencies: re.Pattern[str]
+    link_after: re.Pattern[str]
+    respectively: re.Pattern[str]
     aliases: dict[str, str]
     publishers: dict[str, str]
 
@@ -77,6 +84,10 @@ class LocalityRules:
             anaphor=re.compile(data["anaphor"]),
             frame_before=re.compile(data["frame_before"]),
             place_numbers=re.compile(data["place_numbers"]),
+            hamlet=re.compile(data["hamlet"]),
+            agencies=re.compile(data["agencies"]),
+            link_after=re.compile(data["link_after"]),
+            respectively=re.compile(data["respectively"]),
             aliases=dict(data.get("aliases", {})),
             publishers=dict(data.get("publishers", {})),
         )
@@ -96,6 +107,8 @@ class Place:
     #: in brackets after a noun ("Làng O2 (xã Vĩnh Sơn, tỉnh Gia Lai)"): it situates the noun
     bracketed: bool = False
     anaphor: bool = False
+    hamlet: bool = False
+    agency: bool = False
 
     @property
     def qualifier(self) -> bool:
@@ -158,7 +171,7 @@ class Localities:
         in_front: set[str] = set()
         owner: dict[int, str] = {}  # place index → key its weight goes to
         for i, p in enumerate(places):
-            if p.anaphor:
+            if p.anaphor or p.hamlet or p.agency:
                 continue
             key = "national" if p.national else p.unit.iri  # type: ignore[union-attr]
             if p.of_previous and i > 0 and (i - 1) in owner:
@@ -274,6 +287,15 @@ class Localities:
             if any(a <= m.start() < b for a, b in spans):
                 continue
             result.append(Place(m.start(), m.end(), None, anaphor=True))
+        for m in self.rules.agencies.finditer(s):
+            result.append(Place(m.start(), m.end(), None, agency=True))
+        for m in self.rules.hamlet.finditer(s):
+            name = m.group("name")
+            if not (name[0].isupper() or name.isdigit()):
+                continue  # "các thôn, bản", "bản đồ": no name
+            if not any(a < m.end() and m.start() < b for a, b in spans):
+                bracketed = s[: m.start()].rstrip().endswith("(")
+                result.append(Place(m.start(), m.end(), None, hamlet=True, bracketed=bracketed))
         result.sort(key=lambda p: p.start)
         return result
 
@@ -281,7 +303,12 @@ class Localities:
         m = self.rules.anaphor.match(s, place.start)
         if m is None:
             return frozenset()
-        word = fold(m.group("level") or m.group("committee")).strip()
+        if m.group("this"):
+            word = fold(m.group("this")).rsplit(" ", 1)[0]
+            if word == "dia phuong":
+                return _ANY_LEVEL
+        else:
+            word = fold(m.group("level") or m.group("committee")).strip()
         word = COMMITTEES.get(word, word)
         return _TYPE_LEVELS.get(word, frozenset())
 
@@ -322,16 +349,19 @@ class Localities:
         main = art.main
         c0 = _clause_start(s, start)
         c1 = _clause_end(s, end)
-        if (
-            kind != "rank"
-            and self.rules.province_count.match(s, end)
-            and not _rank_before(s, start)
-        ):
-            return None, NATIONAL
+        if kind != "rank" and self.rules.province_count.match(s, end):
+            return None, RANK_OUT_OF if _rank_before(s, start) else NATIONAL
+        paired = self._respectively(s, start, places)
+        if paired is not None:
+            return paired, None
 
         def pick(p: Place) -> tuple[AdminUnit | None, str | None] | None:
             if p.national:
                 return None, NATIONAL
+            if p.hamlet:
+                return None, HAMLET
+            if p.agency:
+                return None, AGENCY
             if p.anaphor:
                 unit = self._resolve_anaphor(s, p, places, art, state)
                 return (unit, None) if unit is not None else None
@@ -345,6 +375,8 @@ class Localities:
         if parent is not None:
             return parent, None
         for p in (p for p in usable if end <= p.start < c1 and not p.national):
+            if not self.rules.link_after.fullmatch(s[end : p.start]):
+                break  # "gấp 5 lần tổng số gian hàng của nông dân Lạng Sơn": a modifier
             got = pick(p)
             if got is not None:
                 return got
@@ -358,6 +390,34 @@ class Localities:
         if main is not None:
             return main, None
         return None, art.reason if art.reason == AMBIGUOUS_MAIN else NO_PLACE
+
+    def _respectively(self, s: str, start: int, places: list[Place]) -> AdminUnit | None:
+        """ "Ninh Bình và Thanh Hóa lần lượt đứng thứ 6 và 12": with "lần lượt" in the
+        sentence, the i-th figure of a list of as many figures as the list of units has
+        units takes the i-th unit."""
+        if not self.rules.respectively.search(s):
+            return None
+        units = [p for p in places if p.unit is not None and not p.qualifier and not p.anaphor]
+        runs: list[list[Place]] = []
+        for p in units:
+            if runs and _UNIT_GAP.fullmatch(s[runs[-1][-1].end : p.start]):
+                runs[-1].append(p)
+            else:
+                runs.append([p])
+        run = max(runs, key=len, default=[])
+        if len(run) < 2:
+            return None
+        groups: list[list[re.Match[str]]] = []
+        for m in _NUMBER.finditer(s):
+            if groups and _LIST_GAP.fullmatch(s[groups[-1][-1].end() : m.start()]):
+                groups[-1].append(m)
+            else:
+                groups.append([m])
+        for group in groups:
+            starts = [m.start() for m in group]
+            if start in starts and len(group) == len(run):
+                return run[starts.index(start)].unit
+        return None
 
     def _resolve_anaphor(
         self, s: str, p: Place, places: list[Place], art: ArticleLocality, state: dict
@@ -377,6 +437,8 @@ class Localities:
                 and q.unit.level in levels
             ):
                 return q.unit
+        if levels is _ANY_LEVEL:
+            return state.get("last")  # "địa phương này": the unit named last
         recent = state.get("recent", {})
         for level in levels:
             if level in recent:
@@ -400,6 +462,8 @@ class Localities:
         for p in places:
             if p.unit is not None and not p.anaphor:
                 recent[p.unit.level] = p.unit
+                if not p.qualifier:
+                    state["last"] = p.unit
         frame = self.frame(s, places, main)
         named = [p.unit for p in places if p.unit is not None and not p.qualifier and not p.anaphor]
         if frame is None and main is None and named:
@@ -417,7 +481,15 @@ class Localities:
     @staticmethod
     def new_paragraph(state: dict) -> None:
         state.pop("recent", None)
+        state.pop("last", None)
         state.pop("frame", None)
+
+
+_ANY_LEVEL = frozenset().union(*_TYPE_LEVELS.values())
+_NUMBER = re.compile(r"(?<![\w.,/])\d{1,3}(?:\.\d{3})*(?:,\d+)?(?:/\d+)?(?![\w/])")
+#: between two figures of one list: "và", a comma, and a unit word ("0,5064 điểm và 0,4880")
+_LIST_GAP = re.compile(r"\s*(?:%|điểm)?\s*(?:,|và|,\s*và)\s*(?:thứ\s+)?")
+_UNIT_GAP = re.compile(r"\s*(?:,|và|,\s*và)\s*")
 
 
 def article_snapshot(year: int, this_year: int, published: str | None = None) -> str:
@@ -500,4 +572,3 @@ __all__ = [
     "Place",
     "article_snapshot",
 ]
-_ = WARD_LEVELS

@@ -432,7 +432,7 @@ def _void(g: _Graph, store: ox.Store, ds: str, manifest: dict, config: PublishCo
                 )
             )
         )["n"].value
-        part = f"{ds}/class/{cls.rsplit('/', 1)[-1].replace('#', '-')}"
+        part = mint.class_partition(ds, cls)
         g.add(ds, VOID + "classPartition", part)
         g.add(part, VOID + "class", cls)
         g.add(part, VOID + "entities", _lit(n, "integer"))

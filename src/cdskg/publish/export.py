@@ -36,8 +36,9 @@ import pyoxigraph as ox
 
 from cdskg.errors import UsageError
 from cdskg.rdf import formats
+from cdskg.rdf import iri as mint
 from cdskg.rdf.iri import META_GRAPH
-from cdskg.rdf.namespaces import CDSKG, ID, PREFIXES, SCHEMA, SKOS, TIME, XSD, sparql_prologue
+from cdskg.rdf.namespaces import CDSKG, PREFIXES, SCHEMA, SKOS, TIME, XSD, sparql_prologue
 from cdskg.rdf.namespaces import DCTERMS as DCT
 
 EXPORT_FORMATS = ("ttl", "trig", "nq", "jsonld", "csv")
@@ -105,7 +106,7 @@ _OBS_VARS = (
     "observation", "area", "ind", "value", "article", "period", "pillar", "unit", "stated",
     "qualifier", "role", "quote",
 )  # fmt: skip
-_PROVINCE_LEVELS = frozenset({ID + "level/province", ID + "level/central-city"})
+_PROVINCE_LEVELS = frozenset({mint.level("province"), mint.level("central-city")})
 
 _NUMERIC = frozenset(
     XSD + t

@@ -108,11 +108,20 @@ def document_type(notation: str) -> str:
     return f"{ID}doctype/{slug(notation)}"
 
 
+def level(notation: str) -> str:
+    """An administrative unit level of the thesaurus: ``province``, ``ward`` …"""
+    return ID + "level/" + notation
+
+
+#: Periods' IRIs: this, then the start date, and ``--`` and the end date for an interval.
+PERIOD_PREFIX = ID + "period/"
+
+
 def period(start: str, end: str | None = None) -> str:
     """An instant (``end`` is None or equal to ``start``) or an interval of ISO dates."""
     if end is None or end == start:
-        return f"{ID}period/{start}"
-    return f"{ID}period/{start}--{end}"
+        return PERIOD_PREFIX + start
+    return f"{PERIOD_PREFIX}{start}--{end}"
 
 
 def person(name: str) -> str:
@@ -147,6 +156,11 @@ PILLAR_SCHEME = ID + "scheme/pillars"
 def pillar_dataset(notation: str) -> str:
     """The DCAT dataset of one pillar's figures."""
     return f"{ID}dataset/pillar/{slug(notation)}"
+
+
+def class_partition(dataset: str, class_iri: str) -> str:
+    """VoID's partition of ``dataset`` by one class, named after the class's local name."""
+    return f"{dataset}/class/{class_iri.rsplit('/', 1)[-1].replace('#', '-')}"
 
 
 def distribution(file_name: str) -> str:
