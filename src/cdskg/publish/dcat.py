@@ -34,7 +34,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from cdskg import __version__
-from cdskg.publish.export import MEDIA_TYPES, csvw_metadata, export_many, write_rdf
+from cdskg.publish.export import MEDIA_TYPES, export_many, write_rdf
+from cdskg.publish.table import csvw_metadata
 from cdskg.rdf import iri as mint
 from cdskg.rdf.iri import META_GRAPH
 from cdskg.rdf.namespaces import (
