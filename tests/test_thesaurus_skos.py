@@ -460,3 +460,52 @@ def test_dev_gold_figures_have_a_concept(g: Graph) -> None:
     stems = {k.split("#")[0] for k in overrides}
     assert stems <= {p.stem for p in DEV_GOLD.glob("*.json")}
     assert total and homed / total >= 0.9, (homed, total, dict(kinds))
+
+
+# -- the catalogue query queries/indicators-by-framework.rq ---------------------------------
+
+PREFIXES = {
+    "cdskg": str(CDSKG),
+    "qb": "http://purl.org/linked-data/cube#",
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "eli": str(ELI),
+    "rdfs": str(RDFS),
+}
+
+
+def test_indicators_by_framework_query() -> None:
+    """The query lists every framework member once per framework, with its documents and its
+    number of figures, zero included (run here on the thesaurus and three observations)."""
+    ox = pytest.importorskip("pyoxigraph")
+    store = ox.Store()
+    store.load(path=str(THESAURUS), format=ox.RdfFormat.TURTLE)
+    qb = PREFIXES["qb"]
+    ind = ID + "indicator/"
+    for i, notation in enumerate(("dti-rank", "dti-rank", "digital-economy-grdp-share")):
+        obs = ox.NamedNode(f"{ID}obs/test/{i}")
+        store.add(ox.Quad(obs, ox.NamedNode(str(RDF.type)), ox.NamedNode(qb + "Observation")))
+        store.add(ox.Quad(obs, ox.NamedNode(str(CDSKG.indicator)), ox.NamedNode(ind + notation)))
+    text = (ROOT / "queries" / "indicators-by-framework.rq").read_text(encoding="utf-8")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+    result = store.query(prologue + body, substitutions={ox.Variable("lang"): ox.Literal("en")})
+    rows = [{v.value: (s[v.value].value if s[v.value] is not None else None)
+             for v in result.variables} for s in result]
+    by_key = {(r["framework"].rsplit("/", 1)[-1], r["indicator"].rsplit("/", 1)[-1]): r for r in rows}
+    assert len(by_key) == len(rows)
+    assert by_key[("dti-overall", "dti-rank")]["facts"] == "2"
+    assert by_key[("dti-overall", "dti-rank")]["partOf"] == "provincial digital transformation index (DTI)"
+    documents = by_key[("dti-overall", "dti-rank")]["documents"]
+    assert sorted(documents.split(", ")) == ["405/QĐ-BKHCN", "922/QĐ-BTTTT"]
+    assert by_key[("m1354", "digital-economy-grdp-share")]["facts"] == "1"
+    assert by_key[("p749", "egdi-rank")]["facts"] == "0"
+    assert by_key[("external", "egdi-rank")]["documents"] is None
+    graph = Graph().parse(THESAURUS, format="turtle")
+    members = {
+        (str(c).rsplit("/", 1)[-1], str(m).rsplit("/", 1)[-1])
+        for c in graph.subjects(RDF.type, SKOS.Collection)
+        for m in graph.objects(c, SKOS.member)
+        if (m, RDF.type, CDSKG.Indicator) in graph
+    }
+    assert set(by_key) == members
