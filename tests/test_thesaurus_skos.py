@@ -37,27 +37,92 @@ LABEL_PROPERTIES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
 # Every notation the thesaurus had before issue 19 (published IRIs never break) and the ones
 # retired earlier; each must still be declared.
 PUBLISHED = set(
-    """online-dossier-rate online-dossier-rate-full online-dossier-rate-partial procedure-count
-    full-online-procedure-rate boundary-free-procedure-count dossiers-received portal-dossier-rate
-    on-time-rate satisfaction-rate service-index-score online-payment-rate online-payment-amount
-    eid-applications eid-applications-target-rate eid-activated-accounts eid-activation-target-rate
-    digitised-results-rate digitised-result-types e-document-rate signed-document-rate
-    digital-signature-agency-rate digital-signature-agencies specialised-digital-signatures
-    official-email-accounts official-email-coverage-rate document-software-usage-rate
-    incoming-documents signed-outgoing-documents e-result-procedures essential-public-services
-    local-public-services payment-partnership-rate ioc-subsystems e-invoice-rate
-    cashless-payment-rate cashless-market-units ecommerce-retail-share sme-digital-readiness-rate
-    mobile-money-accounts bank-accounts e-health-record-rate health-stations-with-software
-    cashless-tuition-rate smart-school-sites school-internet-rate multimedia-classroom-rate
-    school-data-update-rate bts-stations internet-subscribers cultural-houses-with-wifi
-    community-digital-teams community-digital-team-members community-digital-team-coverage-rate
-    public-digital-signatures households-reached dti-index dti-rank dti-digital-government-rank
-    dti-digital-economy-rank dti-digital-society-rank dti-human-resources-rank
-    dti-cybersecurity-rank dti-awareness-rank dti-institutions-rank dti-infrastructure-rank
-    targets-total targets-completed targets-expected targets-not-met targets-not-measured
-    tasks-total tasks-completed tasks-in-progress tasks-not-started bottleneck-count dt-budget-share
-    dedicated-it-staff state-budget-revenue plan-achievement-rate unclassified
-    e-document-volume state-budget-revenue-plan-rate own-level""".split()
+    [
+        "online-dossier-rate",
+        "online-dossier-rate-full",
+        "online-dossier-rate-partial",
+        "procedure-count",
+        "full-online-procedure-rate",
+        "boundary-free-procedure-count",
+        "dossiers-received",
+        "portal-dossier-rate",
+        "on-time-rate",
+        "satisfaction-rate",
+        "service-index-score",
+        "online-payment-rate",
+        "online-payment-amount",
+        "eid-applications",
+        "eid-applications-target-rate",
+        "eid-activated-accounts",
+        "eid-activation-target-rate",
+        "digitised-results-rate",
+        "digitised-result-types",
+        "e-document-rate",
+        "signed-document-rate",
+        "digital-signature-agency-rate",
+        "digital-signature-agencies",
+        "specialised-digital-signatures",
+        "official-email-accounts",
+        "official-email-coverage-rate",
+        "document-software-usage-rate",
+        "incoming-documents",
+        "signed-outgoing-documents",
+        "e-result-procedures",
+        "essential-public-services",
+        "local-public-services",
+        "payment-partnership-rate",
+        "ioc-subsystems",
+        "e-invoice-rate",
+        "cashless-payment-rate",
+        "cashless-market-units",
+        "ecommerce-retail-share",
+        "sme-digital-readiness-rate",
+        "mobile-money-accounts",
+        "bank-accounts",
+        "e-health-record-rate",
+        "health-stations-with-software",
+        "cashless-tuition-rate",
+        "smart-school-sites",
+        "school-internet-rate",
+        "multimedia-classroom-rate",
+        "school-data-update-rate",
+        "bts-stations",
+        "internet-subscribers",
+        "cultural-houses-with-wifi",
+        "community-digital-teams",
+        "community-digital-team-members",
+        "community-digital-team-coverage-rate",
+        "public-digital-signatures",
+        "households-reached",
+        "dti-index",
+        "dti-rank",
+        "dti-digital-government-rank",
+        "dti-digital-economy-rank",
+        "dti-digital-society-rank",
+        "dti-human-resources-rank",
+        "dti-cybersecurity-rank",
+        "dti-awareness-rank",
+        "dti-institutions-rank",
+        "dti-infrastructure-rank",
+        "targets-total",
+        "targets-completed",
+        "targets-expected",
+        "targets-not-met",
+        "targets-not-measured",
+        "tasks-total",
+        "tasks-completed",
+        "tasks-in-progress",
+        "tasks-not-started",
+        "bottleneck-count",
+        "dt-budget-share",
+        "dedicated-it-staff",
+        "state-budget-revenue",
+        "plan-achievement-rate",
+        "unclassified",
+        "e-document-volume",
+        "state-budget-revenue-plan-rate",
+        "own-level",
+    ]
 )
 ABBREVIATIONS = {"DVCTT", "TTHC", "CCCD", "VNeID", "TMĐT", "CĐS", "DTI", "GRDP"}
 
@@ -253,7 +318,7 @@ def test_known_programmes_agree_with_the_mapping(g: Graph) -> None:
 
 
 def test_document_labels_are_written_as_the_mapping_writes_them(g: Graph) -> None:
-    """"{type word} {number}" ("Quyết định 922/QĐ-BTTTT"), the label an article's mention gets."""
+    """ "{type word} {number}" ("Quyết định 922/QĐ-BTTTT"), the label an article's mention gets."""
     rules = tomllib.loads((ROOT / "mappings" / "documents.toml").read_text())
     words = {v: k for k, v in reversed(list(rules["types"].items()))}
     short = {k for k in rules.get("known", {})}
@@ -330,7 +395,7 @@ def test_mapping_rules_name_live_indicators(g: Graph) -> None:
 
 def test_abbreviations_are_hidden_labels(g: Graph) -> None:
     hidden = {str(o) for o in g.objects(None, SKOS.hiddenLabel)}
-    assert ABBREVIATIONS <= hidden, ABBREVIATIONS - hidden
+    assert hidden >= ABBREVIATIONS, ABBREVIATIONS - hidden
 
 
 def test_context_figures_stay_out_of_the_frameworks(g: Graph) -> None:
@@ -348,9 +413,21 @@ def test_scored_indices_have_value_rank_and_change(g: Graph) -> None:
     notations = {str(o) for o in g.objects(None, SKOS.notation)}
     for value, rank, change in (
         ("dti-index", "dti-rank", "dti-index-change-rate"),
-        ("dti-digital-government-value", "dti-digital-government-rank", "dti-digital-government-change-rate"),
-        ("dti-digital-economy-value", "dti-digital-economy-rank", "dti-digital-economy-change-rate"),
-        ("dti-digital-society-value", "dti-digital-society-rank", "dti-digital-society-change-rate"),
+        (
+            "dti-digital-government-value",
+            "dti-digital-government-rank",
+            "dti-digital-government-change-rate",
+        ),
+        (
+            "dti-digital-economy-value",
+            "dti-digital-economy-rank",
+            "dti-digital-economy-change-rate",
+        ),
+        (
+            "dti-digital-society-value",
+            "dti-digital-society-rank",
+            "dti-digital-society-change-rate",
+        ),
         ("par-index-score", "par-index-rank", "par-index-change-rate"),
     ):
         assert {value, rank, change} <= notations, (value, rank, change)
@@ -362,8 +439,11 @@ def test_dev_gold_figures_have_a_concept(g: Graph) -> None:
     tests/gold/dev/dev-concepts.json gives for facts annotated null (or re-annotated)."""
     overrides = json.loads(DEV_CONCEPTS.read_text(encoding="utf-8"))
     by_notation = {str(n): s for s, n in g.subject_objects(SKOS.notation)}
-    live = {n for n, s in by_notation.items() if (s, RDF.type, CDSKG.Indicator) in g
-            and not _deprecated(g, s)}
+    live = {
+        n
+        for n, s in by_notation.items()
+        if (s, RDF.type, CDSKG.Indicator) in g and not _deprecated(g, s)
+    }
     assert not set(overrides.values()) - live, sorted(set(overrides.values()) - live)
     total, homed, kinds = 0, 0, defaultdict(int)
     for path in sorted(DEV_GOLD.glob("*.json")):
