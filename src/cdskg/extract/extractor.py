@@ -142,6 +142,7 @@ class Extractor:
                 state.pop("carry", None)
                 state.pop("scopes", None)
                 state.pop("last_of_kind", None)
+                state.pop("paragraph", None)
                 self.localities.new_paragraph(state)
             prev_end = sent.end
             if sent.start == 0 and sent.text == title:
@@ -326,6 +327,8 @@ class Extractor:
                 str(state.get("previous", "")),
                 last_of_kind.get(kind),
                 self._role(before),
+                f"{record.title} {tail_words(str(state.get('paragraph', '')), 300)}",
+                continued,
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             if qualifier == "exact" and index in bounds:
@@ -381,6 +384,7 @@ class Extractor:
         self._skip_unseen(record, sent, blocked)
         self.localities.remember(s, places, state, main)
         state["previous"] = s
+        state["paragraph"] = f"{state.get('paragraph', '')} {s}"[-600:]
 
     @staticmethod
     def _skip_unseen(
@@ -455,6 +459,8 @@ class Extractor:
         previous: str = "",
         inherit: Indicator | None = None,
         role: str = "actual",
+        topic: str = "",
+        continued: bool = False,
     ):
         """The indicator of a figure: for counts the noun right after them ("254 trạm BTS");
         then the phrase nearest before it in its clause, then the phrase right after it, then
@@ -483,7 +489,14 @@ class Extractor:
             # "đạt 26%, cao hơn so với mặt bằng chung của tỉnh là 21,8%": a comparison term
             # of the figure before, of the same indicator
             return inherit, tail_words(since).strip(" ,;:")
-        scored = self._scored(before, long_after, kind, since, previous)
+        scored = self._scored(before, long_after, kind, since)
+        if scored is not None:
+            return scored
+        if kind == "percentage" and last_count in self.figures.rate_of_count:
+            rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
+            if rate is not None:
+                return rate, before.strip(" ,;:")[-80:]
+        scored = self._scored(before, long_after, kind, since, previous, topic, continued)
         if scored is not None:
             return scored
         if inherit is not None and not own_noun and content(since, names=False) <= 2:
@@ -508,7 +521,14 @@ class Extractor:
         return any(w in folded for w in self.figures.comparison_words)
 
     def _scored(
-        self, before: str, after: str, kind: str, since: str = "", previous: str = ""
+        self,
+        before: str,
+        after: str,
+        kind: str,
+        since: str = "",
+        previous: str = "",
+        topic: str = "",
+        continued: bool = False,
     ) -> tuple[Indicator, str] | None:
         """The indicator whose labels or definition best fit the figure's own phrase, if
         it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
@@ -521,8 +541,16 @@ class Extractor:
             # nothing: the words since the figure before then count as much
             weak = not phrases or content(phrases[0][0]) < 3
             phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
-        if previous and kind in ("rank", "score"):
-            phrases.append((tail_words(previous, 400) + " " + tail_words(since, 120), 0.75))
+        weak = not phrases or content(phrases[0][0], names=False) < 3
+        if previous and (kind in ("rank", "score") or weak):
+            # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
+            # its indicator there almost as surely as in its own words
+            factor = 0.9 if continued else 0.75
+            phrases.append((tail_words(previous, 400) + " " + tail_words(since, 120), factor))
+        if topic and (kind in ("rank", "score") or weak):
+            # "Chỉ số SIPAS 2023: … Quảng Ninh dẫn đầu": an index ranked or scored is often
+            # named only in the title or earlier in the paragraph
+            phrases.append((topic, 0.7))
         best: tuple[float, Indicator] | None = None
         for text, factor in phrases:
             if best is not None and best[0] >= factor:
