@@ -496,13 +496,13 @@ class Extractor:
             rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
             if rate is not None:
                 return rate, before.strip(" ,;:")[-80:]
-        scored = self._scored(before, long_after, kind, since, previous, topic, continued)
-        if scored is not None:
-            return scored
         if inherit is not None and not own_noun and content(since, names=False) <= 2:
             # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
             # figure before (in the sentence or its paragraph) names what this one measures
             return inherit, tail_words(since).strip(" ,;:()")
+        scored = self._scored(before, long_after, kind, since, previous, topic, continued)
+        if scored is not None:
+            return scored
         if inherit is not None and role == "change":
             # "… 12.100 tài khoản (tăng 218 tài khoản)": a change of the figure before
             return inherit, tail_words(since).strip(" ,;:()")
@@ -547,15 +547,17 @@ class Extractor:
             # its indicator there almost as surely as in its own words
             factor = 0.9 if continued else 0.75
             phrases.append((tail_words(previous, 400) + " " + tail_words(since, 120), factor))
-        if topic and (kind in ("rank", "score") or weak):
+        if topic and kind in ("rank", "score"):
             # "Chỉ số SIPAS 2023: … Quảng Ninh dẫn đầu": an index ranked or scored is often
             # named only in the title or earlier in the paragraph
-            phrases.append((topic, 0.7))
+            phrases.append((topic, -0.7))
         best: tuple[float, Indicator] | None = None
-        for text, factor in phrases:
+        # a negative factor marks a context (the sentence before, the title and paragraph)
+        for text, signed in phrases:
+            factor, context = abs(signed), signed < 0
             if best is not None and best[0] >= factor:
                 continue  # no score beats 1: this phrase cannot win
-            for found in self.matcher.rank(text, wanted, top=1):
+            for found in self.matcher.rank(text, wanted, top=1, context=context):
                 score = found.score * factor
                 if best is None or score > best[0]:
                     best = (score, found.indicator)

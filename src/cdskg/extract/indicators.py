@@ -180,7 +180,7 @@ class IndicatorMatcher:
             for feature in f:
                 index.setdefault(feature, []).append(len(self._entries))
             self._entries.append(entry)
-        self._cache: dict[tuple[str, tuple[str, ...]], list[tuple[str, float, str]]] = {}
+        self._cache: dict[tuple[str, tuple[str, ...], bool], list[tuple[str, float, str]]] = {}
 
     def words(self, text: str, kind: str | None = None) -> str:
         """``text`` folded to words as compared: abbreviations written out, the words of
@@ -202,12 +202,16 @@ class IndicatorMatcher:
     def _weight(self, feats) -> float:
         return sum(self._w(f) for f in feats)
 
-    def rank(self, phrase: str, kinds: tuple[str, ...], top: int = 3) -> list[Scored]:
-        """The best indicators of the value kinds ``kinds`` for ``phrase``, best first."""
-        key = (phrase, kinds)
+    def rank(
+        self, phrase: str, kinds: tuple[str, ...], top: int = 3, context: bool = False
+    ) -> list[Scored]:
+        """The best indicators of the value kinds ``kinds`` for ``phrase``, best first. A
+        ``context`` (a title, a paragraph) is not the figure's phrase: how much of it a label
+        leaves unexplained hardly counts."""
+        key = (phrase, kinds, context)
         ranked = self._cache.get(key)
         if ranked is None:
-            ranked = self._rank(phrase, kinds)
+            ranked = self._rank(phrase, kinds, 0.05 if context else self.SPECIFICITY)
             if len(self._cache) > 4096:
                 self._cache.clear()
             self._cache[key] = ranked
@@ -218,7 +222,9 @@ class IndicatorMatcher:
         repeats, such as a title that is also its first sentence)."""
         self._cache.clear()
 
-    def _rank(self, phrase: str, kinds: tuple[str, ...]) -> list[tuple[str, float, str]]:
+    def _rank(
+        self, phrase: str, kinds: tuple[str, ...], specificity: float
+    ) -> list[tuple[str, float, str]]:
         best: dict[str, tuple[float, str]] = {}
         entries = self._entries
         for kind in kinds:
@@ -252,7 +258,7 @@ class IndicatorMatcher:
                     score = self.definition_factor * explained
                 else:
                     covered = 1.0 if e.folded in padded else shared / e.weight
-                    score = covered * (1 - self.SPECIFICITY * (1 - explained))
+                    score = covered * (1 - specificity * (1 - explained))
                 if score > best.get(e.notation, (0.0, ""))[0]:
                     best[e.notation] = (score, e.label)
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
