@@ -68,3 +68,13 @@ def test_home_page_is_html(client: FlaskClient) -> None:
     r = client.get("/", headers={"Accept": "text/html"})
     assert r.status_code == 200
     assert r.mimetype == "text/html"
+
+
+def test_indicator_page_shows_its_framework(client: FlaskClient) -> None:
+    page = client.get("/id/indicator/dti-gov-activity", headers={"Accept": "text/html"})
+    text = page.get_data(as_text=True)
+    section = text[text.index('class="framework"') :]
+    section = section[: section.index("</section>")]
+    assert "/id/collection/dti" in section or "DTI" in section
+    assert "922/QĐ-BTTTT" in section and "2022-05-20" in section
+    assert "/id/pillar/digital-government" in section

@@ -241,3 +241,31 @@ def test_post_in_the_committee_of_the_article_locality(records):
         "Đặng Văn Tâm": ("Chủ tịch", "UBND phường Quang Trung"),
         "Lưu Thị Hà": ("Phó Chủ tịch", "UBND"),
     }
+
+
+def test_forms_of_figures(records):
+    r = records["10_tinh_ranks_ranges"]
+    by = {q.stated: q for q in r.quantities}
+    rank = by["9/63"]
+    assert rank.kind == "rank" and rank.denominator == Decimal(63)
+    assert rank.period.start == "2024-05-12"  # "ngày 12 tháng 5 năm 2024", not the year
+    change = by["4 bậc"]
+    assert (change.kind, change.role, change.value) == ("rank", "change", Decimal(4))
+    first = by["dẫn đầu"]
+    assert (first.kind, first.value) == ("rank", Decimal(1))
+    second = by["đứng thứ hai"]
+    assert (second.kind, second.value) == ("rank", Decimal(2))
+    low, high = by["70"], by["90%"]
+    assert (low.qualifier, high.qualifier) == ("at-least", "at-most")
+    assert low.unit == high.unit and low.indicator == high.indicator
+    assert low.role == high.role == "target"
+    times = by["3 lần"]
+    assert (times.kind, times.value) == ("multiple", Decimal(3))
+    assert not any(s.text in ("12", "5") and s.reason != "part of a date" for s in r.skipped)
+
+
+def test_two_rates_in_one_sentence_get_their_own_indicators(records):
+    r = records["10_tinh_ranks_ranges"]
+    by = {q.stated: q for q in r.quantities}
+    assert by["64,2%"].indicator != by["51,5%"].indicator
+    assert "thanh toán" in by["51,5%"].indicator_text

@@ -353,7 +353,7 @@ def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | N
 )
 def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
     """Export the graph (ttl, trig, nq, jsonld), a CSV of observations, or its metadata."""
-    from cdskg.publish import dcat
+    from cdskg.publish import datafiles, dcat
     from cdskg.publish.export import export as do_export
     from cdskg.store.generations import open_read_only
 
@@ -363,7 +363,7 @@ def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
             config = dcat.PublishConfig.from_env()
             folder = downloads if downloads is not None else out.parent
             if fmt == "dcat":
-                files = dcat.build_downloads(st, version, folder)
+                files = datafiles.build_downloads(st, version, folder)
                 n = dcat.write_catalog(st, version, files, config, out)
             elif fmt == "void":
                 n = dcat.write_void(st, version, config, out)

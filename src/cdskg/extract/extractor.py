@@ -225,6 +225,7 @@ class Extractor:
         bounds = forms.ranges(folded, found)
         upper_of = {j: i for i, j in bounds.items()}
         prev_kind: str | None = None
+        lower_role = "actual"
         for index, m in enumerate(found):
             start, end = m.start(), m.end()
             before_folded = folded[max(0, start - 40) : start]
@@ -332,6 +333,9 @@ class Extractor:
             elif qualifier == "exact" and index in upper_of:
                 qualifier = "at-most"
             role = self._role(before)
+            if index in upper_of and role == "actual":
+                role = lower_role  # "mục tiêu 70-90%": the upper bound is a target too
+            lower_role = role
             scope = self._scope(fold(before)) or sentence_scope
             named = any(window_start <= pm.start < start for pm, _ in placed)
             scope = self._family_scope(scope, indicator.notation, scopes, n, named)

@@ -39,7 +39,7 @@ _FIRST = re.compile(
 )
 #: "đứng thứ hai", "xếp hạng nhì", "ở vị trí thứ ba", "hạng nhất": an ordinal word
 _ORDINAL = re.compile(
-    rf"\b(?:(?:xep|dung|o|len|vuon len)\s+(?:o\s+)?(?:vi tri\s+)?(?:thu|hang)|xep hang|hang)\s+"
+    rf"\b(?:(?:xep|dung|o|len|vuon len)\s+(?:o\s+)?(?:vi tri\s+)?(?:thu|hang)|xep hang)\s+"
     rf"(?P<n>{_ORD})\b(?!\s+(?:tieu chi|nhom|chi so|thang|nam|ngay)|\s*\d)"
 )
 #: "đứng cuối bảng", "xếp cuối cùng": last place, of the number ranked when it is stated

@@ -86,7 +86,7 @@ def _manifest() -> tuple[dict, str, Path]:
 
 def _config() -> dcat.PublishConfig:
     base = settings().base_url or request.host_url.rstrip("/")
-    return dcat.PublishConfig.from_env(base_url=base)
+    return dcat.PublishConfig.from_settings(settings(), base_url=base)
 
 
 def _rdf_format() -> str | None:
