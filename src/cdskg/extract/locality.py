@@ -152,13 +152,13 @@ class Localities:
         snapshot = article_snapshot(year, this_year, published)
         body_start = len(title)
         lead_end = _lead_end(text, body_start)
-        first = self._places(text, snapshot, [], None)
+        first = self._places(text, snapshot, [], None, figures=False)
         undated = snapshot == POST2025 and published is None and year == this_year
         if undated and any(p.unit is not None and p.unit.level in DISTRICT_LEVELS for p in first):
             # no date in the article: one that names districts ("huyện Lục Ngạn"), which the
             # reform abolished, was written before it
             snapshot = PRE2025
-            first = self._places(text, snapshot, [], None)
+            first = self._places(text, snapshot, [], None, figures=False)
         known = {
             fold(u.short): u
             for p in first
@@ -171,7 +171,7 @@ class Localities:
             names = sorted(known, key=len, reverse=True)
             art.known_re = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?!\w)")
         context = [p.unit for p in first if p.unit is not None]
-        places = self._places(text, snapshot, context, art)
+        places = self._places(text, snapshot, context, art, figures=False)
         scores: Counter[str] = Counter()
         units: dict[str, AdminUnit] = {}
         in_front: set[str] = set()
@@ -245,8 +245,15 @@ class Localities:
         return self._places(s, snapshot, context, art)
 
     def _places(
-        self, s: str, snapshot: str, context: list[AdminUnit], art: ArticleLocality | None
+        self,
+        s: str,
+        snapshot: str,
+        context: list[AdminUnit],
+        art: ArticleLocality | None,
+        figures: bool = True,
     ) -> list[Place]:
+        """Units and the country; with ``figures``, also level words, hamlets and agencies
+        (only a figure's place needs them, not the article's)."""
         resolved = self.gazetteer.resolve_all(s, snapshot, context=context)
         spans = [(m.start, m.end) for m, _ in resolved]
         found: list[tuple[UnitMention | None, int, int, AdminUnit]] = [
@@ -289,6 +296,9 @@ class Localities:
             if self.rules.national_scope.search(s[max(0, m.start() - 30) : m.start()]):
                 continue  # "xếp thứ 14 cả nước", "dẫn đầu toàn quốc": a rank's field
             result.append(Place(m.start(), m.end(), None, national=True))
+        if not figures:
+            result.sort(key=lambda p: p.start)
+            return result
         for m in self.rules.anaphor.finditer(s):
             if any(a <= m.start() < b for a, b in spans):
                 continue
@@ -478,7 +488,7 @@ class Localities:
             return None
         if main.level in levels:
             return main
-        if re.search(r"(?i:toàn|cả)\s+$", s[max(0, p.start - 6) : p.start]):
+        if re.match(r"(?i:toàn|cả)\s", s[p.start : p.start + 5]):
             # "toàn tỉnh", "cả huyện" in a ward's article: the whole of its province
             for level in levels:
                 parent = self.gazetteer.ancestor_at(main, level)
