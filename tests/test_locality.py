@@ -153,3 +153,25 @@ def test_post_reform_commune_is_placed_under_its_new_province(extractor):
     unit = extractor.gazetteer.table.units[next(iter(r.quantities)).area]
     assert (unit.short, unit.snapshot) == ("Vĩnh Sơn", "2025")
     assert any(d["reason"].startswith("dateline") for d in r.dropped)
+
+
+def test_a_list_after_a_semicolon_keeps_its_unit(extractor):
+    r = extract(
+        extractor,
+        "Tỉnh Bắc Giang đẩy mạnh chuyển đổi số\n\n"
+        "Chủ tịch UBND xã Tân Hoa, huyện Lục Ngạn cho biết: 100% cán bộ của xã đã dùng chữ "
+        "ký số; 98% hồ sơ được giải quyết đúng hạn.",
+    )
+    got = places(extractor, r)
+    assert got["100%"] == got["98%"] == "Tân Hoa"
+
+
+def test_a_comparison_s_baseline_is_not_the_subject_of_the_next_clause(extractor):
+    r = extract(
+        extractor,
+        "Tỷ trọng kinh tế số các tỉnh năm 2023\n\n"
+        "Tỉnh dẫn đầu là Bắc Ninh (40,5%) so với Hà Giang (3,5%), chênh lệch hơn 11 lần.",
+    )
+    got = places(extractor, r)
+    assert got["40,5%"] == "Bắc Ninh" and got["3,5%"] == "Hà Giang"
+    assert got["11"] == "Bắc Ninh"

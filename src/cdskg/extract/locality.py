@@ -38,7 +38,7 @@ from cdskg.extract.gazetteer import (
     UnitMention,
     snapshot_for,
 )
-from cdskg.extract.units import POST2025, PRE2025, PROVINCE_LEVELS, AdminUnit
+from cdskg.extract.units import DISTRICT_LEVELS, POST2025, PRE2025, PROVINCE_LEVELS, AdminUnit
 from cdskg.rdf.iri import fold
 
 #: why a figure gets no unit (the build report's skipped numbers)
@@ -152,7 +152,13 @@ class Localities:
         snapshot = article_snapshot(year, this_year, published)
         body_start = len(title)
         lead_end = _lead_end(text, body_start)
-        first = self._places(text, snapshot, [], None)
+        first = self._places(text, snapshot, [], None, figures=False)
+        undated = snapshot == POST2025 and published is None and year == this_year
+        if undated and any(p.unit is not None and p.unit.level in DISTRICT_LEVELS for p in first):
+            # no date in the article: one that names districts ("huyện Lục Ngạn"), which the
+            # reform abolished, was written before it
+            snapshot = PRE2025
+            first = self._places(text, snapshot, [], None, figures=False)
         known = {
             fold(u.short): u
             for p in first
@@ -165,7 +171,7 @@ class Localities:
             names = sorted(known, key=len, reverse=True)
             art.known_re = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, names)) + r")(?!\w)")
         context = [p.unit for p in first if p.unit is not None]
-        places = self._places(text, snapshot, context, art)
+        places = self._places(text, snapshot, context, art, figures=False)
         scores: Counter[str] = Counter()
         units: dict[str, AdminUnit] = {}
         in_front: set[str] = set()
@@ -239,8 +245,15 @@ class Localities:
         return self._places(s, snapshot, context, art)
 
     def _places(
-        self, s: str, snapshot: str, context: list[AdminUnit], art: ArticleLocality | None
+        self,
+        s: str,
+        snapshot: str,
+        context: list[AdminUnit],
+        art: ArticleLocality | None,
+        figures: bool = True,
     ) -> list[Place]:
+        """Units and the country; with ``figures``, also level words, hamlets and agencies
+        (only a figure's place needs them, not the article's)."""
         resolved = self.gazetteer.resolve_all(s, snapshot, context=context)
         spans = [(m.start, m.end) for m, _ in resolved]
         found: list[tuple[UnitMention | None, int, int, AdminUnit]] = [
@@ -283,6 +296,9 @@ class Localities:
             if self.rules.national_scope.search(s[max(0, m.start() - 30) : m.start()]):
                 continue  # "xếp thứ 14 cả nước", "dẫn đầu toàn quốc": a rank's field
             result.append(Place(m.start(), m.end(), None, national=True))
+        if not figures:
+            result.sort(key=lambda p: p.start)
+            return result
         for m in self.rules.anaphor.finditer(s):
             if any(a <= m.start() < b for a, b in spans):
                 continue
@@ -342,6 +358,24 @@ class Localities:
         kind: str = "count",
         parent: AdminUnit | None = None,
     ) -> tuple[AdminUnit | None, str | None]:
+        """The unit of the figure at ``s[start:end]``, or None and the reason it has none
+        (:meth:`_area`); remembers the unit for a list that goes on after a ";"."""
+        unit, why = self._area(s, start, end, places, art, state, kind, parent)
+        if unit is not None:
+            state["sentence_area"] = unit
+        return unit, why
+
+    def _area(
+        self,
+        s: str,
+        start: int,
+        end: int,
+        places: list[Place],
+        art: ArticleLocality,
+        state: dict,
+        kind: str = "count",
+        parent: AdminUnit | None = None,
+    ) -> tuple[AdminUnit | None, str | None]:
         """The unit of the figure at ``s[start:end]``, or None and the reason it has none.
         ``parent`` is a unit the figure's clause names by a phrase of its own (the main
         locality's province in "bình quân của tỉnh"); it comes after a unit named in the
@@ -355,7 +389,7 @@ class Localities:
         if paired is not None:
             return paired, None
 
-        def pick(p: Place) -> tuple[AdminUnit | None, str | None] | None:
+        def pick(p: Place, earlier: bool = False) -> tuple[AdminUnit | None, str | None] | None:
             if p.national:
                 return None, NATIONAL
             if p.hamlet:
@@ -365,6 +399,9 @@ class Localities:
             if p.anaphor:
                 unit = self._resolve_anaphor(s, p, places, art, state)
                 return (unit, None) if unit is not None else None
+            if earlier and _BASELINE.search(s[max(0, p.start - 24) : p.start]):
+                # "A (56,83%) so với B (4,21%) …, hơn 13 lần": a later clause is about A
+                return None
             return p.unit, None
 
         usable = [p for p in places if not p.qualifier]
@@ -381,9 +418,12 @@ class Localities:
             if got is not None:
                 return got
         for p in sorted((p for p in usable if p.start < c0), key=lambda p: -p.start):
-            got = pick(p)
+            got = pick(p, earlier=True)
             if got is not None:
                 return got
+        listed = state.get("list_unit")
+        if listed is not None:
+            return listed, None  # "…: 100% cán bộ của phường …; 100% hồ sơ …": the same list
         frame = state.get("frame")
         if frame is not None:
             return frame, None
@@ -448,7 +488,7 @@ class Localities:
             return None
         if main.level in levels:
             return main
-        if re.search(r"(?i:toàn|cả)\s+$", s[max(0, p.start - 6) : p.start]):
+        if re.match(r"(?i:toàn|cả)\s", s[p.start : p.start + 5]):
             # "toàn tỉnh", "cả huyện" in a ward's article: the whole of its province
             for level in levels:
                 parent = self.gazetteer.ancestor_at(main, level)
@@ -464,6 +504,13 @@ class Localities:
                 recent[p.unit.level] = p.unit
                 if not p.qualifier:
                     state["last"] = p.unit
+        # a sentence that ends with ";" goes on in the next one ("…; 100% hồ sơ …")
+        if s.rstrip().endswith(";"):
+            if "sentence_area" in state:
+                state["list_unit"] = state["sentence_area"]
+        else:
+            state.pop("list_unit", None)
+        state.pop("sentence_area", None)
         frame = self.frame(s, places, main)
         named = [p.unit for p in places if p.unit is not None and not p.qualifier and not p.anaphor]
         if frame is None and main is None and named:
@@ -480,11 +527,13 @@ class Localities:
 
     @staticmethod
     def new_paragraph(state: dict) -> None:
+        state.pop("list_unit", None)
         state.pop("recent", None)
         state.pop("last", None)
         state.pop("frame", None)
 
 
+_BASELINE = re.compile(r"(?i:so với)\s*(?:(?:tỉnh|thành phố|TP\.?|huyện|quận|xã|phường)\s*)?$")
 _ANY_LEVEL = frozenset().union(*_TYPE_LEVELS.values())
 _NUMBER = re.compile(r"(?<![\w.,/])\d{1,3}(?:\.\d{3})*(?:,\d+)?(?:/\d+)?(?![\w/])")
 #: between two figures of one list: "và", a comma, and a unit word ("0,5064 điểm và 0,4880")
