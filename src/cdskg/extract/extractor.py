@@ -48,6 +48,7 @@ _ANY_DIGIT = re.compile(r"\d")
 _RANK_CHANGE = re.compile(r"\s*(?:bac|hang)\b(?!\s+(?:nhat|nhi|ba))")
 #: "gấp 3 lần", "hơn 13 lần so với": a multiple
 _TIMES = re.compile(r"\s*lan\b")
+_DIFFERENCE = re.compile(r"\b(?:chenh lech|cao hon|thap hon|nhieu hon|gap)\b")
 _COMPARED = re.compile(r"\s*(?:so voi|so|tong so)\b")
 #: "6 và 12", "6, 12": a figure joined to the one before
 _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
@@ -222,7 +223,7 @@ class Extractor:
         # the indicator of the latest figure of each kind in the paragraph, for figures
         # that leave theirs unsaid
         last_of_kind: dict[str, Indicator] = state.setdefault("last_of_kind", {})  # type: ignore[assignment]
-        found = forms.hits(s, folded)
+        found = forms.hits(s, folded, state.get("ranked"))  # type: ignore[arg-type]
         bounds = forms.ranges(folded, found)
         upper_of = {j: i for i, j in bounds.items()}
         prev_kind: str | None = None
@@ -230,7 +231,12 @@ class Extractor:
         for index, m in enumerate(found):
             start, end = m.start(), m.end()
             before_folded = folded[max(0, start - 40) : start]
-            rank_context = self.figures.rank_before.search(before_folded)
+            rank_context = self.figures.rank_before.search(before_folded) or (
+                # "và thứ 7 cả nước về …", "thứ 2 vùng Đông Nam Bộ": an ordinal of a ranking
+                before_folded.endswith("thu ")
+                and self.figures.rank_after is not None
+                and self.figures.rank_after.match(folded, end)
+            )
             hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
             if hit is not None and not (rank_context and hit[1] == "an ordinal"):
                 record.skipped.append(Skipped(m.group(0), sent.start + start, hit[1]))
@@ -279,6 +285,7 @@ class Extractor:
                 if times and (
                     before_folded.rstrip().endswith("gap")
                     or _COMPARED.match(after_folded, times.end())
+                    or _DIFFERENCE.search(before_folded)
                 ):
                     kind, stated_end = "multiple", end + times.end()  # "gấp 3 lần"
                 mult = self._multiplier(s, end) if kind == "count" else None
@@ -375,6 +382,8 @@ class Extractor:
                     kind=kind,
                 )
             )
+            if kind == "rank" and denominator is not None and denominator <= 999:
+                state["ranked"] = max(int(denominator), int(state.get("ranked", 0)))  # type: ignore[call-overload]
             if kind in ("count", "money"):
                 last_count = indicator.notation
             if indicator.notation != "unclassified":

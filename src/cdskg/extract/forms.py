@@ -69,16 +69,18 @@ class Hit:
         return (self.text, self.number, self.of)[i]
 
 
-def hits(s: str, folded: str) -> list[Hit]:
-    """The figures of sentence ``s`` (``folded`` is its accent-folded form), in order."""
+def hits(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
+    """The figures of sentence ``s`` (``folded`` is its accent-folded form), in order;
+    ``ranked`` is how many the article's rankings rank (the last place, when the sentence
+    does not say)."""
     out = [Hit(m.start(), m.end(), m.group(0), m.group(1), m.group(2)) for m in FIGURE.finditer(s)]
     if "dau" in folded or "thu" in folded or "hang" in folded or "cuoi" in folded:
-        out += _verbal_ranks(s, folded)
+        out += _verbal_ranks(s, folded, ranked)
         out.sort(key=lambda h: h.start())
     return out
 
 
-def _verbal_ranks(s: str, folded: str) -> list[Hit]:
+def _verbal_ranks(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
     found: list[Hit] = []
     for m in _FIRST.finditer(folded):
         found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], "1", None, "rank"))
@@ -87,8 +89,8 @@ def _verbal_ranks(s: str, folded: str) -> list[Hit]:
         found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], str(n), None, "rank"))
     for m in _LAST.finditer(folded):
         of = _OF_N.search(folded)
-        if of is not None:
-            n = of.group(1) or of.group(2)
+        n = (of.group(1) or of.group(2)) if of is not None else (str(ranked) if ranked else None)
+        if n is not None:
             found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], n, n, "rank"))
     return found
 
