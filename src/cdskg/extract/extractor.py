@@ -334,7 +334,7 @@ class Extractor:
                 str(state.get("previous", "")),
                 last_of_kind.get(kind),
                 self._role(before),
-                f"{record.title} {tail_words(str(state.get('paragraph', '')), 300)}",
+                f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
                 continued,
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
@@ -555,7 +555,7 @@ class Extractor:
             # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
             # its indicator there almost as surely as in its own words
             factor = 0.9 if continued else 0.75
-            phrases.append((tail_words(previous, 400) + " " + tail_words(since, 120), factor))
+            phrases.append((tail_words(previous, 250) + " " + tail_words(since, 120), factor))
         if topic and kind in ("rank", "score"):
             # "Chỉ số SIPAS 2023: … Quảng Ninh dẫn đầu": an index ranked or scored is often
             # named only in the title or earlier in the paragraph

@@ -185,11 +185,19 @@ class IndicatorMatcher:
     def words(self, text: str, kind: str | None = None) -> str:
         """``text`` folded to words as compared: abbreviations written out, the words of
         ``kind`` left out."""
-        words = [x for w in _WORD.findall(fold(text)) for x in self.abbreviations.get(w, w).split()]
-        out = " ".join(words)
+        return self._kind_words(self._plain_words(text), kind)
+
+    def _plain_words(self, text: str) -> str:
+        abbreviations = self.abbreviations
+        return " ".join(
+            x for w in _WORD.findall(fold(text)) for x in abbreviations.get(w, w).split()
+        )
+
+    @staticmethod
+    def _kind_words(plain: str, kind: str | None) -> str:
         if kind in KIND_WORDS:
-            out = " ".join(KIND_WORDS[kind].sub(" ", out).split())
-        return out
+            return " ".join(KIND_WORDS[kind].sub(" ", plain).split())
+        return plain
 
     def _w(self, feature: str) -> float:
         w = self._wcache.get(feature)
@@ -227,8 +235,9 @@ class IndicatorMatcher:
     ) -> list[tuple[str, float, str]]:
         best: dict[str, tuple[float, str]] = {}
         entries = self._entries
+        plain = self._plain_words(phrase)
         for kind in kinds:
-            folded = self.words(phrase, kind)
+            folded = self._kind_words(plain, kind)
             pf = _pairs(folded.split())
             index = self._index.get(kind)
             if not pf or not index:
