@@ -589,8 +589,8 @@ def _inside_name(s: str, start: int) -> bool:
     if m is None:
         return False
     word = m.group(1)
-    if not word[:1].isupper() or m.start() == 0:
-        return False
+    if not word[:1].isupper() or m.start() == 0 or not word[-1].isalnum():
+        return False  # "của Bộ KH&CN, DTI quốc gia …": a comma ends the name before
     return before[: m.start()].rstrip()[-1:] not in ".:;!?"
 
 
