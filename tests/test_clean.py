@@ -129,3 +129,13 @@ def test_portal_furniture_goes_with_its_reason(rules):
     assert body in out.text and "12 điểm wifi" in out.text
     for gone in ("117", "12.345", "08:30", "2.000 hộ", "0123"):
         assert gone not in out.text
+
+
+def test_a_caption_printed_twice_goes_a_paragraph_printed_twice_stays(rules):
+    caption = "Sản phẩm chè của hợp tác xã ở xã Tân Hòa được bán trên sàn thương mại điện tử."
+    para = "Năm 2024, xã Tân Hòa có 85% hồ sơ được nộp trực tuyến."
+    text = f"{TITLE}\n\n{caption}\n{caption}\n\n{para}\n\n{para}"
+    out = clean(text, rules)
+    assert caption not in out.text
+    assert reasons(out)[caption] == "image caption (printed twice: alt text and caption)"
+    assert out.text.count(para) == 2
