@@ -48,6 +48,7 @@ _ANY_DIGIT = re.compile(r"\d")
 _RANK_CHANGE = re.compile(r"\s*(?:bac|hang)\b(?!\s+(?:nhat|nhi|ba))")
 #: "gấp 3 lần", "hơn 13 lần so với": a multiple
 _TIMES = re.compile(r"\s*lan\b")
+_DIFFERENCE = re.compile(r"\b(?:chenh lech|cao hon|thap hon|nhieu hon|gap)\b")
 _COMPARED = re.compile(r"\s*(?:so voi|so|tong so)\b")
 #: "6 và 12", "6, 12": a figure joined to the one before
 _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
@@ -142,6 +143,7 @@ class Extractor:
                 state.pop("carry", None)
                 state.pop("scopes", None)
                 state.pop("last_of_kind", None)
+                state.pop("paragraph", None)
                 self.localities.new_paragraph(state)
             prev_end = sent.end
             if sent.start == 0 and sent.text == title:
@@ -221,7 +223,7 @@ class Extractor:
         # the indicator of the latest figure of each kind in the paragraph, for figures
         # that leave theirs unsaid
         last_of_kind: dict[str, Indicator] = state.setdefault("last_of_kind", {})  # type: ignore[assignment]
-        found = forms.hits(s, folded)
+        found = forms.hits(s, folded, state.get("ranked"))  # type: ignore[arg-type]
         bounds = forms.ranges(folded, found)
         upper_of = {j: i for i, j in bounds.items()}
         prev_kind: str | None = None
@@ -229,7 +231,12 @@ class Extractor:
         for index, m in enumerate(found):
             start, end = m.start(), m.end()
             before_folded = folded[max(0, start - 40) : start]
-            rank_context = self.figures.rank_before.search(before_folded)
+            rank_context = self.figures.rank_before.search(before_folded) or (
+                # "và thứ 7 cả nước về …", "thứ 2 vùng Đông Nam Bộ": an ordinal of a ranking
+                before_folded.endswith("thu ")
+                and self.figures.rank_after is not None
+                and self.figures.rank_after.match(folded, end)
+            )
             hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
             if hit is not None and not (rank_context and hit[1] == "an ordinal"):
                 record.skipped.append(Skipped(m.group(0), sent.start + start, hit[1]))
@@ -278,6 +285,7 @@ class Extractor:
                 if times and (
                     before_folded.rstrip().endswith("gap")
                     or _COMPARED.match(after_folded, times.end())
+                    or _DIFFERENCE.search(before_folded)
                 ):
                     kind, stated_end = "multiple", end + times.end()  # "gấp 3 lần"
                 mult = self._multiplier(s, end) if kind == "count" else None
@@ -326,6 +334,8 @@ class Extractor:
                 str(state.get("previous", "")),
                 last_of_kind.get(kind),
                 self._role(before),
+                f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
+                continued,
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             if qualifier == "exact" and index in bounds:
@@ -372,6 +382,8 @@ class Extractor:
                     kind=kind,
                 )
             )
+            if kind == "rank" and denominator is not None and denominator <= 999:
+                state["ranked"] = max(int(denominator), int(state.get("ranked", 0)))  # type: ignore[call-overload]
             if kind in ("count", "money"):
                 last_count = indicator.notation
             if indicator.notation != "unclassified":
@@ -381,6 +393,7 @@ class Extractor:
         self._skip_unseen(record, sent, blocked)
         self.localities.remember(s, places, state, main)
         state["previous"] = s
+        state["paragraph"] = f"{state.get('paragraph', '')} {s}"[-600:]
 
     @staticmethod
     def _skip_unseen(
@@ -455,6 +468,8 @@ class Extractor:
         previous: str = "",
         inherit: Indicator | None = None,
         role: str = "actual",
+        topic: str = "",
+        continued: bool = False,
     ):
         """The indicator of a figure: for counts the noun right after them ("254 trạm BTS");
         then the phrase nearest before it in its clause, then the phrase right after it, then
@@ -483,13 +498,20 @@ class Extractor:
             # "đạt 26%, cao hơn so với mặt bằng chung của tỉnh là 21,8%": a comparison term
             # of the figure before, of the same indicator
             return inherit, tail_words(since).strip(" ,;:")
-        scored = self._scored(before, long_after, kind, since, previous)
+        scored = self._scored(before, long_after, kind, since)
         if scored is not None:
             return scored
+        if kind == "percentage" and last_count in self.figures.rate_of_count:
+            rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
+            if rate is not None:
+                return rate, before.strip(" ,;:")[-80:]
         if inherit is not None and not own_noun and content(since, names=False) <= 2:
             # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
             # figure before (in the sentence or its paragraph) names what this one measures
             return inherit, tail_words(since).strip(" ,;:()")
+        scored = self._scored(before, long_after, kind, since, previous, topic, continued)
+        if scored is not None:
+            return scored
         if inherit is not None and role == "change":
             # "… 12.100 tài khoản (tăng 218 tài khoản)": a change of the figure before
             return inherit, tail_words(since).strip(" ,;:()")
@@ -508,7 +530,14 @@ class Extractor:
         return any(w in folded for w in self.figures.comparison_words)
 
     def _scored(
-        self, before: str, after: str, kind: str, since: str = "", previous: str = ""
+        self,
+        before: str,
+        after: str,
+        kind: str,
+        since: str = "",
+        previous: str = "",
+        topic: str = "",
+        continued: bool = False,
     ) -> tuple[Indicator, str] | None:
         """The indicator whose labels or definition best fit the figure's own phrase, if
         it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
@@ -521,13 +550,23 @@ class Extractor:
             # nothing: the words since the figure before then count as much
             weak = not phrases or content(phrases[0][0]) < 3
             phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
-        if previous and kind in ("rank", "score"):
-            phrases.append((tail_words(previous, 400) + " " + tail_words(since, 120), 0.75))
+        weak = not phrases or content(phrases[0][0], names=False) < 3
+        if previous and (kind in ("rank", "score") or weak):
+            # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
+            # its indicator there almost as surely as in its own words
+            factor = 0.9 if continued else 0.75
+            phrases.append((tail_words(previous, 250) + " " + tail_words(since, 120), factor))
+        if topic and kind in ("rank", "score"):
+            # "Chỉ số SIPAS 2023: … Quảng Ninh dẫn đầu": an index ranked or scored is often
+            # named only in the title or earlier in the paragraph
+            phrases.append((topic, -0.7))
         best: tuple[float, Indicator] | None = None
-        for text, factor in phrases:
+        # a negative factor marks a context (the sentence before, the title and paragraph)
+        for text, signed in phrases:
+            factor, context = abs(signed), signed < 0
             if best is not None and best[0] >= factor:
                 continue  # no score beats 1: this phrase cannot win
-            for found in self.matcher.rank(text, wanted, top=1):
+            for found in self.matcher.rank(text, wanted, top=1, context=context):
                 score = found.score * factor
                 if best is None or score > best[0]:
                     best = (score, found.indicator)

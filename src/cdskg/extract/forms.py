@@ -34,14 +34,17 @@ ORDINALS = {
 _ORD = "|".join(ORDINALS)
 #: "dẫn đầu cả nước", "đứng đầu về …", "xếp thứ nhất": first place
 _FIRST = re.compile(
-    r"\b(?:dan dau|dung dau|xep dau)(?=\s+(?:ca nuoc|toan quoc|khu vuc|bang|ve|voi|trong|tai|"
-    r"o|cac|nhom|danh sach|toan)\b|\s*[,.;]|\s*$)"
+    r"(?<!nhom )(?<!top )\b(?:dan dau|dung dau|xep dau)"
+    r"(?=\s+(?:ca nuoc|toan quoc|khu vuc|bang|ve|voi|trong|tai|o|cac|nhom|danh sach|toan)\b"
+    r"|\s*[,.;]|\s*$)"
 )
 #: "đứng thứ hai", "xếp hạng nhì", "ở vị trí thứ ba", "hạng nhất": an ordinal word
 _ORDINAL = re.compile(
     rf"\b(?:(?:xep|dung|o|len|vuon len)\s+(?:o\s+)?(?:vi tri\s+)?(?:thu|hang)|xep hang)\s+"
     rf"(?P<n>{_ORD})\b(?!\s+(?:tieu chi|nhom|chi so|thang|nam|ngay)|\s*\d)"
 )
+#: "đạt tuyệt đối về tỷ lệ …": a rate of 100%
+_FULL = re.compile(r"\bdat tuyet doi(?=\s+(?:ve\s+)?(?:ty le|ti le))")
 #: "đứng cuối bảng", "xếp cuối cùng": last place, of the number ranked when it is stated
 _LAST = re.compile(r"\b(?:dung|xep|nam)\s+(?:o\s+)?(?:vi tri\s+)?cuoi(?:\s+(?:bang|cung))?\b")
 #: how many were ranked: "/63", "63 tỉnh", "trong 63 …", "cả nước" (63 or 34 by the year)
@@ -69,16 +72,23 @@ class Hit:
         return (self.text, self.number, self.of)[i]
 
 
-def hits(s: str, folded: str) -> list[Hit]:
-    """The figures of sentence ``s`` (``folded`` is its accent-folded form), in order."""
+def hits(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
+    """The figures of sentence ``s`` (``folded`` is its accent-folded form), in order;
+    ``ranked`` is how many the article's rankings rank (the last place, when the sentence
+    does not say)."""
     out = [Hit(m.start(), m.end(), m.group(0), m.group(1), m.group(2)) for m in FIGURE.finditer(s)]
     if "dau" in folded or "thu" in folded or "hang" in folded or "cuoi" in folded:
-        out += _verbal_ranks(s, folded)
-        out.sort(key=lambda h: h.start())
+        out += _verbal_ranks(s, folded, ranked)
+    if "tuyet doi" in folded:
+        out += [
+            Hit(m.start(), m.end(), s[m.start() : m.end()], "100", None, "percentage")
+            for m in _FULL.finditer(folded)
+        ]
+    out.sort(key=lambda h: h.start())
     return out
 
 
-def _verbal_ranks(s: str, folded: str) -> list[Hit]:
+def _verbal_ranks(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
     found: list[Hit] = []
     for m in _FIRST.finditer(folded):
         found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], "1", None, "rank"))
@@ -87,8 +97,8 @@ def _verbal_ranks(s: str, folded: str) -> list[Hit]:
         found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], str(n), None, "rank"))
     for m in _LAST.finditer(folded):
         of = _OF_N.search(folded)
-        if of is not None:
-            n = of.group(1) or of.group(2)
+        n = (of.group(1) or of.group(2)) if of is not None else (str(ranked) if ranked else None)
+        if n is not None:
             found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], n, n, "rank"))
     return found
 

@@ -180,16 +180,24 @@ class IndicatorMatcher:
             for feature in f:
                 index.setdefault(feature, []).append(len(self._entries))
             self._entries.append(entry)
-        self._cache: dict[tuple[str, tuple[str, ...]], list[tuple[str, float, str]]] = {}
+        self._cache: dict[tuple[str, tuple[str, ...], bool], list[tuple[str, float, str]]] = {}
 
     def words(self, text: str, kind: str | None = None) -> str:
         """``text`` folded to words as compared: abbreviations written out, the words of
         ``kind`` left out."""
-        words = [x for w in _WORD.findall(fold(text)) for x in self.abbreviations.get(w, w).split()]
-        out = " ".join(words)
+        return self._kind_words(self._plain_words(text), kind)
+
+    def _plain_words(self, text: str) -> str:
+        abbreviations = self.abbreviations
+        return " ".join(
+            x for w in _WORD.findall(fold(text)) for x in abbreviations.get(w, w).split()
+        )
+
+    @staticmethod
+    def _kind_words(plain: str, kind: str | None) -> str:
         if kind in KIND_WORDS:
-            out = " ".join(KIND_WORDS[kind].sub(" ", out).split())
-        return out
+            return " ".join(KIND_WORDS[kind].sub(" ", plain).split())
+        return plain
 
     def _w(self, feature: str) -> float:
         w = self._wcache.get(feature)
@@ -202,12 +210,16 @@ class IndicatorMatcher:
     def _weight(self, feats) -> float:
         return sum(self._w(f) for f in feats)
 
-    def rank(self, phrase: str, kinds: tuple[str, ...], top: int = 3) -> list[Scored]:
-        """The best indicators of the value kinds ``kinds`` for ``phrase``, best first."""
-        key = (phrase, kinds)
+    def rank(
+        self, phrase: str, kinds: tuple[str, ...], top: int = 3, context: bool = False
+    ) -> list[Scored]:
+        """The best indicators of the value kinds ``kinds`` for ``phrase``, best first. A
+        ``context`` (a title, a paragraph) is not the figure's phrase: how much of it a label
+        leaves unexplained hardly counts."""
+        key = (phrase, kinds, context)
         ranked = self._cache.get(key)
         if ranked is None:
-            ranked = self._rank(phrase, kinds)
+            ranked = self._rank(phrase, kinds, 0.05 if context else self.SPECIFICITY)
             if len(self._cache) > 4096:
                 self._cache.clear()
             self._cache[key] = ranked
@@ -218,11 +230,14 @@ class IndicatorMatcher:
         repeats, such as a title that is also its first sentence)."""
         self._cache.clear()
 
-    def _rank(self, phrase: str, kinds: tuple[str, ...]) -> list[tuple[str, float, str]]:
+    def _rank(
+        self, phrase: str, kinds: tuple[str, ...], specificity: float
+    ) -> list[tuple[str, float, str]]:
         best: dict[str, tuple[float, str]] = {}
         entries = self._entries
+        plain = self._plain_words(phrase)
         for kind in kinds:
-            folded = self.words(phrase, kind)
+            folded = self._kind_words(plain, kind)
             pf = _pairs(folded.split())
             index = self._index.get(kind)
             if not pf or not index:
@@ -252,7 +267,7 @@ class IndicatorMatcher:
                     score = self.definition_factor * explained
                 else:
                     covered = 1.0 if e.folded in padded else shared / e.weight
-                    score = covered * (1 - self.SPECIFICITY * (1 - explained))
+                    score = covered * (1 - specificity * (1 - explained))
                 if score > best.get(e.notation, (0.0, ""))[0]:
                     best[e.notation] = (score, e.label)
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
@@ -337,7 +352,9 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
     """
     subject, copula, linked = _strip_links(before)
     subject = tail_words(subject)
-    noun = head_words(after.strip(" ,;:-–)"))
+    # words after a comma right after the number open another clause ("xếp thứ 5, Kinh tế
+    # số xếp thứ 8"): they are not this figure's
+    noun = "" if after.lstrip(" )")[:1] in (",", ";") else head_words(after.strip(" ,;:-–)"))
     folded_after = fold(noun)
     if kind in ("rank", "score"):
         # "xếp thứ 5 về chính quyền số", "đứng thứ 2 cả nước về tỷ lệ …": what follows "về"
