@@ -139,3 +139,20 @@ def test_a_caption_printed_twice_goes_a_paragraph_printed_twice_stays(rules):
     assert caption not in out.text
     assert reasons(out)[caption] == "image caption (printed twice: alt text and caption)"
     assert out.text.count(para) == 2
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Thứ năm, 12/10/2023 - 08:15",
+        "08:15 | 12/10/2023",
+        "Cập nhật lúc 10:05 ngày 26/04/2024",
+        "Thứ Sáu, 26/04/2024, 10:05 (GMT+7)",
+        "Đăng ngày 12-10-2023",
+        "TT 07:20 09/09/2024",
+    ],
+)
+def test_dateline_forms_go(rules, line):
+    out = clean(f"{TITLE}\n\n{line}\n\nNgày 12/10/2023, xã ra mắt 5 tổ công nghệ số.", rules)
+    assert reasons(out)[line] == "dateline (publication date)"
+    assert "Ngày 12/10/2023, xã ra mắt 5 tổ" in out.text  # a sentence that starts with a date stays
