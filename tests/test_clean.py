@@ -129,3 +129,30 @@ def test_portal_furniture_goes_with_its_reason(rules):
     assert body in out.text and "12 điểm wifi" in out.text
     for gone in ("117", "12.345", "08:30", "2.000 hộ", "0123"):
         assert gone not in out.text
+
+
+def test_a_caption_printed_twice_goes_a_paragraph_printed_twice_stays(rules):
+    caption = "Sản phẩm chè của hợp tác xã ở xã Tân Hòa được bán trên sàn thương mại điện tử."
+    para = "Năm 2024, xã Tân Hòa có 85% hồ sơ được nộp trực tuyến."
+    text = f"{TITLE}\n\n{caption}\n{caption}\n\n{para}\n\n{para}"
+    out = clean(text, rules)
+    assert caption not in out.text
+    assert reasons(out)[caption] == "image caption (printed twice: alt text and caption)"
+    assert out.text.count(para) == 2
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Thứ năm, 12/10/2023 - 08:15",
+        "08:15 | 12/10/2023",
+        "Cập nhật lúc 10:05 ngày 26/04/2024",
+        "Thứ Sáu, 26/04/2024, 10:05 (GMT+7)",
+        "Đăng ngày 12-10-2023",
+        "TT 07:20 09/09/2024",
+    ],
+)
+def test_dateline_forms_go(rules, line):
+    out = clean(f"{TITLE}\n\n{line}\n\nNgày 12/10/2023, xã ra mắt 5 tổ công nghệ số.", rules)
+    assert reasons(out)[line] == "dateline (publication date)"
+    assert "Ngày 12/10/2023, xã ra mắt 5 tổ" in out.text  # a sentence that starts with a date stays

@@ -174,4 +174,4 @@ def test_a_comparison_s_baseline_is_not_the_subject_of_the_next_clause(extractor
     )
     got = places(extractor, r)
     assert got["40,5%"] == "Bắc Ninh" and got["3,5%"] == "Hà Giang"
-    assert got["11"] == "Bắc Ninh"
+    assert next(v for k, v in got.items() if k.startswith("11")) == "Bắc Ninh"  # "11 lần"

@@ -227,7 +227,11 @@ class Localities:
         if best == "national":
             art.reason = "a national article: figures need a unit named in their clause"
             return art
-        if best not in in_front and not (top >= 2 and top >= 1.5 * second):
+        # outside the title and lead: named at least twice and alone, or three times and
+        # half as often again as any other (a ranking names its leader twice or more)
+        if best not in in_front and not (
+            (top >= 2 and second == 0) or (top >= 3 and top >= 1.5 * second)
+        ):
             art.reason = "no locality dominates the article"
             return art
         art.main = units[best]
@@ -589,8 +593,8 @@ def _inside_name(s: str, start: int) -> bool:
     if m is None:
         return False
     word = m.group(1)
-    if not word[:1].isupper() or m.start() == 0:
-        return False
+    if not word[:1].isupper() or m.start() == 0 or not word[-1].isalnum():
+        return False  # "của Bộ KH&CN, DTI quốc gia …": a comma ends the name before
     return before[: m.start()].rstrip()[-1:] not in ".:;!?"
 
 
