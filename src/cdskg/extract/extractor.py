@@ -86,6 +86,7 @@ class Extractor:
             self.figures.abbreviations,
             self.figures.definition_factor,
             tones=self.figures.tones,
+            synonyms=self.figures.synonyms,
         )
         place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
         self.gazetteer = Gazetteer(load_units(), place_rules.aliases)
@@ -377,9 +378,7 @@ class Extractor:
             seen_keys.add(key)
             shared = (
                 self._shared(kind, phrase, s[prev_end:start])
-                if kind in ("rank", "percentage")
-                and index not in bounds
-                and index not in upper_of
+                if kind in ("rank", "percentage") and index not in bounds and index not in upper_of
                 else None
             )
             for own, own_text in shared or [(indicator, phrase)]:

@@ -200,11 +200,21 @@ class IndicatorMatcher:
         abbreviations: dict[str, str] | None = None,
         definition_factor: float = 0.7,
         tones: bool = True,
+        synonyms: dict[str, str] | None = None,
     ):
         self.thesaurus = thesaurus
         #: compare syllables with their tones (else accent-folded)
         self.tones = tones
         self._abbreviations = abbreviations
+        self._synonyms = synonyms
+        to_words = _keys if tones else (lambda t: " ".join(_WORD.findall(fold(t))))
+        pairs = [(to_words(a), to_words(b)) for a, b in (synonyms or {}).items()]
+        self._synonym_pattern = (
+            re.compile(r"(?<!\S)(" + "|".join(re.escape(a) for a, _ in pairs) + r")(?!\S)")
+            if pairs
+            else None
+        )
+        self._synonym_of = dict(pairs)
         self._folded: IndicatorMatcher | None = None
         self._stop = STOP_KEYS if tones else STOPWORDS
         #: folded abbreviation → folded words ("tthc" → "thu tuc hanh chinh")
@@ -253,12 +263,16 @@ class IndicatorMatcher:
     def _plain_words(self, text: str) -> str:
         abbreviations = self.abbreviations
         if self.tones:
-            return " ".join(
+            out = " ".join(
                 abbreviations.get(fold(w)) or syllable_key(w) for w in _SYLLABLE.findall(text)
             )
-        return " ".join(
-            x for w in _WORD.findall(fold(text)) for x in abbreviations.get(w, w).split()
-        )
+        else:
+            out = " ".join(
+                x for w in _WORD.findall(fold(text)) for x in abbreviations.get(w, w).split()
+            )
+        if self._synonym_pattern is not None:
+            out = self._synonym_pattern.sub(lambda m: self._synonym_of[m.group(1)], out)
+        return out
 
     def _kind_words(self, plain: str, kind: str | None) -> str:
         patterns = KIND_KEYS if self.tones else KIND_WORDS
@@ -287,7 +301,11 @@ class IndicatorMatcher:
             # written without diacritics ("ho so truc tuyen"): compare accent-folded
             if self._folded is None:
                 self._folded = IndicatorMatcher(
-                    self.thesaurus, self._abbreviations, self.definition_factor, tones=False
+                    self.thesaurus,
+                    self._abbreviations,
+                    self.definition_factor,
+                    tones=False,
+                    synonyms=self._synonyms,
                 )
             return self._folded.rank(phrase, kinds, top, context)
         key = (phrase, kinds, context)
