@@ -55,6 +55,7 @@ _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
 #: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
 _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 _EACH = re.compile(r"\bđều\b")
+_PROVINCE_LEVELS = frozenset({"province", "central-city"})
 #: what separates the parts of a list of indicators one value is stated for
 _LIST_SPLIT = re.compile(r"\s*(?:[,;:]|\bvà\b|\bbao gồm\b|\bgồm\b|\bcùng\b)\s*")
 _LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
@@ -235,6 +236,7 @@ class Extractor:
         upper_of = {j: i for i, j in bounds.items()}
         prev_kind: str | None = None
         lower_role = "actual"
+        last_phrase = ""
         for index, m in enumerate(found):
             start, end = m.start(), m.end()
             before_folded = folded[max(0, start - 40) : start]
@@ -345,7 +347,13 @@ class Extractor:
                 last_count,
                 near,
                 long_after,
-                s[prev_end:start],
+                # a change in per cent after a figure of another kind is the relative change
+                # of what that figure measures ("Xã hội số đạt 0,7692, tăng 13,4%")
+                f"{last_phrase} {s[prev_end:start]}"
+                if kind == "percentage"
+                and prev_kind not in (None, "percentage")
+                and self._role(before) == "change"
+                else s[prev_end:start],
                 str(state.get("previous", "")),
                 last_of_kind.get(kind),
                 self._role(before),
@@ -370,6 +378,11 @@ class Extractor:
                 prev_end = stated_end
                 continue
             record.places[area.iri] = area
+            local = self.figures.below_province.get(indicator.notation)
+            if local and area.level not in _PROVINCE_LEVELS and local in self.thesaurus.labels:
+                # the provincial DTI ranks provinces: a commune's or district's rank or score is
+                # the province's own assessment of its units
+                indicator = self.thesaurus.indicators[local]
             period = self._period(periods, start, end, s) or carried or default_period
             key = (indicator.notation, area.iri, period.start + (period.end or ""))
             value_start = sent.start + start
@@ -409,6 +422,7 @@ class Extractor:
                 last_count = indicator.notation
             if indicator.notation != "unclassified":
                 last_of_kind[kind] = indicator
+            last_phrase = phrase
             prev_end = stated_end
             prev_kind = kind
         self._skip_unseen(record, sent, blocked)

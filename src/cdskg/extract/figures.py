@@ -83,6 +83,7 @@ class FigureRules:
     indicator_threshold: float = 0.5
     abbreviations: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, str] = field(default_factory=dict)
+    below_province: dict[str, str] = field(default_factory=dict)
     comparison_words: tuple[str, ...] = ()
     definition_factor: float = 0.0
     tones: bool = True
@@ -126,6 +127,7 @@ class FigureRules:
             indicator_threshold=float(data.get("indicators", {}).get("threshold", 0.5)),
             abbreviations=dict(data.get("indicators", {}).get("abbreviations", {})),
             synonyms=dict(data.get("indicators", {}).get("synonyms", {})),
+            below_province=dict(data.get("indicators", {}).get("below_province", {})),
             rank_after=re.compile(kinds["rank_after"]) if "rank_after" in kinds else None,
             tones=bool(data.get("indicators", {}).get("tones", True)),
             definition_factor=float(data.get("indicators", {}).get("definitions", 0.0)),
