@@ -269,3 +269,17 @@ def test_two_rates_in_one_sentence_get_their_own_indicators(records):
     by = {q.stated: q for q in r.quantities}
     assert by["64,2%"].indicator != by["51,5%"].indicator
     assert "thanh toán" in by["51,5%"].indicator_text
+
+
+def test_one_value_for_a_list_and_an_elliptic_second_figure(records):
+    r = records["10_tinh_ranks_ranges"]
+    third = {q.indicator for q in r.quantities if q.stated == "đứng thứ ba"}
+    assert third == {"dti-human-resources-rank", "dti-infrastructure-rank"}
+    # a rank that says what it ranks ("về tỷ lệ hồ sơ trực tuyến") is never given the index
+    # of the title: no rank concept fits, so it stays unclassified with its phrase
+    first = next(q for q in r.quantities if q.stated == "đứng đầu")
+    assert first.indicator == "unclassified" and "hồ sơ trực tuyến" in first.indicator_text
+    # "… cấp huyện đạt 97,1%, cấp xã 95,4%": the second takes the first's indicator
+    by = {q.stated: q for q in r.quantities}
+    assert by["95,4%"].indicator == by["97,1%"].indicator == "on-time-rate"
+    assert by["95,4%"].scope == "commune-level"

@@ -55,6 +55,7 @@ _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
 #: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
 _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 _EACH = re.compile(r"\bđều\b")
+_ABOUT_AFTER = re.compile(r"^\s*(?:[^,;]{0,30}?\s)?ve\s+")
 _PROVINCE_LEVELS = frozenset({"province", "central-city"})
 #: what separates the parts of a list of indicators one value is stated for
 _LIST_SPLIT = re.compile(r"\s*(?:[,;:]|\bvà\b|\bbao gồm\b|\bgồm\b|\bcùng\b)\s*")
@@ -609,6 +610,10 @@ class Extractor:
             weak = not phrases or content(phrases[0][0]) < 3
             phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
         weak = not phrases or content(phrases[0][0], names=False) < 3
+        if kind == "rank" and _ABOUT_AFTER.match(fold(after)) and not weak:
+            # "đứng đầu cả nước về tỷ lệ …": a rank that says what it ranks is read in its
+            # own words only, never given the index the title or paragraph names
+            previous = topic = ""
         if previous and (kind in ("rank", "score") or weak):
             # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
             # its indicator there almost as surely as in its own words
