@@ -79,7 +79,10 @@ class Extractor:
         self.mention_rules = MentionRules.load(mappings_dir / "mentions.toml")
         self.thesaurus = Thesaurus.load(ontology_dir)
         self.matcher = IndicatorMatcher(
-            self.thesaurus, self.figures.abbreviations, self.figures.definition_factor
+            self.thesaurus,
+            self.figures.abbreviations,
+            self.figures.definition_factor,
+            tones=self.figures.tones,
         )
         place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
         self.gazetteer = Gazetteer(load_units(), place_rules.aliases)

@@ -84,6 +84,7 @@ class FigureRules:
     abbreviations: dict[str, str] = field(default_factory=dict)
     comparison_words: tuple[str, ...] = ()
     definition_factor: float = 0.0
+    tones: bool = True
     rank_after: re.Pattern[str] | None = None
 
     @classmethod
@@ -124,6 +125,7 @@ class FigureRules:
             indicator_threshold=float(data.get("indicators", {}).get("threshold", 0.5)),
             abbreviations=dict(data.get("indicators", {}).get("abbreviations", {})),
             rank_after=re.compile(kinds["rank_after"]) if "rank_after" in kinds else None,
+            tones=bool(data.get("indicators", {}).get("tones", True)),
             definition_factor=float(data.get("indicators", {}).get("definitions", 0.0)),
             comparison_words=tuple(
                 fold(w) for w in data.get("indicators", {}).get("comparison", [])

@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -90,12 +91,67 @@ STOPWORDS = frozenset(
 )
 
 
-def _pairs(words: list[str]) -> set[str]:
-    out = {w for w in words if w not in STOPWORDS}
-    out.update(
-        f"{a} {b}" for a, b in itertools.pairwise(words) if not (a in STOPWORDS and b in STOPWORDS)
-    )
+def _pairs(words: list[str], stop: frozenset[str] = STOPWORDS) -> set[str]:
+    out = {w for w in words if w not in stop}
+    out.update(f"{a} {b}" for a, b in itertools.pairwise(words) if not (a in stop and b in stop))
     return out
+
+
+#: the tone marks of Vietnamese (combining characters after NFD) and their digits
+_TONES = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+_VOWELS = set("aăâeêioôơuưy")
+_SYLLABLE = re.compile(r"[^\W_]+")
+
+
+def syllable_key(word: str) -> str:
+    """A syllable with its tone as a trailing digit, so that "hóa" and "hoá" (two placements
+    of one tone) and "tỷ" and "tỉ" (two spellings) are one key, and "toàn" ("whole") and
+    "toán" ("pay"), which accent folding confuses, are two.
+
+    >>> syllable_key("hóa") == syllable_key("hoá"), syllable_key("tỷ") == syllable_key("tỉ")
+    (True, True)
+    >>> syllable_key("toàn") == syllable_key("toán")
+    False
+    """
+    nfd = unicodedata.normalize("NFD", word.lower())
+    tone = ""
+    base = []
+    for ch in nfd:
+        if ch in _TONES:
+            tone = _TONES[ch]
+        else:
+            base.append(ch)
+    key = unicodedata.normalize("NFC", "".join(base)).replace("\u00f0", "đ")
+    if len(key) >= 2 and key[-1] == "y" and key[-2] not in _VOWELS:
+        key = key[:-1] + "i"  # "tỷ", "kỹ", "lý" written "tỉ", "kĩ", "lí"
+    return key + tone
+
+
+def _keys(text: str) -> str:
+    return " ".join(syllable_key(w) for w in _SYLLABLE.findall(text))
+
+
+#: stop words and kind words as syllable keys (for tone-aware matching)
+STOP_KEYS = frozenset(
+    _keys(
+        "của các những được đã đang sẽ và với trong trên cho tại theo là có đạt này đó một mỗi "
+        "mọi cũng như thì về từ đến tới năm ngày tháng hiện nay hơn gần khoảng tổng địa bàn toàn "
+        "phương huyện tỉnh xã phường quận thành phố thị trấn còn"
+    ).split()
+)
+_KIND_PHRASES = {
+    "rank": "đứng ở thứ hạng|đứng ở vị trí|xếp thứ hạng|xếp hạng|thứ hạng|xếp thứ|đứng thứ|"
+    "đứng vị trí|vị trí|hạng|thứ",
+    "percentage": "tỷ lệ|phần trăm",
+    "score": "tổng điểm|số điểm|điểm số|đạt điểm|điểm",
+    "count": "số lượng",
+}
+KIND_KEYS = {
+    kind: re.compile(
+        r"(?<!\S)(?:" + "|".join(re.escape(_keys(p)) for p in phrases.split("|")) + r")(?!\S)"
+    )
+    for kind, phrases in _KIND_PHRASES.items()
+}
 
 
 #: words that only restate a value kind ("xếp thứ" of a rank, "tỷ lệ" of a percentage):
@@ -143,11 +199,18 @@ class IndicatorMatcher:
         thesaurus: Thesaurus,
         abbreviations: dict[str, str] | None = None,
         definition_factor: float = 0.7,
+        tones: bool = True,
     ):
         self.thesaurus = thesaurus
+        #: compare syllables with their tones (else accent-folded)
+        self.tones = tones
+        self._abbreviations = abbreviations
+        self._folded: IndicatorMatcher | None = None
+        self._stop = STOP_KEYS if tones else STOPWORDS
         #: folded abbreviation → folded words ("tthc" → "thu tuc hanh chinh")
         self.abbreviations = {
-            fold(k): " ".join(_WORD.findall(fold(v))) for k, v in (abbreviations or {}).items()
+            fold(k): _keys(v) if tones else " ".join(_WORD.findall(fold(v)))
+            for k, v in (abbreviations or {}).items()
         }
         raw: list[tuple[str, str, str, bool]] = []
         for notation, labels in thesaurus.labels.items():
@@ -161,7 +224,7 @@ class IndicatorMatcher:
         bags: dict[str, set[str]] = {}
         for notation, _, folded, is_def in raw:
             if not is_def:
-                bags.setdefault(notation, set()).update(_pairs(folded.split()))
+                bags.setdefault(notation, set()).update(_pairs(folded.split(), self._stop))
         df = Counter(f for bag in bags.values() for f in bag)
         n = max(1, len(bags))
         self.idf = {f: math.log(1 + n / c) for f, c in df.items()}
@@ -171,7 +234,7 @@ class IndicatorMatcher:
         self._entries: list[_Entry] = []
         self._index: dict[str, dict[str, list[int]]] = {}
         for notation, label, folded, is_def in raw:
-            f = _pairs(folded.split())
+            f = _pairs(folded.split(), self._stop)
             if not f:
                 continue
             entry = _Entry(notation, label, f" {folded} ", frozenset(f), self._weight(f), is_def)
@@ -189,14 +252,18 @@ class IndicatorMatcher:
 
     def _plain_words(self, text: str) -> str:
         abbreviations = self.abbreviations
+        if self.tones:
+            return " ".join(
+                abbreviations.get(fold(w)) or syllable_key(w) for w in _SYLLABLE.findall(text)
+            )
         return " ".join(
             x for w in _WORD.findall(fold(text)) for x in abbreviations.get(w, w).split()
         )
 
-    @staticmethod
-    def _kind_words(plain: str, kind: str | None) -> str:
-        if kind in KIND_WORDS:
-            return " ".join(KIND_WORDS[kind].sub(" ", plain).split())
+    def _kind_words(self, plain: str, kind: str | None) -> str:
+        patterns = KIND_KEYS if self.tones else KIND_WORDS
+        if kind in patterns:
+            return " ".join(patterns[kind].sub(" ", plain).split())
         return plain
 
     def _w(self, feature: str) -> float:
@@ -216,6 +283,13 @@ class IndicatorMatcher:
         """The best indicators of the value kinds ``kinds`` for ``phrase``, best first. A
         ``context`` (a title, a paragraph) is not the figure's phrase: how much of it a label
         leaves unexplained hardly counts."""
+        if self.tones and phrase.isascii():
+            # written without diacritics ("ho so truc tuyen"): compare accent-folded
+            if self._folded is None:
+                self._folded = IndicatorMatcher(
+                    self.thesaurus, self._abbreviations, self.definition_factor, tones=False
+                )
+            return self._folded.rank(phrase, kinds, top, context)
         key = (phrase, kinds, context)
         ranked = self._cache.get(key)
         if ranked is None:
@@ -238,7 +312,7 @@ class IndicatorMatcher:
         plain = self._plain_words(phrase)
         for kind in kinds:
             folded = self._kind_words(plain, kind)
-            pf = _pairs(folded.split())
+            pf = _pairs(folded.split(), self._stop)
             index = self._index.get(kind)
             if not pf or not index:
                 continue
