@@ -200,3 +200,14 @@ def test_ways_of_writing_a_unit(extractor, said, unit):
 def test_the_name_as_written_wins_over_its_folded_twin(extractor):
     (place,) = extractor.localities.places("Năm 2023, thị xã Phú Mỹ đạt 80%.", "pre2025", [], None)
     assert place.unit.short == "Phú Mỹ"  # not huyện Phù Mỹ (Bình Định): "phu my" folded
+
+
+def test_the_publisher_s_province_places_an_article_that_names_no_unit(extractor):
+    text = (
+        "Kết quả cải cách hành chính năm 2022\n\n"
+        "Năm 2022, chỉ số cải cách hành chính của tỉnh đạt 88,1 điểm, tăng 2 bậc.\n\n"
+        "Nguồn: Báo Lạng Sơn"
+    )
+    assert places(extractor, extract(extractor, text))["88,1 điểm"] == "Lạng Sơn"
+    domain = text.replace("Nguồn: Báo Lạng Sơn", "Xem thêm tại baolangson.vn")
+    assert places(extractor, extract(extractor, domain))["88,1 điểm"] == "Lạng Sơn"

@@ -67,6 +67,8 @@ class LocalityRules:
     frame_before: re.Pattern[str]
     place_numbers: re.Pattern[str]
     hamlet: re.Pattern[str]
+    publisher_line: re.Pattern[str]
+    domain: re.Pattern[str]
     agencies: re.Pattern[str]
     link_after: re.Pattern[str]
     respectively: re.Pattern[str]
@@ -85,6 +87,8 @@ class LocalityRules:
             frame_before=re.compile(data["frame_before"]),
             place_numbers=re.compile(data["place_numbers"]),
             hamlet=re.compile(data["hamlet"]),
+            publisher_line=re.compile(data["publisher_line"], re.MULTILINE),
+            domain=re.compile(data["domain"]),
             agencies=re.compile(data["agencies"]),
             link_after=re.compile(data["link_after"]),
             respectively=re.compile(data["respectively"]),
@@ -136,6 +140,12 @@ class Localities:
         self.gazetteer = gazetteer
         self.rules = rules
         self._publishers = sorted(rules.publishers.items(), key=lambda kv: -len(kv[0]))
+        #: province names without spaces, as in domains ("haugiang" → Hậu Giang)
+        self._squeezed = {
+            fold(u.short).replace(" ", "").replace("-", ""): u
+            for u in gazetteer.table.units.values()
+            if u.level in PROVINCE_LEVELS and u.snapshot == PRE2025 and len(u.short) > 4
+        }
 
     # -- the article -----------------------------------------------------------------
 
@@ -189,14 +199,11 @@ class Localities:
             scores[key] += weight
             if p.unit is not None and key == p.unit.iri:
                 units[key] = p.unit
-        for mark, province in self._publishers:
-            if _has_mark(text, mark):
-                for u in self.gazetteer.bare_provinces(province):
-                    unit = self.gazetteer.resolve(u, [], snapshot)
-                    if unit is not None:
-                        scores[unit.iri] += 1
-                        units[unit.iri] = unit
-                break
+        for unit in self._publisher_provinces(text, snapshot):
+            # the publisher's province: one mention's weight, and it stands in the header
+            scores[unit.iri] += 1
+            units[unit.iri] = unit
+            in_front.add(unit.iri)
         if not scores:
             art.reason = "no administrative unit found in the article"
             return art
@@ -236,6 +243,27 @@ class Localities:
             return art
         art.main = units[best]
         return art
+
+    def _publisher_provinces(self, text: str, snapshot: str) -> list[AdminUnit]:
+        """The province a publisher line names: a mark of ``[locality.publishers]`` ("(GLO)"),
+        or a province in a source line or a site's domain ("Nguồn: Báo Hậu Giang",
+        "baocantho.com.vn" – the name with its spaces taken out)."""
+        names: list[str] = []
+        for mark, province in self._publishers:
+            if _has_mark(text, mark):
+                names.append(province)
+                break
+        lines = [m.group("publisher") for m in self.rules.publisher_line.finditer(text)]
+        for m in self.rules.domain.finditer(text):
+            squeezed = fold(m.group("name"))
+            names += [u.short for k, u in self._squeezed.items() if k in squeezed]
+        found: dict[str, AdminUnit] = {}
+        for said in [*names, *lines]:
+            for mention in self.gazetteer.bare_provinces(said):
+                unit = self.gazetteer.resolve(mention, [], snapshot)
+                if unit is not None:
+                    found[unit.iri] = unit
+        return list(found.values())
 
     def _inside(self, unit: AdminUnit, other: AdminUnit) -> bool:
         return unit.iri != other.iri and self.gazetteer.is_within(unit, other)
