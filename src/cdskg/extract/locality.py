@@ -4,21 +4,31 @@ An article about one ward may also name its city and province; a national report
 country and fifteen provinces; a ranking table names thirty-four. This module decides, from
 the text only, which administrative unit each figure is about:
 
+* the **snapshot** (:func:`article_snapshot`): the dateline's date ("06:04, 12/04/2021",
+  " date 2025-11-04", dropped by cleaning with that reason), else the article's year; an
+  undated article that names districts predates the 2025 reform.
 * the **article** (:meth:`Localities.article`): every unit named in the title, the lead and
-  the body (typed mentions such as "huyện Mèo Vạc", "Huyện ủy Chi Lăng", "TP.Huế"; bare
-  province names; bare names of units the article types elsewhere), weighted by where they
-  stand (title 3, lead 2, body 1), a unit named right after its own descendant ("phường Tân
-  Quang, thành phố Tuyên Quang") counting for that descendant, and the country ("cả nước",
-  "toàn quốc", "Việt Nam") competing like a unit. The winner is the main locality only when
-  the text supports it: named in the title or lead, or clearly more often than any other.
-* the **figure** (:meth:`Localities.area`): the unit named nearest before it in its clause,
-  else the one named after it in its clause ("ở vị trí thứ 2 là TP.Hồ Chí Minh"), else one
-  named earlier in its sentence, else the unit that frames the paragraph ("Tại xã Vân Canh,
-  …"), else the article's main locality. Level words without a name ("toàn xã", "của
-  phường", "Huyện có", "Thị ủy") refer to the unit of that level just named or the article's
-  own. A figure whose nearest locality is the country, or that counts provinces ("25 tỉnh,
-  thành phố"), is national; the knowledge graph has no unit for the country, so it is
-  reported as skipped with that reason, as is a figure that no unit can be given to.
+  the body (typed mentions in any case, "huyện Mèo Vạc", "HUYỆN LỤC NGẠN", "Huyện ủy Chi
+  Lăng", "TP.Huế"; bare province names and their aliases; bare names of units the article
+  types elsewhere), weighted by where they stand (title 3, lead 2, body 1), a unit named right
+  after its own descendant ("phường Tân Quang, thành phố Tuyên Quang") counting for that
+  descendant, the publisher's province (a source line, a site's domain) counting once, and
+  the country ("cả nước", "toàn quốc", "Việt Nam") competing like a unit. The winner is the
+  main locality only when the text supports it: named in the title or lead, or alone, or
+  clearly more often than any other; equal units name no main locality.
+* the **figure** (:meth:`Localities.area`): "lần lượt" pairs a list of units with a list of
+  figures; else the unit named nearest before it in its clause, else one named after it
+  across a link word ("ở vị trí thứ 2 là TP.Hồ Chí Minh"), else one named earlier in its
+  sentence (not the baseline of a comparison, "so với B"), else the unit of a list that goes
+  on after ";", the unit that frames the paragraph ("Tại xã Vân Canh, …"), the article's
+  main locality. Level words without a name ("toàn xã", "của phường", "Huyện có", "Thị ủy",
+  "địa phương này") refer to the unit of that level just named or the article's own.
+
+A figure is never given a guess: one whose nearest locality is the country, or that counts
+provinces ("25 tỉnh, thành phố"), is national (the knowledge graph has no unit for the
+country); one about a hamlet ("làng O2") or about agencies ("khối các sở"), and one that no
+unit can be given to, are reported as skipped with the reason. Numbers that are part of a
+place's name ("Phường 5", "khu phố 1, 2, 3") are not figures.
 
 The phrases are data (``[locality]`` in ``mappings/mentions.toml``).
 """
@@ -99,7 +109,8 @@ class LocalityRules:
 
 @dataclass(frozen=True)
 class Place:
-    """A locality said in a sentence: a unit, or the country (``unit`` None, ``national``)."""
+    """A locality said in a sentence: a unit, or (``unit`` None) the country, a level word
+    ("toàn xã"), a hamlet or a group of agencies."""
 
     start: int
     end: int
