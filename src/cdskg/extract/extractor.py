@@ -54,8 +54,11 @@ _COMPARED = re.compile(r"\s*(?:so voi|so|tong so)\b")
 _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
 #: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
 _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
+_EACH = re.compile(r"\bđều\b")
+#: what separates the parts of a list of indicators one value is stated for
+_LIST_SPLIT = re.compile(r"\s*(?:[,;:]|\bvà\b|\bbao gồm\b|\bgồm\b|\bcùng\b)\s*")
 _LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
-_PHRASE_END = re.compile(r"[;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
+_PHRASE_END = re.compile(r"[;(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 #: the next number in a figure's clause ends its phrase; an age does not ("từ 15 tuổi")
 _NEXT_NUMBER = re.compile(r"\d(?![\d.,]*\s*tuổi)")
 
@@ -323,7 +326,15 @@ class Extractor:
                 long_after
             )
             long_after = long_after[: stop.start()] if stop else long_after
-            digit = _NEXT_NUMBER.search(long_after)
+            # the next number ends the phrase, unless it is no figure ("gồm 4 chỉ số chính")
+            digit = next(
+                (
+                    d
+                    for d in _NEXT_NUMBER.finditer(long_after)
+                    if not any(b0 <= phrase_from + d.start() < b1 for b0, b1, _ in blocked)
+                ),
+                None,
+            )
             long_after = long_after[: digit.start()] if digit else long_after
             indicator, phrase = self._indicator(
                 upto,
@@ -364,27 +375,35 @@ class Extractor:
             if kind == "percentage" and value > 100 and indicator.value_kind == "percentage":
                 record.warnings.append(f"{m.group(0)}% at {value_start}: over 100%, kept as stated")
             seen_keys.add(key)
-            unit = DEFAULT_UNIT[kind] if indicator.notation == "unclassified" else indicator.unit
-            record.quantities.append(
-                Quantity(
-                    value=value,
-                    unit=unit,
-                    stated=s[start:stated_end],
-                    value_start=value_start,
-                    value_end=sent.start + stated_end,
-                    indicator=indicator.notation,
-                    indicator_text=phrase,
-                    area=area.iri,
-                    period=period,
-                    evidence=ev,
-                    qualifier=qualifier,
-                    role=role,
-                    numerator=numerator,
-                    denominator=denominator,
-                    scope=scope,
-                    kind=kind,
-                )
+            shared = (
+                self._shared(kind, phrase, s[prev_end:start])
+                if kind in ("rank", "percentage")
+                and index not in bounds
+                and index not in upper_of
+                else None
             )
+            for own, own_text in shared or [(indicator, phrase)]:
+                unit = DEFAULT_UNIT[kind] if own.notation == "unclassified" else own.unit
+                record.quantities.append(
+                    Quantity(
+                        value=value,
+                        unit=unit,
+                        stated=s[start:stated_end],
+                        value_start=value_start,
+                        value_end=sent.start + stated_end,
+                        indicator=own.notation,
+                        indicator_text=own_text,
+                        area=area.iri,
+                        period=period,
+                        evidence=ev,
+                        qualifier=qualifier,
+                        role=role,
+                        numerator=numerator,
+                        denominator=denominator,
+                        scope=scope,
+                        kind=kind,
+                    )
+                )
             if kind == "rank" and denominator is not None and denominator <= 999:
                 state["ranked"] = max(int(denominator), int(state.get("ranked", 0)))  # type: ignore[call-overload]
             if kind in ("count", "money"):
@@ -525,6 +544,29 @@ class Extractor:
         phrases = own_phrase(before, long_after, kind)
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
+
+    def _shared(self, kind: str, phrase: str, since: str) -> list[tuple[Indicator, str]] | None:
+        """The indicators one value is stated for when the figure's words list several
+        ("đứng đầu về 4 chỉ số chính gồm Nhận thức số, Thể chế số và …", "về tỷ lệ tiếp nhận
+        hồ sơ trực tuyến và thanh toán trực tuyến"): each listed part that scores well above
+        the threshold on its own, when two parts or more name different indicators."""
+        wanted = KINDS[kind]
+        floor = self.figures.indicator_threshold + 0.1
+        # the figure's own words; the words since the figure before when they say the value
+        # holds for each ("cả 3 trụ cột, gồm: …, kinh tế số và xã hội số đều xếp thứ 2")
+        texts = [phrase] + ([since] if _EACH.search(since) else [])
+        for text in texts:
+            parts = [p for p in _LIST_SPLIT.split(text) if p and content(p) >= 2]
+            if len(parts) < 2:
+                continue
+            found: dict[str, tuple[Indicator, str]] = {}
+            for part in parts:
+                ranked = self.matcher.rank(part, wanted, top=1)
+                if ranked and ranked[0].score >= floor:
+                    found.setdefault(ranked[0].indicator.notation, (ranked[0].indicator, part))
+            if len(found) >= 2:
+                return list(found.values())
+        return None
 
     def _compared(self, since: str) -> bool:
         """Whether the words since the figure before make this one a comparison term of it

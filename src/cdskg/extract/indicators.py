@@ -432,7 +432,7 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
     folded_after = fold(noun)
     if kind in ("rank", "score"):
         # "xếp thứ 5 về chính quyền số", "đứng thứ 2 cả nước về tỷ lệ …": what follows "về"
-        about = _ABOUT.match(folded_after)
+        about = _ABOUT.match(folded_after) if kind == "rank" else None
         primary = noun[about.end() :] if about else subject
     else:
         nounlike = (
