@@ -175,3 +175,39 @@ def test_a_comparison_s_baseline_is_not_the_subject_of_the_next_clause(extractor
     got = places(extractor, r)
     assert got["40,5%"] == "Bắc Ninh" and got["3,5%"] == "Hà Giang"
     assert next(v for k, v in got.items() if k.startswith("11")) == "Bắc Ninh"  # "11 lần"
+
+
+@pytest.mark.parametrize(
+    ("said", "unit"),
+    [
+        ("tỉnh Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu"),  # hyphen without spaces
+        ("Bà Rịa – Vũng Tàu", "Bà Rịa - Vũng Tàu"),  # en dash
+        ("BR-VT", "Bà Rịa - Vũng Tàu"),  # an alias in mentions.toml
+        ("tỉnh Đắc Lắc", "Đắk Lắk"),  # another spelling
+        ("TP.Hồ Chí Minh", "Hồ Chí Minh"),  # "TP." glued to the name
+        ("TPHCM", "Hồ Chí Minh"),
+        ("thị xã Phú Mỹ", "Phú Mỹ"),  # a town since made a city: the name within its tier
+        ("Huyện ủy Lục Ngạn", "Lục Ngạn"),  # a party committee names its unit
+    ],
+)
+def test_ways_of_writing_a_unit(extractor, said, unit):
+    found = [
+        p for p in extractor.localities.places(f"Năm 2023, {said} đạt 80%.", "pre2025", [], None)
+    ]
+    assert [p.unit.short for p in found if p.unit is not None] == [unit]
+
+
+def test_the_name_as_written_wins_over_its_folded_twin(extractor):
+    (place,) = extractor.localities.places("Năm 2023, thị xã Phú Mỹ đạt 80%.", "pre2025", [], None)
+    assert place.unit.short == "Phú Mỹ"  # not huyện Phù Mỹ (Bình Định): "phu my" folded
+
+
+def test_the_publisher_s_province_places_an_article_that_names_no_unit(extractor):
+    text = (
+        "Kết quả cải cách hành chính năm 2022\n\n"
+        "Năm 2022, chỉ số cải cách hành chính của tỉnh đạt 88,1 điểm, tăng 2 bậc.\n\n"
+        "Nguồn: Báo Lạng Sơn"
+    )
+    assert places(extractor, extract(extractor, text))["88,1 điểm"] == "Lạng Sơn"
+    domain = text.replace("Nguồn: Báo Lạng Sơn", "Xem thêm tại baolangson.vn")
+    assert places(extractor, extract(extractor, domain))["88,1 điểm"] == "Lạng Sơn"

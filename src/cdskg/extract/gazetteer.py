@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from cdskg.extract.units import (
+    DISTRICT_LEVELS,
     FORMER,
     POST2025,
     PRE2025,
@@ -26,11 +27,13 @@ _TYPE_LEVELS: dict[str, frozenset[str]] = {
     "quan": frozenset({"urban-district"}),
     "huyen": frozenset({"district"}),
     "thi xa": frozenset({"town"}),
+    "tx": frozenset({"town"}),
     "phuong": frozenset({"ward"}),
     "xa": frozenset({"commune"}),
     "thi tran": frozenset({"township"}),
     "dac khu": frozenset({"special-zone"}),
 }
+_TIERS = (PROVINCE_LEVELS, DISTRICT_LEVELS, WARD_LEVELS)
 # A party committee named with its unit ("Huyện ủy Chi Lăng", "Thị ủy Bến Cát") names that
 # unit: committee word (folded) → the type word it stands for.
 COMMITTEES = {
@@ -50,7 +53,8 @@ _NAME_WORD = rf"(?:[{_UPPER}][\w]*|\d+)"
 MENTION = re.compile(
     r"(?<!\w)((?i:đảng [uủ]y xã|đảng [uủ]y phường|đảng uỷ xã|đảng uỷ phường|tỉnh ủy|tỉnh uỷ|"
     r"thành ủy|thành uỷ|huyện ủy|huyện uỷ|quận ủy|quận uỷ|thị ủy|thị uỷ|"
-    r"tỉnh|thành phố|quận|huyện|thị xã|phường|xã|thị trấn|đặc khu)\s+|(?i:TP)\.\s*|(?i:TP)\s+)"
+    r"tỉnh|thành phố|quận|huyện|thị xã|phường|xã|thị trấn|đặc khu)\s+"
+    r"|(?i:TP|TX)\.\s*|(?i:TP|TX)\s+)"
     rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})",
 )
 _NOT_NAMES = {"ubnd", "uy ban", "hdnd"}
@@ -81,7 +85,9 @@ class Gazetteer:
         bare = sorted(
             {k for k in self._provinces if len(k) > 3} | set(self._aliases), key=len, reverse=True
         )
-        self._bare_province = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, bare)) + r")(?!\w)")
+        # "Bà Rịa - Vũng Tàu" is also written "Bà Rịa-Vũng Tàu", "Bà Rịa – Vũng Tàu"
+        alternatives = "|".join(re.escape(k).replace(r"\ \-\ ", r"\s*[-–]\s*") for k in bare)
+        self._bare_province = re.compile(r"(?<!\w)(" + alternatives + r")(?!\w)")
         self._predecessors: dict[str, list[str]] = {}
         for old, news in table.successors.items():
             if table.units[old].level in PROVINCE_LEVELS:
@@ -105,7 +111,17 @@ class Gazetteer:
                 if key.isdigit():
                     # a numbered unit keeps its type word in the table ("Phường 5", "Quận 3")
                     key = f"{type_key} {key}"
-                cands = tuple(u for u in self.table.by_short.get(key, []) if u.level in levels)
+                named = self.table.by_short.get(key, [])
+                cands = tuple(u for u in named if u.level in levels)
+                if not cands:
+                    # a unit upgraded since ("thị xã Phú Mỹ", now a city; "xã" now "phường")
+                    # still has its name within its tier
+                    tier = next((t for t in _TIERS if levels <= t), frozenset())
+                    cands = tuple(u for u in named if u.level in tier)
+                # the name as written, diacritics included, over its folded twins
+                # ("Phú Mỹ" is not "Phù Mỹ")
+                exact = tuple(u for u in cands if u.short.lower() == name.lower())
+                cands = exact or cands
                 if levels & WARD_LEVELS:
                     # a ward of that name may have been merged away in this locality
                     # while others of the same name live on elsewhere
@@ -129,7 +145,9 @@ class Gazetteer:
         folded = fold(text)
         result = []
         for m in self._bare_province.finditer(folded):
-            key = self._aliases.get(m.group(1), m.group(1))
+            key = m.group(1)
+            key = self._aliases.get(key) or re.sub(r"\s*[-–]\s*", " - ", key)
+            key = self._aliases.get(key, key)
             if not text[m.start()].isupper():
                 continue  # "nâng cao bằng" is not Cao Bằng; "Bến tre" is Bến Tre
             if text[m.start() - 1 : m.start()] == "-" or text[m.end() : m.end() + 1] == "-":

@@ -4,21 +4,31 @@ An article about one ward may also name its city and province; a national report
 country and fifteen provinces; a ranking table names thirty-four. This module decides, from
 the text only, which administrative unit each figure is about:
 
+* the **snapshot** (:func:`article_snapshot`): the dateline's date ("06:04, 12/04/2021",
+  " date 2025-11-04", dropped by cleaning with that reason), else the article's year; an
+  undated article that names districts predates the 2025 reform.
 * the **article** (:meth:`Localities.article`): every unit named in the title, the lead and
-  the body (typed mentions such as "huyện Mèo Vạc", "Huyện ủy Chi Lăng", "TP.Huế"; bare
-  province names; bare names of units the article types elsewhere), weighted by where they
-  stand (title 3, lead 2, body 1), a unit named right after its own descendant ("phường Tân
-  Quang, thành phố Tuyên Quang") counting for that descendant, and the country ("cả nước",
-  "toàn quốc", "Việt Nam") competing like a unit. The winner is the main locality only when
-  the text supports it: named in the title or lead, or clearly more often than any other.
-* the **figure** (:meth:`Localities.area`): the unit named nearest before it in its clause,
-  else the one named after it in its clause ("ở vị trí thứ 2 là TP.Hồ Chí Minh"), else one
-  named earlier in its sentence, else the unit that frames the paragraph ("Tại xã Vân Canh,
-  …"), else the article's main locality. Level words without a name ("toàn xã", "của
-  phường", "Huyện có", "Thị ủy") refer to the unit of that level just named or the article's
-  own. A figure whose nearest locality is the country, or that counts provinces ("25 tỉnh,
-  thành phố"), is national; the knowledge graph has no unit for the country, so it is
-  reported as skipped with that reason, as is a figure that no unit can be given to.
+  the body (typed mentions in any case, "huyện Mèo Vạc", "HUYỆN LỤC NGẠN", "Huyện ủy Chi
+  Lăng", "TP.Huế"; bare province names and their aliases; bare names of units the article
+  types elsewhere), weighted by where they stand (title 3, lead 2, body 1), a unit named right
+  after its own descendant ("phường Tân Quang, thành phố Tuyên Quang") counting for that
+  descendant, the publisher's province (a source line, a site's domain) counting once, and
+  the country ("cả nước", "toàn quốc", "Việt Nam") competing like a unit. The winner is the
+  main locality only when the text supports it: named in the title or lead, or alone, or
+  clearly more often than any other; equal units name no main locality.
+* the **figure** (:meth:`Localities.area`): "lần lượt" pairs a list of units with a list of
+  figures; else the unit named nearest before it in its clause, else one named after it
+  across a link word ("ở vị trí thứ 2 là TP.Hồ Chí Minh"), else one named earlier in its
+  sentence (not the baseline of a comparison, "so với B"), else the unit of a list that goes
+  on after ";", the unit that frames the paragraph ("Tại xã Vân Canh, …"), the article's
+  main locality. Level words without a name ("toàn xã", "của phường", "Huyện có", "Thị ủy",
+  "địa phương này") refer to the unit of that level just named or the article's own.
+
+A figure is never given a guess: one whose nearest locality is the country, or that counts
+provinces ("25 tỉnh, thành phố"), is national (the knowledge graph has no unit for the
+country); one about a hamlet ("làng O2") or about agencies ("khối các sở"), and one that no
+unit can be given to, are reported as skipped with the reason. Numbers that are part of a
+place's name ("Phường 5", "khu phố 1, 2, 3") are not figures.
 
 The phrases are data (``[locality]`` in ``mappings/mentions.toml``).
 """
@@ -67,6 +77,8 @@ class LocalityRules:
     frame_before: re.Pattern[str]
     place_numbers: re.Pattern[str]
     hamlet: re.Pattern[str]
+    publisher_line: re.Pattern[str]
+    domain: re.Pattern[str]
     agencies: re.Pattern[str]
     link_after: re.Pattern[str]
     respectively: re.Pattern[str]
@@ -85,6 +97,8 @@ class LocalityRules:
             frame_before=re.compile(data["frame_before"]),
             place_numbers=re.compile(data["place_numbers"]),
             hamlet=re.compile(data["hamlet"]),
+            publisher_line=re.compile(data["publisher_line"], re.MULTILINE),
+            domain=re.compile(data["domain"]),
             agencies=re.compile(data["agencies"]),
             link_after=re.compile(data["link_after"]),
             respectively=re.compile(data["respectively"]),
@@ -95,7 +109,8 @@ class LocalityRules:
 
 @dataclass(frozen=True)
 class Place:
-    """A locality said in a sentence: a unit, or the country (``unit`` None, ``national``)."""
+    """A locality said in a sentence: a unit, or (``unit`` None) the country, a level word
+    ("toàn xã"), a hamlet or a group of agencies."""
 
     start: int
     end: int
@@ -136,6 +151,12 @@ class Localities:
         self.gazetteer = gazetteer
         self.rules = rules
         self._publishers = sorted(rules.publishers.items(), key=lambda kv: -len(kv[0]))
+        #: province names without spaces, as in domains ("haugiang" → Hậu Giang)
+        self._squeezed = {
+            fold(u.short).replace(" ", "").replace("-", ""): u
+            for u in gazetteer.table.units.values()
+            if u.level in PROVINCE_LEVELS and u.snapshot == PRE2025 and len(u.short) > 4
+        }
 
     # -- the article -----------------------------------------------------------------
 
@@ -189,14 +210,11 @@ class Localities:
             scores[key] += weight
             if p.unit is not None and key == p.unit.iri:
                 units[key] = p.unit
-        for mark, province in self._publishers:
-            if _has_mark(text, mark):
-                for u in self.gazetteer.bare_provinces(province):
-                    unit = self.gazetteer.resolve(u, [], snapshot)
-                    if unit is not None:
-                        scores[unit.iri] += 1
-                        units[unit.iri] = unit
-                break
+        for unit in self._publisher_provinces(text, snapshot):
+            # the publisher's province: one mention's weight, and it stands in the header
+            scores[unit.iri] += 1
+            units[unit.iri] = unit
+            in_front.add(unit.iri)
         if not scores:
             art.reason = "no administrative unit found in the article"
             return art
@@ -236,6 +254,27 @@ class Localities:
             return art
         art.main = units[best]
         return art
+
+    def _publisher_provinces(self, text: str, snapshot: str) -> list[AdminUnit]:
+        """The province a publisher line names: a mark of ``[locality.publishers]`` ("(GLO)"),
+        or a province in a source line or a site's domain ("Nguồn: Báo Hậu Giang",
+        "baocantho.com.vn" – the name with its spaces taken out)."""
+        names: list[str] = []
+        for mark, province in self._publishers:
+            if _has_mark(text, mark):
+                names.append(province)
+                break
+        lines = [m.group("publisher") for m in self.rules.publisher_line.finditer(text)]
+        for m in self.rules.domain.finditer(text):
+            squeezed = fold(m.group("name"))
+            names += [u.short for k, u in self._squeezed.items() if k in squeezed]
+        found: dict[str, AdminUnit] = {}
+        for said in [*names, *lines]:
+            for mention in self.gazetteer.bare_provinces(said):
+                unit = self.gazetteer.resolve(mention, [], snapshot)
+                if unit is not None:
+                    found[unit.iri] = unit
+        return list(found.values())
 
     def _inside(self, unit: AdminUnit, other: AdminUnit) -> bool:
         return unit.iri != other.iri and self.gazetteer.is_within(unit, other)
