@@ -128,13 +128,15 @@ def test_numbers_in_place_names_and_agency_rankings_are_not_figures(extractor):
         extractor,
         "Phường 5 thành phố Mỹ Tho ra mắt tuyến phố thanh toán số\n\n"
         "Năm 2023, Phường 5 có 80 hộ kinh doanh dùng mã QR tại các khu phố: 1, 3 và 4. "
-        "Trong khối các sở, Sở Y tế đứng đầu với 812,5 điểm.",
+        "Trong khối các sở, Sở Y tế đứng đầu với 812,5 điểm. "
+        "Văn phòng UBND thành phố là đơn vị đứng đầu trong khối các sở với 905 điểm.",
     )
     got = places(extractor, r)
     assert got["80"] == "Phường 5"
     reasons = skipped(r)
     assert reasons["5"] == reasons["1"] == reasons["3"] == reasons["4"] == PLACE_NAME
-    assert reasons["812,5"] == AGENCY
+    assert reasons["812,5"] == reasons["905"] == AGENCY
+    assert all(q.value_start < r.text.index("Văn phòng") for q in r.quantities)
 
 
 def test_snapshot_follows_the_dateline():

@@ -448,6 +448,10 @@ class Localities:
             return p.unit, None
 
         usable = [p for p in places if not p.qualifier]
+        if kind in ("rank", "score") and any(
+            p.agency and end <= p.start < c1 and len(s[end : p.start].split()) <= 3 for p in usable
+        ):
+            return None, AGENCY  # "Văn phòng UBND tỉnh là đơn vị đứng đầu trong khối các sở"
         for p in sorted((p for p in usable if c0 <= p.start < start), key=lambda p: -p.start):
             got = pick(p)
             if got is not None:
