@@ -55,6 +55,7 @@ _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
 #: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
 _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 _EACH = re.compile(r"\bđều\b")
+#: a rank that names what it ranks: "… về X" after it
 _ABOUT_AFTER = re.compile(r"^\s*(?:[^,;]{0,30}?\s)?ve\s+")
 _PROVINCE_LEVELS = frozenset({"province", "central-city"})
 #: what separates the parts of a list of indicators one value is stated for
@@ -340,6 +341,8 @@ class Extractor:
                 None,
             )
             long_after = long_after[: digit.start()] if digit else long_after
+            # "… có số lượng hồ sơ cao nhất": a verbal rank that names what it ranks
+            named_rank = m.kind == "rank" and fold(m.group(0) or "").endswith(" nhat")
             indicator, phrase = self._indicator(
                 upto,
                 before,
@@ -355,10 +358,12 @@ class Extractor:
                 and prev_kind not in (None, "percentage")
                 and self._role(before) == "change"
                 else s[prev_end:start],
-                str(state.get("previous", "")),
+                "" if named_rank else str(state.get("previous", "")),
                 last_of_kind.get(kind),
                 self._role(before),
-                f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
+                ""
+                if named_rank
+                else f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
                 continued,
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
@@ -424,7 +429,10 @@ class Extractor:
             if indicator.notation != "unclassified":
                 last_of_kind[kind] = indicator
             last_phrase = phrase
-            prev_end = stated_end
+            if m.kind is None:
+                # a verbal rank ("… có tỷ lệ X cao nhất với 78,4%") is inside the phrase of
+                # the figure after it, which still reads from the figure before
+                prev_end = stated_end
             prev_kind = kind
         self._skip_unseen(record, sent, blocked)
         self.localities.remember(s, places, state, main)
@@ -610,9 +618,10 @@ class Extractor:
             weak = not phrases or content(phrases[0][0]) < 3
             phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
         weak = not phrases or content(phrases[0][0], names=False) < 3
-        if kind == "rank" and _ABOUT_AFTER.match(fold(after)) and not weak:
-            # "đứng đầu cả nước về tỷ lệ …": a rank that says what it ranks is read in its
-            # own words only, never given the index the title or paragraph names
+        if kind == "rank" and not weak and _ABOUT_AFTER.match(fold(after)):
+            # "đứng đầu cả nước về tỷ lệ …", "là địa phương có số lượng hồ sơ cao nhất": a rank
+            # that says what it ranks is read in its own words only, never given the index
+            # the title or paragraph names
             previous = topic = ""
         if previous and (kind in ("rank", "score") or weak):
             # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
