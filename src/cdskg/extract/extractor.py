@@ -612,17 +612,23 @@ class Extractor:
         a rank or a score may also be named in the sentence before (``previous``)."""
         wanted = KINDS[kind]
         phrases = own_phrase(before, after, kind)
+        named = (
+            kind == "rank"
+            and bool(phrases)
+            and content(phrases[0][0], names=False) >= 3
+            and bool(_ABOUT_AFTER.match(fold(after)))
+        )
+        if named:
+            # "đứng đầu cả nước về tỷ lệ …", "xếp thứ 7 cả nước về chỉ số hài lòng …": a rank
+            # that says what it ranks is read in its own words only, never given the index
+            # named before it in the sentence, the paragraph or the title
+            since = previous = topic = ""
         if since and all(since != p for p, _ in phrases):
             # an own phrase of one or two meaningful syllables ("tăng", "đạt tỉ lệ") names
             # nothing: the words since the figure before then count as much
             weak = not phrases or content(phrases[0][0]) < 3
             phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
         weak = not phrases or content(phrases[0][0], names=False) < 3
-        if kind == "rank" and not weak and _ABOUT_AFTER.match(fold(after)):
-            # "đứng đầu cả nước về tỷ lệ …", "là địa phương có số lượng hồ sơ cao nhất": a rank
-            # that says what it ranks is read in its own words only, never given the index
-            # the title or paragraph names
-            previous = topic = ""
         if previous and (kind in ("rank", "score") or weak):
             # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
             # its indicator there almost as surely as in its own words
