@@ -201,7 +201,10 @@ class Extractor:
         )
         if blocked or _ANY_DIGIT.search(s):
             blocked += self.localities.name_numbers(s)
-        periods = [p for p in find_periods(s, year) if not self._is_baseline(folded, p.start)]
+        stated = find_periods(s, year)
+        periods = [p for p in stated if not self._is_baseline(folded, p.start)]
+        # "tăng 2 bậc so với năm 2020": the periods a figure is compared with
+        baselines = [p for p in stated if self._is_baseline(folded, p.start)]
         carried = self._carry(s, periods, state)
         art: ArticleLocality = state["article"]  # type: ignore[assignment]
         snapshot = snapshot_for(periods[0].period.start) if periods else art.snapshot
@@ -390,6 +393,14 @@ class Extractor:
                 # the province's own assessment of its units
                 indicator = self.thesaurus.indicators[local]
             period = self._period(periods, start, end, s) or carried or default_period
+            baseline = next(
+                (
+                    b.period
+                    for b in baselines
+                    if stated_end <= b.start <= stated_end + 40 and ";" not in s[stated_end : b.start]
+                ),
+                None,
+            )
             key = (indicator.notation, area.iri, period.start + (period.end or ""))
             value_start = sent.start + start
             if kind == "percentage" and value > 100 and indicator.value_kind == "percentage":
@@ -420,6 +431,7 @@ class Extractor:
                         denominator=denominator,
                         scope=scope,
                         kind=kind,
+                        baseline=baseline,
                     )
                 )
             if kind == "rank" and denominator is not None and denominator <= 999:
