@@ -293,6 +293,8 @@ class Extractor:
                     )
                     continue
                 kind, numerator = "ratio", value
+                if value != value.to_integral_value():
+                    kind = "density"  # "0,7/1.000 dân": so many per so many, not a count
             else:
                 kind = "count"
                 times = _TIMES.match(after_folded)
