@@ -399,7 +399,8 @@ class Extractor:
                 (
                     b.period
                     for b in baselines
-                    if stated_end <= b.start <= stated_end + 40 and ";" not in s[stated_end : b.start]
+                    if stated_end <= b.start <= stated_end + 40
+                    and ";" not in s[stated_end : b.start]
                 ),
                 None,
             )
