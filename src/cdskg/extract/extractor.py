@@ -55,6 +55,7 @@ _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
 #: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
 _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 _EACH = re.compile(r"\bđều\b")
+#: a rank that names what it ranks: "… về X" after it
 _ABOUT_AFTER = re.compile(r"^\s*(?:[^,;]{0,30}?\s)?ve\s+")
 _PROVINCE_LEVELS = frozenset({"province", "central-city"})
 #: what separates the parts of a list of indicators one value is stated for
@@ -200,7 +201,10 @@ class Extractor:
         )
         if blocked or _ANY_DIGIT.search(s):
             blocked += self.localities.name_numbers(s)
-        periods = [p for p in find_periods(s, year) if not self._is_baseline(folded, p.start)]
+        stated = find_periods(s, year)
+        periods = [p for p in stated if not self._is_baseline(folded, p.start)]
+        # "tăng 2 bậc so với năm 2020": the periods a figure is compared with
+        baselines = [p for p in stated if self._is_baseline(folded, p.start)]
         carried = self._carry(s, periods, state)
         art: ArticleLocality = state["article"]  # type: ignore[assignment]
         snapshot = snapshot_for(periods[0].period.start) if periods else art.snapshot
@@ -289,6 +293,8 @@ class Extractor:
                     )
                     continue
                 kind, numerator = "ratio", value
+                if value != value.to_integral_value():
+                    kind = "density"  # "0,7/1.000 dân": so many per so many, not a count
             else:
                 kind = "count"
                 times = _TIMES.match(after_folded)
@@ -340,6 +346,8 @@ class Extractor:
                 None,
             )
             long_after = long_after[: digit.start()] if digit else long_after
+            # "… có số lượng hồ sơ cao nhất": a verbal rank that names what it ranks
+            named_rank = m.kind == "rank" and fold(m.group(0) or "").endswith(" nhat")
             indicator, phrase = self._indicator(
                 upto,
                 before,
@@ -355,10 +363,12 @@ class Extractor:
                 and prev_kind not in (None, "percentage")
                 and self._role(before) == "change"
                 else s[prev_end:start],
-                str(state.get("previous", "")),
+                "" if named_rank else str(state.get("previous", "")),
                 last_of_kind.get(kind),
                 self._role(before),
-                f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
+                ""
+                if named_rank
+                else f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
                 continued,
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
@@ -385,6 +395,15 @@ class Extractor:
                 # the province's own assessment of its units
                 indicator = self.thesaurus.indicators[local]
             period = self._period(periods, start, end, s) or carried or default_period
+            baseline = next(
+                (
+                    b.period
+                    for b in baselines
+                    if stated_end <= b.start <= stated_end + 40
+                    and ";" not in s[stated_end : b.start]
+                ),
+                None,
+            )
             key = (indicator.notation, area.iri, period.start + (period.end or ""))
             value_start = sent.start + start
             if kind == "percentage" and value > 100 and indicator.value_kind == "percentage":
@@ -415,6 +434,7 @@ class Extractor:
                         denominator=denominator,
                         scope=scope,
                         kind=kind,
+                        baseline=baseline,
                     )
                 )
             if kind == "rank" and denominator is not None and denominator <= 999:
@@ -424,7 +444,10 @@ class Extractor:
             if indicator.notation != "unclassified":
                 last_of_kind[kind] = indicator
             last_phrase = phrase
-            prev_end = stated_end
+            if m.kind is None:
+                # a verbal rank ("… có tỷ lệ X cao nhất với 78,4%") is inside the phrase of
+                # the figure after it, which still reads from the figure before
+                prev_end = stated_end
             prev_kind = kind
         self._skip_unseen(record, sent, blocked)
         self.localities.remember(s, places, state, main)
@@ -604,16 +627,23 @@ class Extractor:
         a rank or a score may also be named in the sentence before (``previous``)."""
         wanted = KINDS[kind]
         phrases = own_phrase(before, after, kind)
+        named = (
+            kind == "rank"
+            and bool(phrases)
+            and content(phrases[0][0], names=False) >= 3
+            and bool(_ABOUT_AFTER.match(fold(after)))
+        )
+        if named:
+            # "đứng đầu cả nước về tỷ lệ …", "xếp thứ 7 cả nước về chỉ số hài lòng …": a rank
+            # that says what it ranks is read in its own words only, never given the index
+            # named before it in the sentence, the paragraph or the title
+            since = previous = topic = ""
         if since and all(since != p for p, _ in phrases):
             # an own phrase of one or two meaningful syllables ("tăng", "đạt tỉ lệ") names
             # nothing: the words since the figure before then count as much
             weak = not phrases or content(phrases[0][0]) < 3
             phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
         weak = not phrases or content(phrases[0][0], names=False) < 3
-        if kind == "rank" and _ABOUT_AFTER.match(fold(after)) and not weak:
-            # "đứng đầu cả nước về tỷ lệ …": a rank that says what it ranks is read in its
-            # own words only, never given the index the title or paragraph names
-            previous = topic = ""
         if previous and (kind in ("rank", "score") or weak):
             # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
             # its indicator there almost as surely as in its own words

@@ -46,6 +46,7 @@ KINDS = {
     "score": ("score",),
     "rank": ("rank",),
     "multiple": ("multiple", "ratio"),
+    "density": ("ratio",),
 }
 DEFAULT_UNIT = {
     "percentage": PERCENT,
@@ -55,6 +56,7 @@ DEFAULT_UNIT = {
     "score": UNITLESS,
     "rank": UNITLESS,
     "multiple": UNITLESS,
+    "density": NUM,
 }
 
 

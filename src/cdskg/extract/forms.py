@@ -43,6 +43,11 @@ _ORDINAL = re.compile(
     rf"\b(?:(?:xep|dung|o|len|vuon len)\s+(?:o\s+)?(?:vi tri\s+)?(?:thu|hang)|xep hang)\s+"
     rf"(?P<n>{_ORD})\b(?!\s+(?:tieu chi|nhom|chi so|thang|nam|ngay)|\s*\d)"
 )
+#: "… là địa phương có tỷ lệ … cao nhất": first place; "… thấp nhất": last place
+_HIGHEST = re.compile(
+    r"\b(?:la|van la|dung dau la)\s+(?:dia phuong|tinh|thanh pho|don vi|xa|phuong|huyen)\s+"
+    r"co\s+[^,.;()]{3,80}?\s+(?P<w>cao nhat|nhieu nhat|lon nhat|thap nhat|it nhat)\b"
+)
 #: "đạt tuyệt đối về tỷ lệ …": a rate of 100%
 _FULL = re.compile(r"\bdat tuyet doi(?=\s+(?:ve\s+)?(?:ty le|ti le))")
 #: "đứng cuối bảng", "xếp cuối cùng": last place, of the number ranked when it is stated
@@ -77,7 +82,7 @@ def hits(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
     ``ranked`` is how many the article's rankings rank (the last place, when the sentence
     does not say)."""
     out = [Hit(m.start(), m.end(), m.group(0), m.group(1), m.group(2)) for m in FIGURE.finditer(s)]
-    if "dau" in folded or "thu" in folded or "hang" in folded or "cuoi" in folded:
+    if any(w in folded for w in ("dau", "thu", "hang", "cuoi", "nhat")):
         out += _verbal_ranks(s, folded, ranked)
     if "tuyet doi" in folded:
         out += [
@@ -95,6 +100,15 @@ def _verbal_ranks(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
     for m in _ORDINAL.finditer(folded):
         n = ORDINALS[m.group("n")]
         found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], str(n), None, "rank"))
+    for m in _HIGHEST.finditer(folded) if "nhat" in folded else ():
+        a, b = m.span("w")
+        if m.group("w") in ("thap nhat", "it nhat"):
+            if not ranked:
+                continue  # last of how many is not said
+            n = str(ranked)
+            found.append(Hit(a, b, s[a:b], n, n, "rank"))
+        else:
+            found.append(Hit(a, b, s[a:b], "1", None, "rank"))
     for m in _LAST.finditer(folded):
         of = _OF_N.search(folded)
         n = (of.group(1) or of.group(2)) if of is not None else (str(ranked) if ranked else None)

@@ -206,6 +206,8 @@ class IndicatorMatcher:
         #: compare syllables with their tones (else accent-folded)
         self.tones = tones
         self._abbreviations = abbreviations
+        #: word as written → its key (or the keys of what it abbreviates)
+        self._word_keys: dict[str, str] = {}
         self._synonyms = synonyms
         to_words = _keys if tones else (lambda t: " ".join(_WORD.findall(fold(t))))
         pairs = [(to_words(a), to_words(b)) for a, b in (synonyms or {}).items()]
@@ -263,9 +265,14 @@ class IndicatorMatcher:
     def _plain_words(self, text: str) -> str:
         abbreviations = self.abbreviations
         if self.tones:
-            out = " ".join(
-                abbreviations.get(fold(w)) or syllable_key(w) for w in _SYLLABLE.findall(text)
-            )
+            cache = self._word_keys
+            keys = []
+            for w in _SYLLABLE.findall(text):
+                key = cache.get(w)
+                if key is None:
+                    key = cache[w] = abbreviations.get(fold(w)) or syllable_key(w)
+                keys.append(key)
+            out = " ".join(keys)
         else:
             out = " ".join(
                 x for w in _WORD.findall(fold(text)) for x in abbreviations.get(w, w).split()

@@ -32,6 +32,9 @@ def quantity_as_dict(record: ArticleRecord, q: Quantity) -> dict[str, object]:
         "area": q.area,
         "area_name": place.name if place else None,
         "period": {"start": q.period.start, "end": q.period.end, "basis": q.period.basis},
+        "compared_with": (
+            {"start": q.baseline.start, "end": q.baseline.end} if q.baseline else None
+        ),
         "qualifier": q.qualifier,
         "role": q.role,
         "scope": q.scope,
@@ -80,6 +83,8 @@ def render_table(article: dict[str, object]) -> str:
             flags.append(str(f["scope"]))
         if f["denominator"] is not None:
             flags.append(f"of {f['denominator']}")
+        if f["compared_with"]:
+            flags.append(f"vs {_period(f['compared_with'])}")
         extra = f" [{', '.join(flags)}]" if flags else ""
         lines.append(
             f"   {f['stated']:>14} = {f['value']:<12} {f['indicator']:<34} "
