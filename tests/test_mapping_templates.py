@@ -196,7 +196,7 @@ def quads_of(record_case: str, thesaurus: Thesaurus, folder: Path | None = None)
     rules = MappingRules.load(folder) if folder else None
     return {
         (q.subject.value, q.predicate.value, q.object)
-        for q in map_article(record, thesaurus, rules=rules)
+        for q in map_article(record, thesaurus, rules=rules).quads
     }
 
 
@@ -245,7 +245,7 @@ def test_mentions_of_a_kind_without_template_are_reported_once(thesaurus: Thesau
     record = load_record(GOLDEN / "person-with-post" / "record.json")
     evidence = record.mentions[0].evidence
     record.mentions.append(Mention("gadget", "Máy X", evidence))
-    quads = map_article(record, thesaurus)
+    quads = map_article(record, thesaurus).quads
     map_article(record, thesaurus)
     assert record.warnings == ["mention of unknown kind 'gadget' not mapped: 'Máy X'"]
     assert not any("may-x" in q.subject.value for q in quads)

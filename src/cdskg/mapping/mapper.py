@@ -72,6 +72,7 @@ from cdskg.rdf.namespaces import (
 from cdskg.settings import project_paths
 
 _TYPE = ox.NamedNode(RDF + "type")
+MENTIONED_IN = CDSKG + "mentionedIn"
 
 
 def nn(value: str) -> ox.NamedNode:
@@ -868,11 +869,56 @@ def default_rules() -> MappingRules:
 # --------------------------------------------------------------------------- mapping
 
 
+@dataclass
+class MappedArticle:
+    """One article's graph as the templates made it, and which record items made which fact.
+
+    A fact is an observation or a mentioned thing (person, organisation, document,
+    platform): the unit the validation gate holds back.
+    """
+
+    quads: list[ox.Quad]
+    #: fact IRI → the record items it was made from (an observation: its quantity and the
+    #: restatements merged into it; a mentioned thing: each mention of it)
+    facts: dict[str, list[Quantity | Mention]]
+
+    @property
+    def owners(self) -> dict[str, set[str]]:
+        """Node IRI → the facts that own it (themselves too), see :func:`owners`."""
+        return owners(self.quads, self.facts)
+
+
+#: Nodes a fact owns: minted for it alone (or shared only by facts that fail together).
+_OWNED = (iri.ID + "evidence/", iri.ID + "period/", iri.ID + "unit/former/", iri.ID + "post/")
+
+
+def owners(quads: Iterable[ox.Quad], facts: Iterable[str]) -> dict[str, set[str]]:
+    """Node IRI → the facts that own it: each fact owns itself, the nodes minted under its
+    own IRI (``…#quote``), and the evidence, periods, former units and posts it reaches."""
+    out: dict[str, list[str]] = {}
+    for q in quads:
+        if isinstance(q.object, ox.NamedNode):
+            out.setdefault(q.subject.value, []).append(q.object.value)
+    found: dict[str, set[str]] = {}
+    for root in facts:
+        stack, seen = [root], {root}
+        while stack:
+            node = stack.pop()
+            found.setdefault(node, set()).add(root)
+            for child in out.get(node, ()):
+                base = child.split("#", 1)[0]
+                if child not in seen and (base.startswith(_OWNED) or child.startswith(node + "#")):
+                    seen.add(child)
+                    stack.append(child)
+    return found
+
+
 def map_article(
     record: ArticleRecord, thesaurus: Thesaurus, *, rules: MappingRules | None = None
-) -> list[ox.Quad]:
+) -> MappedArticle:
     """All quads of one article's named graph (whose name is the article IRI), as the
-    templates of ``rules`` (default: the project's ``mappings/``) shape them.
+    templates of ``rules`` (default: the project's ``mappings/``) shape them, with the
+    record items each fact was made from.
 
     Warnings about figures the article states twice with different values, documents
     without a number and mentions of a kind no template maps are appended to
@@ -881,7 +927,16 @@ def map_article(
     rules = rules or default_rules()
     templates = rules.templates or default_rules().templates
     assert templates is not None
-    return _Run(record, thesaurus, rules, templates).run()
+    run = _Run(record, thesaurus, rules, templates)
+    quads = run.run()
+    # the facts: observations, and what is cdskg:mentionedIn the article
+    observation, mentioned_in = ox.NamedNode(QB + "Observation"), ox.NamedNode(MENTIONED_IN)
+    facts = {
+        q.subject.value: run.made_from.get(q.subject.value, [])
+        for q in quads
+        if (q.predicate == _TYPE and q.object == observation) or q.predicate == mentioned_in
+    }
+    return MappedArticle(quads, facts)
 
 
 class _Run:
@@ -896,6 +951,7 @@ class _Run:
         self.base = {"article": record}
         self.facts: dict[Mention, MentionFacts] = {}
         self.done: set[tuple[str, Any]] = set()
+        self.made_from: dict[str, list[Quantity | Mention]] = {}
 
     def run(self) -> list[ox.Quad]:
         roots = {"article": self.record, "groups": group_quantities(self.record)}
@@ -927,6 +983,10 @@ class _Run:
             self.done.add(key)
         except TypeError:  # unhashable value: emit, duplicates are dropped at the end
             pass
+        if t.applies_to == "observation":
+            self.made_from[subject.value] = [item.first, *item.restated]
+        elif t.applies_to == "mention" and item not in self.made_from.get(subject.value, ()):
+            self.made_from.setdefault(subject.value, []).append(item)
         graph, quads = self.graph, self.quads
         for cls in t.types:
             quads.append(ox.Quad(subject, _TYPE, cls, graph))  # type: ignore[arg-type]

@@ -1,10 +1,11 @@
 """A native SHACL validator for the subset of SHACL our shapes use, with pySHACL's results.
 
 :func:`compile_shapes` turns a shapes graph into a :class:`Plan` once; :meth:`Plan.validate`
-then checks a batch of pyoxigraph triples or quads (an article's graph as the mapping makes
-it) and :meth:`Plan.validate_store` a whole store. Anything outside the subset raises
+then checks a graph of pyoxigraph triples or quads (an article's graph as the mapping makes
+it), :meth:`Plan.validate_batch` several graphs each on its own, and
+:meth:`Plan.validate_store` a whole store. Anything outside the subset raises
 :class:`UnsupportedShapes` at compile time, naming the shape and the feature, so the caller
-can use pySHACL (or pyshacl-turbo) instead.
+can use pySHACL instead.
 
 The reference is pySHACL 0.40 over an rdflib graph (``inference="none"``, ``advanced=True``,
 ``allow_warnings=True``). Matching it means reading the data as rdflib reads it:
@@ -21,22 +22,18 @@ The reference is pySHACL 0.40 over an rdflib graph (``inference="none"``, ``adva
 Core constraints are evaluated in Python over an index subject → predicate → objects keyed
 by the pyoxigraph terms themselves (hashing them is cheap; ``.value`` strings are not).
 
-SPARQL-based constraints whose query text has a Python twin (:mod:`cdskg.validation.twins`: all
-of ours, bound by a fingerprint of the text) are evaluated over the same index, with
-Oxigraph's semantics, and no store is built; a twin unsure of Oxigraph's answer (a value
-outside its model) hands its constraint back to Oxigraph for that batch, as does a batch
-with a disputed literal (below). Other SPARQL-based constraints (``sh:sparql``/``sh:select``,
-an edited shape, a user's own) run in Oxigraph, once per batch with
-``$this`` free, keeping the rows whose ``?this`` is a focus node of the shape. That equals
-pySHACL's pre-binding of ``$this`` per focus node when every part of the query that
-mentions ``$this`` binds it in a triple pattern (checked on rdflib's algebra of each query
-at compile time, see :func:`_prebinding_is_a_filter`); a query that fails the check is
-refused (running it per focus node with ``$this`` substituted would not give pySHACL's rows
-either: rdflib forgets pre-bound variables inside BIND and FILTER expressions). The
-batch's store holds only triples of the predicates the queries name, and a query is
-skipped when a triple its required patterns need is absent. Rows are deduplicated as
-pySHACL does, and a literal that Oxigraph's store rewrites to its canonical form
-(``"79.40"`` is stored as ``"79.4"``) is reported with the lexical form the data had.
+SPARQL-based constraints (``sh:sparql``/``sh:select``) run in Oxigraph, once per batch of
+graphs with ``$this`` free (:meth:`Plan.validate_batch`), keeping the rows whose ``?this``
+is a focus node of the shape. That equals pySHACL's pre-binding of ``$this`` per focus node
+when every part of the query that mentions ``$this`` binds it in a triple pattern (checked
+on rdflib's algebra of each query at compile time, see :func:`_prebinding_is_a_filter`); a
+query that fails the check is refused (running it per focus node with ``$this``
+substituted would not give pySHACL's rows either: rdflib forgets pre-bound variables inside
+BIND and FILTER expressions). The batch's store holds only triples of the predicates the
+queries name, and a query is skipped when a triple its required patterns need is absent.
+Rows are deduplicated as pySHACL does, and a literal that Oxigraph's store rewrites to its
+canonical form (``"79.40"`` is stored as ``"79.4"``) is reported with the lexical form the
+data had.
 
 Where rdflib's SPARQL and Oxigraph's may disagree, :attr:`Report.reference_needed` says so
 and ``cdskg.validation.engine`` asks pySHACL instead: an ill-typed literal or an uncommon lexical
@@ -58,8 +55,6 @@ from typing import ClassVar
 import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH, XSD
-
-from cdskg.validation.twins import TWINS, Twin, Unsure, fingerprint
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
 RNode = rdflib.URIRef | rdflib.BNode
@@ -121,8 +116,6 @@ class Report:
     conforms: bool
     results: list[Result]
     reference_needed: str | None = None
-    # the SPARQL constraints this batch ran in Oxigraph (no twin, or an unsure one)
-    in_oxigraph: list[RNode] = field(default_factory=list)
 
 
 # --- the data, as rdflib reads it -------------------------------------------------------
@@ -269,6 +262,24 @@ class Data:
     def objects(self, s: Term, p: ox.NamedNode) -> list[Term]:
         return self.index.get(s, _EMPTY).get(p, _NONE)
 
+    def nodes(self) -> set[Term]:
+        """Every IRI and blank node of the graph, as subject or object."""
+        found: set[Term] = set(self.index)
+        literal = ox.Literal
+        for by_p in self.index.values():
+            for objects in by_p.values():
+                found.update(o for o in objects if type(o) is not literal)
+        return found
+
+    def outgoing(self, node: Term, predicates: set[ox.NamedNode]) -> set[tuple]:
+        """The (predicate, object) pairs of ``node``'s triples of ``predicates``."""
+        return {
+            (p, o)
+            for p, objects in self.index.get(node, _EMPTY).items()
+            if p in predicates
+            for o in objects
+        }
+
     def triples(self, predicates: set[ox.NamedNode] | None = None) -> Iterator[ox.Quad]:
         """The distinct triples (of ``predicates`` only, when given), as default-graph quads."""
         quad = ox.Quad
@@ -372,7 +383,7 @@ class _Sparql:
     projected: list[str]
     required: list[tuple[ox.NamedNode, Term | None]]  # triples it cannot match without
     matched: set[ox.NamedNode] | None  # the predicates it can match (None: any)
-    twin: Twin | None = None  # its Python twin (cdskg.validation.twins), if its text has one
+    walks_from_this: bool  # see _walks_from_this
 
 
 @dataclass
@@ -444,7 +455,7 @@ class _Compiler:
     def fail(self, shape: rdflib.term.Node, what: str) -> UnsupportedShapes:
         return UnsupportedShapes(
             f"unsupported SHACL feature {what} in shape {shape}: the native validator "
-            "does not implement it; use CDSKG_SHACL_ENGINE=turbo or pyshacl"
+            "does not implement it; use CDSKG_SHACL_ENGINE=pyshacl"
         )
 
     def one(self, node: rdflib.term.Node, p: rdflib.URIRef) -> rdflib.term.Node | None:
@@ -571,15 +582,13 @@ class _Compiler:
             for p, o in _required_predicates(algebra["p"])
         ]
         matched = _matched_predicates(algebra)
-        # a twin answers for this exact query text only: an edited shape runs in Oxigraph
-        twin = TWINS.get(fingerprint(str(select)))
         return _Sparql(
             node,
             text,
             projected,
             required,
             None if matched is None else {ox.NamedNode(str(p)) for p in matched},
-            twin[1] if twin is not None and projected == ["this", "value"] else None,
+            _walks_from_this(algebra),
         )
 
 
@@ -1069,17 +1078,55 @@ def _matched_predicates(algebra: object) -> set[rdflib.URIRef] | None:
     return found
 
 
-def _present(data: Data, wanted: set[tuple[ox.NamedNode, Term | None]]) -> set:
-    """Which of the ``wanted`` (predicate, object or None) occur in the data."""
+def _walks_from_this(algebra: object) -> bool:
+    """Whether every triple pattern of the query (in EXISTS, OPTIONAL, MINUS, UNION too)
+    starts at ?this or at a variable a pattern starting there reaches, along a named
+    predicate (or a sequence or alternative of them), never backwards, never from a
+    constant. Then a row for ``$this`` = f only uses triples whose subjects f reaches, which
+    lets graphs share a store (:meth:`Plan.validate_batch`)."""
+    from rdflib.paths import AlternativePath, SequencePath
+
+    def forward(pred: object) -> bool:
+        if isinstance(pred, rdflib.URIRef):
+            return True
+        if isinstance(pred, (SequencePath, AlternativePath)):
+            return all(forward(arg) for arg in pred.args)
+        return False
+
+    patterns = []
+    for x in _walk(algebra):
+        if isinstance(x, dict) and "triples" in x:
+            for triple in x["triples"]:
+                for i in range(0, len(triple) - 2, 3):  # TriplesBlock lists are flat
+                    patterns.append((triple[i], triple[i + 1], triple[i + 2]))
+    if not all(forward(p) for _, p, _ in patterns):
+        return False
+    reached: set[object] = {_THIS}
+    pending = patterns
+    while pending:
+        left = [t for t in pending if t[0] not in reached]
+        if len(left) == len(pending):
+            return False  # a pattern starts where ?this does not lead
+        for s, _, o in pending:
+            if s in reached and isinstance(o, (rdflib.Variable, rdflib.BNode)):
+                reached.add(o)
+        pending = left
+    return True
+
+
+def _present(datas: list[Data], wanted: set[tuple[ox.NamedNode, Term | None]]) -> set:
+    """Which of the ``wanted`` (predicate, object or None) occur in the graphs."""
     predicates: set[ox.NamedNode] = set()
-    for by_p in data.index.values():
-        predicates.update(by_p)
+    for data in datas:
+        for by_p in data.index.values():
+            predicates.update(by_p)
     found = {pair for pair in wanted if pair[1] is None and pair[0] in predicates}
     pending = [pair for pair in wanted if pair[1] is not None and pair[0] in predicates]
-    for by_p in data.index.values() if pending else ():
-        for pair in pending:
-            if pair not in found and pair[1] in by_p.get(pair[0], _NONE):
-                found.add(pair)
+    for data in datas if pending else ():
+        for by_p in data.index.values():
+            for pair in pending:
+                if pair not in found and pair[1] in by_p.get(pair[0], _NONE):
+                    found.add(pair)
     return found
 
 
@@ -1111,17 +1158,6 @@ class _Canonical:
             if stored != lit:
                 self.back.setdefault(stored, []).append(lit)
 
-    def note(self, term: Term) -> None:
-        """A twin's result names ``term`` as the data has it: Oxigraph's path would have
-        found it ambiguous when another lexical form of the data is one term with it in
-        the store (``"79.4"``, ``"79.40"``), and pySHACL then decides; so must we."""
-        stored = self._store_form.get(term, term)  # type: ignore[call-overload]
-        forms = set(self.back.get(stored, ()))
-        if stored in self.data.literals():
-            forms.add(stored)
-        if len(forms) > 1:
-            self.ambiguous = f"{stored} stands for several lexical forms in the data"
-
     def original(self, term: Term) -> Term:
         originals = self.back.get(term)  # type: ignore[arg-type]
         if not originals:
@@ -1131,80 +1167,49 @@ class _Canonical:
         return originals[0]
 
 
-def _run_sparql(
+def _sparql_rows(
+    constraint: _Sparql, store: ox.Store, by_focus: dict[Term, list[int]]
+) -> dict[int, list[ox.QuerySolution]]:
+    """The query's solutions over a batch's store, by the graph whose focus node is ``?this``
+    (every graph of the batch that has that focus node for the shape)."""
+    rows: dict[int, list[ox.QuerySolution]] = {}
+    for solution in store.query(constraint.query, use_default_graph_as_union=True):
+        for k in by_focus.get(solution["this"], _NONE):  # type: ignore[arg-type]
+            rows.setdefault(k, []).append(solution)
+    return rows
+
+
+def _sparql_results(
     constraint: _Sparql,
     shape: _Shape,
-    focus: set[Term],
-    store: ox.Store,
+    solutions: list[ox.QuerySolution],
     canonical: _Canonical,
     out: list[Result],
-) -> bool:
-    rows: list[tuple[Term, ox.QuerySolution]] = []
-    for solution in store.query(constraint.query, use_default_graph_as_union=True):
-        this = solution["this"]
-        if this in focus:
-            rows.append((this, solution))
+) -> None:
+    """One result per distinct row, as pySHACL deduplicates them, with each literal in the
+    lexical form the graph had (the store gives canonical forms back)."""
+    names = [n for n in constraint.projected if n != "this"]
     seen: set[tuple] = set()
-    failed = False
-    for f, solution in rows:
+    for solution in solutions:
+        f = solution["this"]
         key = (
             f,
             *(
                 canonical.original(solution[name]) if solution[name] is not None else None
-                for name in constraint.projected
-                if name != "this"
+                for name in names
             ),
         )
         if key in seen:
             continue
         seen.add(key)
-        named = dict(zip([n for n in constraint.projected if n != "this"], key[1:], strict=True))
+        named = dict(zip(names, key[1:], strict=True))
         value = named.get("value")
         path = named.get("path")
         out.append(
             Result(
-                f,
+                f,  # type: ignore[arg-type]
                 path if isinstance(path, ox.NamedNode) else None,
-                value if value is not None else f,
-                shape.node,
-                _SH + "SPARQLConstraintComponent",
-                shape.severity,
-                constraint.node,
-            )
-        )
-        failed = True
-    return failed
-
-
-def _run_twin(twin: Twin, focus: set[Term], data: Data) -> set[tuple[Term, Term]] | None:
-    """The distinct (focus node, value) rows of a twin (an unbound ?value: the focus node,
-    as pySHACL reports it), or None when it is unsure of Oxigraph's answer."""
-    rows: set[tuple[Term, Term]] = set()
-    try:
-        for f in focus:
-            for value in twin(f, data):
-                rows.add((f, f if value is None else value))
-    except Unsure as exc:
-        log.debug("SPARQL twin unsure (%s): running the query in Oxigraph", exc)
-        return None
-    return rows
-
-
-def _twin_results(
-    rows: set[tuple[Term, Term]],
-    constraint: _Sparql,
-    shape: _Shape,
-    canonical: _Canonical,
-    out: list[Result],
-) -> None:
-    for f, value in rows:
-        if type(value) is ox.Literal:
-            canonical.note(value)
-        out.append(
-            Result(
-                f,
-                None,
-                value,
+                value if value is not None else f,  # type: ignore[arg-type]
                 shape.node,
                 _SH + "SPARQLConstraintComponent",
                 shape.severity,
@@ -1217,7 +1222,7 @@ def _twin_results(
 
 
 class Plan:
-    """Compiled shapes: validate batches of triples or a whole store."""
+    """Compiled shapes: validate graphs one by one, a batch of graphs, or a whole store."""
 
     def __init__(self, roots: list[_Shape], messages: dict[RNode, dict[str | None, str]]):
         self.roots = roots
@@ -1231,34 +1236,30 @@ class Plan:
                 self.matched = None
                 break
             self.matched |= c.matched
+        #: whether graphs can share one store for the SPARQL constraints (see
+        #: :meth:`validate_batch`): every query walks forward from $this on named predicates
+        self.batchable = self.matched is not None and all(c.walks_from_this for c in constraints)
 
     def validate(self, triples: Iterable[ox.Triple | ox.Quad]) -> Report:
-        """Validate a batch (graph names are dropped: the batch is one graph; a batch that
-        repeats many triples across graphs is better validated as a store)."""
-        if not isinstance(triples, (list, tuple)):
-            triples = list(triples)
-        data = Data.read(triples, self.matched)
+        """Validate one graph (graph names are dropped: the triples are one graph)."""
+        return self.validate_batch([triples])[0]
 
-        def load() -> ox.Store:
-            store = ox.Store()
-            matched = self.matched
-            # Oxigraph's union of graphs repeats a triple given in several graphs, and joins
-            # multiply repeats: load each triple once when many are repeated (merged articles
-            # that each carry the same context triples)
-            if data.normalised or data.repeated * 20 > len(triples):
-                store.extend(data.triples(matched))
-                return store
-            quad = ox.Quad
-            # as given (the store keeps graph names apart, queries see their union), and
-            # only triples of the predicates the queries name: nothing else can match
-            store.extend(
-                t if type(t) is quad else quad(t.subject, t.predicate, t.object)
-                for t in triples
-                if matched is None or t.predicate in matched
-            )
-            return store
+    def validate_batch(self, graphs: Sequence[Iterable[ox.Triple | ox.Quad]]) -> list[Report]:
+        """Validate each graph on its own, as :meth:`validate` would, with the SPARQL
+        constraints run once over the batch instead of once per graph.
 
-        return self._run(data, load)
+        Parsing, planning and running a query in Oxigraph costs about the same for one
+        article as for dozens, so the graphs share one store, each focus node's rows going
+        to the graphs where it is a focus node of the shape. That gives each graph its own
+        rows when (1) every query only walks forward from ``$this`` along named predicates
+        (checked when compiling: :func:`_walks_from_this`), so a row only uses triples whose
+        subjects ``$this`` reaches, and (2) a node found in several graphs has the same
+        triples of the queries' predicates in each (checked here: a graph that disagrees
+        about a node goes to another store). The build's articles share only nodes minted
+        from their content (periods, units, indicators), with the same triples everywhere.
+        """
+        datas = [Data.read(g, self.matched) for g in graphs]
+        return self._run(datas, self._stores_for(datas))
 
     def validate_store(self, store: ox.Store) -> Report:
         """Validate the union of every graph in ``store``.
@@ -1269,60 +1270,102 @@ class Plan:
         period's dates) multiplies them beyond reach.
         """
         data = Data.read(store.quads_for_pattern(None, None, None), self.matched)
+        return self._run([data], [[0]])[0]
 
-        def load() -> ox.Store:
-            copy = ox.Store()
-            copy.bulk_extend(data.triples(self.matched))
-            return copy
+    def _stores_for(self, datas: list[Data]) -> list[list[int]]:
+        """The graphs (by index) that share a store: first fit, a graph joining the first
+        store whose graphs agree with it on every node they have in common."""
+        if not self.batchable:
+            return [[k] for k in range(len(datas))]
+        matched = self.matched
+        assert matched is not None
+        stores: list[tuple[dict[Term, int], list[int]]] = []
+        for k, data in enumerate(datas):
+            nodes = data.nodes()
 
-        return self._run(data, load)
+            def agrees(first_seen: dict[Term, int], data: Data = data, nodes=nodes) -> bool:
+                return all(
+                    (j := first_seen.get(node)) is None
+                    or datas[j].outgoing(node, matched) == data.outgoing(node, matched)
+                    for node in nodes
+                )
 
-    def _run(self, data: Data, load: Callable[[], ox.Store]) -> Report:
-        results: list[Result] = []
-        nonconforming = False
-        store: ox.Store | None = None
-        canonical: _Canonical | None = None
-        present: set | None = None
-        disputed = None
-        in_oxigraph: list[RNode] = []
-        # a disputed literal sends the batch to pySHACL anyway: keep Oxigraph's path there
-        # (as before the twins), so the reason and the fallback stay exactly as they were
-        twins = not data.disputed
-        for shape in self.roots:
-            focus = shape.focus_nodes(data)
-            if not focus:
-                continue
-            failed = False
-            for f in focus:
-                if shape.evaluate(f, data, results):
-                    failed = True
-            for constraint in shape.sparql:
-                if twins and constraint.twin is not None:
-                    rows = _run_twin(constraint.twin, focus, data)
-                    if rows is not None:
-                        if rows:
-                            failed = True
-                            if canonical is None:
-                                canonical = _Canonical(data)
-                            _twin_results(rows, constraint, shape, canonical, results)
-                        continue
-                if present is None:
-                    present = _present(data, self.required)
-                if any(pair not in present for pair in constraint.required):
-                    continue  # a triple pattern it needs matches nothing here
-                in_oxigraph.append(constraint.node)
-                if store is None:
-                    store = load()
-                    if data.disputed:
-                        disputed = f"SPARQL constraints meet the literal {data.disputed[0]}"
-                if canonical is None:
-                    canonical = _Canonical(data)
-                if _run_sparql(constraint, shape, focus, store, canonical, results):
-                    failed = True
-            if failed and shape.severity not in _ALLOWED_SEVERITIES:
-                nonconforming = True
-        reason = disputed or (canonical.ambiguous if canonical is not None else None)
-        return Report(not nonconforming, results, reason, in_oxigraph)
+            first_seen, members = next((store for store in stores if agrees(store[0])), ({}, []))
+            if not members:
+                stores.append((first_seen, members))
+            members.append(k)
+            for node in nodes:
+                first_seen.setdefault(node, k)
+        return [members for _, members in stores]
+
+    def _run(self, datas: list[Data], stores: list[list[int]]) -> list[Report]:
+        results: list[list[Result]] = [[] for _ in datas]
+        nonconforming = [False] * len(datas)
+        reasons: list[str | None] = [None] * len(datas)
+        canonicals: dict[int, _Canonical] = {}
+        focus = [[shape.focus_nodes(data) for shape in self.roots] for data in datas]
+
+        def fails(k: int, shape: _Shape) -> None:
+            if shape.severity not in _ALLOWED_SEVERITIES:
+                nonconforming[k] = True
+
+        for k, data in enumerate(datas):
+            for i, shape in enumerate(self.roots):
+                failed = False
+                for f in focus[k][i]:
+                    if shape.evaluate(f, data, results[k]):
+                        failed = True
+                if failed:
+                    fails(k, shape)
+        for members in stores:
+            store: ox.Store | None = None
+            present: set | None = None
+            for i, shape in enumerate(self.roots):
+                if not shape.sparql:
+                    continue
+                by_focus: dict[Term, list[int]] = {}
+                for k in members:
+                    for f in focus[k][i]:
+                        by_focus.setdefault(f, []).append(k)
+                if not by_focus:
+                    continue
+                for constraint in shape.sparql:
+                    if present is None:
+                        present = _present([datas[k] for k in members], self.required)
+                    if any(pair not in present for pair in constraint.required):
+                        continue  # a triple pattern it needs matches nothing here
+                    if store is None:
+                        store = ox.Store()
+                        for k in members:  # the default graph: a triple given twice is one
+                            store.bulk_extend(datas[k].triples(self.matched))
+                    for k in members:
+                        self._dispute(datas[k], focus[k][i], constraint, reasons, k)
+                    for k, solutions in _sparql_rows(constraint, store, by_focus).items():
+                        canonical = canonicals.get(k)
+                        if canonical is None:
+                            canonical = canonicals[k] = _Canonical(datas[k])
+                        _sparql_results(constraint, shape, solutions, canonical, results[k])
+                        fails(k, shape)
+        return [
+            Report(
+                not nonconforming[k],
+                results[k],
+                reasons[k] or (canonicals[k].ambiguous if k in canonicals else None),
+            )
+            for k in range(len(datas))
+        ]
+
+    def _dispute(
+        self, data: Data, focus: set[Term], c: _Sparql, reasons: list[str | None], k: int
+    ) -> None:
+        """A graph with a disputed literal whose SPARQL constraint runs needs pySHACL."""
+        if (
+            data.disputed
+            and reasons[k] is None
+            and focus
+            and all(pair in _present([data], set(c.required)) for pair in c.required)
+        ):
+            reasons[k] = f"SPARQL constraints meet the literal {data.disputed[0]}"
 
     def message(self, result: Result) -> dict[str | None, str]:
         """sh:message of the SPARQL constraint or else the source shape, by language."""
@@ -1392,35 +1435,3 @@ def triples_of(graph: rdflib.Graph) -> Sequence[ox.Triple]:
         ox.Triple(from_rdflib(s), from_rdflib(p), from_rdflib(o))  # type: ignore[arg-type]
         for s, p, o in graph
     ]
-
-
-@contextmanager
-def prepared_sparql_queries() -> Iterator[None]:
-    """Within this block rdflib prepares each SPARQL query text once and reuses it (its
-    documented prepared-query path), instead of parsing it again for every focus node.
-
-    For running pySHACL as the reference many times (tests, benchmarks): 90% of its time
-    on our shapes is rdflib parsing the same ``sh:select`` again, and the results do not
-    change (``tests/test_shacl.py`` checks that too). Not thread-safe: it patches rdflib.
-    """
-    from functools import lru_cache
-
-    from rdflib.plugins.sparql import prepareQuery
-    from rdflib.plugins.sparql.processor import SPARQLProcessor
-
-    original = SPARQLProcessor.query
-
-    @lru_cache(maxsize=256)
-    def prepared(text: str, base: str | None, namespaces: tuple) -> object:
-        return prepareQuery(text, initNs=dict(namespaces), base=base)
-
-    def query(self, query, initBindings=None, initNs=None, base=None, DEBUG=False):
-        if isinstance(query, str):
-            query = prepared(query, base, tuple(sorted((initNs or {}).items())))
-        return original(self, query, initBindings, initNs, base, DEBUG)
-
-    SPARQLProcessor.query = query  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        SPARQLProcessor.query = original  # type: ignore[method-assign]
