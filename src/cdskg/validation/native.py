@@ -198,10 +198,11 @@ class Data:
     def __init__(self) -> None:
         self.index: dict[Term, dict[ox.NamedNode, list[Term]]] = {}
         self.ill_typed: set[ox.Literal] = set()
-        self.normalised = False  # some literal reads differently in rdflib
         self.unstored: list[ox.Literal] = []  # literals Oxigraph's store may rewrite
         self.disputed: list[ox.Literal] = []  # literals rdflib's SPARQL may read otherwise
-        self.repeated = 0  # triples given more than once
+        #: the distinct triples of the queried predicates (see :meth:`read`), as quads
+        #: (graph names as given: a triple is in one graph only)
+        self.queried: list[ox.Quad] = []
         self._superclasses: dict[Term, set[Term]] | None = None
         self._by_type: dict[Term, list[Term]] | None = None
         self._literals: set[Term] | None = None
@@ -211,16 +212,21 @@ class Data:
         cls, triples: Iterable[ox.Triple | ox.Quad], queried: set[ox.NamedNode] | None = None
     ) -> Data:
         """Index ``triples``. ``queried``: the predicates SPARQL constraints can match (None:
-        any); a literal of another predicate cannot change their results."""
+        any); a literal of another predicate cannot change their results. The distinct
+        triples of those predicates are kept, as quads, for the SPARQL step's store
+        (:attr:`queried`)."""
         data = cls()
         index = data.index
         ill_typed = data.ill_typed
         unstored = data.unstored
+        kept = data.queried
         literal = ox.Literal
+        quad = ox.Quad
         for t in triples:
             s = t.subject
             p = t.predicate
             o = t.object
+            changed = False
             if type(o) is literal:
                 datatype = o.datatype.value
                 # numbers of up to 18 characters fit Oxigraph's i64 integers and its
@@ -237,7 +243,7 @@ class Data:
                     info = _slow_literal(o, datatype)
                     if info.changed:
                         o = info.normal
-                        data.normalised = True
+                        changed = True
                     if info.ill_typed:
                         ill_typed.add(o)
                     agreed = _AGREED.get(datatype)
@@ -249,26 +255,31 @@ class Data:
             by_p = index.get(s)
             if by_p is None:
                 index[s] = {p: [o]}
-                continue
-            objects = by_p.get(p)
-            if objects is None:
-                by_p[p] = [o]
-            elif o not in objects:
-                objects.append(o)
             else:
-                data.repeated += 1
+                objects = by_p.get(p)
+                if objects is None:
+                    by_p[p] = [o]
+                elif o not in objects:
+                    objects.append(o)
+                else:
+                    continue  # given before
+            if queried is None or p in queried:
+                if type(t) is not quad:
+                    t = quad(s, p, o)
+                elif changed:
+                    t = quad(s, p, o, t.graph_name)
+                kept.append(t)  # type: ignore[arg-type]
         return data
 
     def objects(self, s: Term, p: ox.NamedNode) -> list[Term]:
         return self.index.get(s, _EMPTY).get(p, _NONE)
 
     def nodes(self) -> set[Term]:
-        """Every IRI and blank node of the graph, as subject or object."""
+        """Every term of the graph, as subject or object."""
         found: set[Term] = set(self.index)
-        literal = ox.Literal
         for by_p in self.index.values():
             for objects in by_p.values():
-                found.update(o for o in objects if type(o) is not literal)
+                found.update(objects)
         return found
 
     def outgoing(self, node: Term, predicates: set[ox.NamedNode]) -> set[tuple]:
@@ -279,15 +290,6 @@ class Data:
             if p in predicates
             for o in objects
         }
-
-    def triples(self, predicates: set[ox.NamedNode] | None = None) -> Iterator[ox.Quad]:
-        """The distinct triples (of ``predicates`` only, when given), as default-graph quads."""
-        quad = ox.Quad
-        for s, by_p in self.index.items():
-            for p, objects in by_p.items():
-                if predicates is None or p in predicates:
-                    for o in objects:
-                        yield quad(s, p, o)
 
     def instances(self, cls: Term) -> list[Term]:
         """Subjects typed ``cls`` or a subclass of it (rdfs:subClassOf* in the data)."""
@@ -1335,9 +1337,7 @@ class Plan:
                     if any(pair not in present for pair in constraint.required):
                         continue  # a triple pattern it needs matches nothing here
                     if store is None:
-                        store = ox.Store()
-                        for k in members:  # the default graph: a triple given twice is one
-                            store.bulk_extend(datas[k].triples(self.matched))
+                        store = self._store(datas, members)
                     for k in members:
                         self._dispute(datas[k], focus[k][i], constraint, reasons, k)
                     for k, solutions in _sparql_rows(constraint, store, by_focus).items():
@@ -1354,6 +1354,24 @@ class Plan:
             )
             for k in range(len(datas))
         ]
+
+    @staticmethod
+    def _store(datas: list[Data], members: list[int]) -> ox.Store:
+        """The store for the SPARQL constraints of graphs that agree on the nodes they
+        share: each distinct triple once (a node's triples from the first graph that has
+        it), so the union of its graphs repeats none."""
+        store = ox.Store()
+        if len(members) == 1:
+            store.bulk_extend(datas[members[0]].queried)
+            return store
+        first_seen: dict[Term, int] = {}
+        for k in members:
+            for node in datas[k].index:
+                first_seen.setdefault(node, k)
+        store.bulk_extend(
+            q for k in members for q in datas[k].queried if first_seen[q.subject] == k
+        )
+        return store
 
     def _dispute(
         self, data: Data, focus: set[Term], c: _Sparql, reasons: list[str | None], k: int
