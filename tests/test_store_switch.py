@@ -11,6 +11,7 @@ import pytest
 
 from cdskg.settings import Settings
 from cdskg.store.generations import ReadOnlyStore, Stamp, StoreLayout, next_generation
+from cdskg.web.context import StoreView
 from cdskg.web.sparql import Endpoint
 
 NEW = ox.Quad(
@@ -22,7 +23,7 @@ NEW = ox.Quad(
 
 
 def _endpoint(root: Path) -> Endpoint:
-    return Endpoint(Settings(store=root), ReadOnlyStore(root))
+    return Endpoint(Settings(store=root), StoreView(ReadOnlyStore(root)))
 
 
 def _has_new(ep: Endpoint) -> bool:

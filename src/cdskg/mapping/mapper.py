@@ -58,7 +58,6 @@ from cdskg.extract.records import ArticleRecord, Evidence, Mention, Period, Quan
 from cdskg.extract.thesaurus import Indicator, Thesaurus
 from cdskg.extract.units import CLASS_BY_LEVEL, AdminUnit
 from cdskg.rdf import iri
-from cdskg.rdf.iri import fold
 from cdskg.rdf.namespaces import (
     CDSKG,
     DCTERMS,
@@ -70,6 +69,7 @@ from cdskg.rdf.namespaces import (
     XSD,
 )
 from cdskg.settings import project_paths
+from cdskg.text.fold import fold
 
 _TYPE = ox.NamedNode(RDF + "type")
 MENTIONED_IN = CDSKG + "mentionedIn"

@@ -23,7 +23,6 @@ data (unit hierarchy, an indicator's unit) only fire there. See ``shapes/*.ttl``
 from __future__ import annotations
 
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from pyshacl import validate as pyshacl_validate
 from rdflib.namespace import SH
 
 from cdskg.errors import InputError
+from cdskg.settings import read
 from cdskg.validation import native
 
 PYSHACL = "pyshacl"
@@ -91,7 +91,7 @@ def default_engine() -> str:
 
     :raises InputError: for any other value.
     """
-    wanted = os.environ.get("CDSKG_SHACL_ENGINE", "").strip().lower()
+    wanted = str(read("shacl_engine")).strip().lower()
     if wanted == PYSHACL:
         return PYSHACL
     if wanted not in ("", NATIVE):

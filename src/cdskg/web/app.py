@@ -13,7 +13,7 @@ from cdskg.errors import StoreError
 from cdskg.settings import Settings
 from cdskg.store.generations import ReadOnlyStore
 from cdskg.web import downloads, pages, reports, sparql
-from cdskg.web.context import store
+from cdskg.web.context import StoreView, store
 from cdskg.web.errors import HttpError, error_response
 
 log = logging.getLogger("cdskg.web")
@@ -25,8 +25,10 @@ def create_app(settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     reader = ReadOnlyStore(settings.store)
-    endpoint = sparql.Endpoint(settings, reader)
-    app.extensions["cdskg.store.generations"] = reader
+    view = StoreView(reader)
+    endpoint = sparql.Endpoint(settings, view)
+    app.extensions["cdskg.store"] = reader
+    app.extensions["cdskg.store.view"] = view
     app.extensions["cdskg.settings"] = settings
     app.extensions["cdskg.endpoint"] = endpoint
     # Queries to /sparql skip Flask's request cycle (≈5× the cost of a point lookup); they
