@@ -36,14 +36,11 @@ from cdskg.mapping.mapper import (
     MappedArticle,
     MappingRules,
     context_triples,
-    integer,
-    lit,
     map_article,
-    nn,
     rules_for,
     unit_quads,
-    xsd_date,
 )
+from cdskg.mapping.terms import integer, lit, nn, xsd_date
 from cdskg.rdf import iri
 from cdskg.rdf.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
 from cdskg.settings import ProjectPaths
