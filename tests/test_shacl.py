@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from rdflib.namespace import SH
 
 from cdskg.errors import InputError
+from cdskg.validation import data as reading
 from cdskg.validation import native as shacl
 from cdskg.validation.engine import (
     NATIVE,
@@ -425,7 +426,7 @@ def test_native_equals_pyshacl_on_random_graphs(graph: list[ox.Triple]) -> None:
 
 @given(st.from_regex(r"\A(0|-?[1-9][0-9]{0,20})\Z"))
 def test_integers_kept_by_the_fast_path_are_kept_by_rdflib(lexical: str) -> None:
-    assert shacl._INT_KEPT(lexical)
+    assert reading._INT_KEPT(lexical)
     literal = rdflib.Literal(lexical, datatype=rdflib.XSD.integer)
     assert str(literal) == lexical and not literal.ill_typed
 
@@ -434,11 +435,11 @@ def test_integers_kept_by_the_fast_path_are_kept_by_rdflib(lexical: str) -> None
 def test_decimals_kept_by_the_fast_path_are_kept_by_rdflib(lexical: str) -> None:
     literal = rdflib.Literal(lexical, datatype=rdflib.XSD.decimal)
     assert not literal.ill_typed
-    if shacl._DEC_KEPT(lexical):
+    if reading._DEC_KEPT(lexical):
         assert str(literal) == lexical
     stored = ox.Store()
     stored.add(ox.Quad(NODES[0], RDF_TYPE, typed(lexical, "decimal")))
-    if shacl._DEC_STORED(lexical):
+    if reading._DEC_STORED(lexical):
         assert next(iter(stored)).object.value == lexical
 
 

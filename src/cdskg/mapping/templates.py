@@ -8,6 +8,9 @@ from fields, a literal made of fields, or a nested node), applied when a named p
 :mod:`cdskg.mapping.predicates` holds. Field paths are checked against the dataclasses'
 type hints; :class:`TemplateError` names the file, the line and the entry. The file's
 header documents the format.
+
+(About 590 lines: the loader and its checks are one concern, each check beside the code
+that compiles the entry it reads.)
 """
 
 from __future__ import annotations
