@@ -208,3 +208,32 @@ def test_a_batch_of_one_graph_is_that_graph(copies: int) -> None:
         ox.Triple(NODES[0], iri("measure:obsValue"), typed("150", "decimal")),
     ]
     assert_batch_same([graph] * copies, shapes)
+
+
+def test_a_bug_on_one_article_of_a_batch_costs_that_article_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Validation failing on one article's graph: the batch is validated again article by
+    article, that one is reported failed, the others are built."""
+    from cdskg.build import pipeline
+    from cdskg.extract.articles import read_article
+    from cdskg.settings import project_paths
+    from test_gate import GOOD
+
+    sources = []
+    for name in ("a", "b", "c"):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(GOOD, encoding="utf-8")
+        sources.append(read_article(path))
+    real = pipeline.validate_graphs
+
+    def flaky(graphs, shapes, **kwargs):
+        if any(str(t.subject).endswith("/article/b>") for g in graphs for t in g):
+            raise RuntimeError("a bug")
+        return real(graphs, shapes, **kwargs)
+
+    monkeypatch.setattr(pipeline, "validate_graphs", flaky)
+    done = pipeline.process(pipeline.ArticleBuilder(project_paths()), sources)
+    assert [d.outcome.status for d in done] == ["built", "failed", "built"]
+    assert "RuntimeError: a bug" in (done[1].outcome.error or "")
+    assert done[0].nquads and done[2].nquads and not done[1].nquads

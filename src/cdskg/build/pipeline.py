@@ -236,31 +236,17 @@ class ArticleBuilder:
                 out.append(Built(record, [], [], False, {}))  # filled in below
             except Exception as exc:
                 out.append(exc)
-        first = self._validate(mapped, watches, "validate")
         again: dict[int, tuple[ArticleRecord, MappedArticle]] = {}
-        for k, result in first.items():
+        for k, result in self._validate(mapped, watches, "validate", out).items():
             watches[k].restart()
-            record, article = mapped[k]
-            built = out[k]
-            assert isinstance(built, Built)
-            if result.conforms:
-                built.quads, built.loads = article.quads, True
-                continue
-            built.violations = result.violations
-            owners = article.owners
-            built.sentences = _sentences(article, owners, result.violations)
-            held = _held_back(record, article, owners, result.violations)
-            watches[k].lap("gate")
-            if held is None:
-                continue  # the whole article is held back
             try:
-                record.quantities = [x for x in record.quantities if id(x) not in held]
-                record.mentions = [m for m in record.mentions if id(m) not in held]
-                again[k] = (record, map_article(record, self.thesaurus, rules=self.rules))
-                watches[k].lap("map again")
+                remapped = self._gate(out[k], *mapped[k], result, watches[k])  # type: ignore[arg-type]
             except Exception as exc:
                 out[k] = exc
-        for k, result in self._validate(again, watches, "validate again").items():
+                continue
+            if remapped is not None:
+                again[k] = remapped
+        for k, result in self._validate(again, watches, "validate again", out).items():
             built = out[k]
             assert isinstance(built, Built)
             if result.conforms:
@@ -269,29 +255,62 @@ class ArticleBuilder:
                 built.violations = built.violations + result.violations
         return out
 
+    def _gate(
+        self,
+        built: Built,
+        record: ArticleRecord,
+        article: MappedArticle,
+        result: ValidationResult,
+        watch: Stopwatch,
+    ) -> tuple[ArticleRecord, MappedArticle] | None:
+        """Fill ``built`` from the first validation; the article mapped again without what
+        is held back, to be validated again (None: nothing to validate again)."""
+        if result.conforms:
+            built.quads, built.loads = article.quads, True
+            return None
+        built.violations = result.violations
+        owners = article.owners
+        built.sentences = _sentences(article, owners, result.violations)
+        held = _held_back(record, article, owners, result.violations)
+        watch.lap("gate")
+        if held is None:
+            return None  # the whole article is held back
+        record.quantities = [x for x in record.quantities if id(x) not in held]
+        record.mentions = [m for m in record.mentions if id(m) not in held]
+        again = map_article(record, self.thesaurus, rules=self.rules)
+        watch.lap("map again")
+        return record, again
+
     def _validate(
         self,
         mapped: dict[int, tuple[ArticleRecord, MappedArticle]],
         watches: list[Stopwatch],
         stage: str,
+        out: list[Built | Exception],
     ) -> dict[int, ValidationResult]:
-        """The articles validated together, each its graph and context triples; the time
-        shared out evenly. Should that fail, each alone, so a bug costs its article only."""
-        if not mapped:
-            return {}
-        keys = list(mapped)
-        graphs = [self._data(*mapped[k]) for k in keys]
+        """The articles validated together, each its graph and context triples, the time
+        shared out evenly. Should that fail, each alone: an article whose validation
+        fails gets its exception in ``out`` (a bug costs its article only)."""
         start = time.process_time()
+        graphs: dict[int, list[ox.Triple | ox.Quad]] = {}
+        for k, (record, article) in mapped.items():
+            try:
+                graphs[k] = self._data(record, article)
+            except Exception as exc:
+                out[k] = exc
+        results: dict[int, ValidationResult] = {}
         try:
-            results = dict(zip(keys, validate_graphs(graphs, self.shapes), strict=True))
+            if graphs:
+                found = validate_graphs(list(graphs.values()), self.shapes)
+                results = dict(zip(graphs, found, strict=True))
         except Exception:
-            if len(keys) == 1:
-                raise
-            results = {}
-            for k, graph in zip(keys, graphs, strict=True):
-                results[k] = validate_graphs([graph], self.shapes)[0]
-        share = (time.process_time() - start) / len(keys)
-        for k in keys:
+            for k, graph in graphs.items():
+                try:
+                    results[k] = validate_graphs([graph], self.shapes)[0]
+                except Exception as exc:
+                    out[k] = exc
+        share = (time.process_time() - start) / max(1, len(mapped))
+        for k in mapped:
             watches[k].add({stage: share})
             watches[k].restart()
         return results
