@@ -112,7 +112,7 @@ def article_turtle(a: int, first_obs: int, count: int) -> str:
 
 def build_store(n: int) -> tuple[ox.Store, list[str]]:
     """The synthetic store, and each article's graph as N-Triples (what the build hands
-    to the validator, see pipeline.ArticleBuilder)."""
+    to the validator, see cdskg.build.gate)."""
     store = ox.Store()
     graphs = []
     for a in range(n // PER_ARTICLE):

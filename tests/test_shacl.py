@@ -138,24 +138,24 @@ def test_every_sparql_constraint_runs_once_per_batch() -> None:
 
 def _build_inputs(corpus: Path) -> list[list[ox.Triple | ox.Quad]]:
     """What ArticleBuilder.build_batch hands validate_graphs for every corpus article."""
-    from cdskg.build import pipeline
+    from cdskg.build import gate
     from cdskg.extract.articles import collect, read_article
     from cdskg.settings import project_paths
 
     seen: list[list[ox.Triple | ox.Quad]] = []
-    original = pipeline.validate_graphs
+    original = gate.validate_graphs
 
     def record(graphs, shapes, **kwargs):
         seen.extend(list(data) for data in graphs)
         return original(graphs, shapes, **kwargs)
 
-    builder = pipeline.ArticleBuilder(project_paths())
-    pipeline.validate_graphs = record
+    builder = gate.ArticleBuilder(project_paths())
+    gate.validate_graphs = record
     try:
         sources = [read_article(path) for path in collect([corpus])]
-        builder.build_batch(sources, [pipeline.Stopwatch() for _ in sources])
+        builder.build_batch(sources, [gate.Stopwatch() for _ in sources])
     finally:
-        pipeline.validate_graphs = original
+        gate.validate_graphs = original
     return seen
 
 

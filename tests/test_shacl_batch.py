@@ -84,7 +84,8 @@ def test_a_violation_lands_on_the_article_that_has_it() -> None:
 def test_the_build_holds_back_the_fact_of_the_article_that_has_it(tmp_path: Path) -> None:
     """In one validation batch of the build, the 150% rate of one article is held back
     there; the articles around it load whole."""
-    from cdskg.build.pipeline import ArticleBuilder, Stopwatch
+    from cdskg.build.gate import ArticleBuilder
+    from cdskg.build.stopwatch import Stopwatch
     from cdskg.extract.articles import read_article
     from cdskg.settings import project_paths
     from test_gate import BAD_RATE, GOOD
@@ -215,7 +216,7 @@ def test_a_bug_on_one_article_of_a_batch_costs_that_article_only(
 ) -> None:
     """Validation failing on one article's graph: the batch is validated again article by
     article, that one is reported failed, the others are built."""
-    from cdskg.build import pipeline
+    from cdskg.build import gate, pipeline
     from cdskg.extract.articles import read_article
     from cdskg.settings import project_paths
     from test_gate import GOOD
@@ -225,15 +226,15 @@ def test_a_bug_on_one_article_of_a_batch_costs_that_article_only(
         path = tmp_path / f"{name}.txt"
         path.write_text(GOOD, encoding="utf-8")
         sources.append(read_article(path))
-    real = pipeline.validate_graphs
+    real = gate.validate_graphs
 
     def flaky(graphs, shapes, **kwargs):
         if any(str(t.subject).endswith("/article/b>") for g in graphs for t in g):
             raise RuntimeError("a bug")
         return real(graphs, shapes, **kwargs)
 
-    monkeypatch.setattr(pipeline, "validate_graphs", flaky)
-    done = pipeline.process(pipeline.ArticleBuilder(project_paths()), sources)
+    monkeypatch.setattr(gate, "validate_graphs", flaky)
+    done = pipeline.process(gate.ArticleBuilder(project_paths()), sources)
     assert [d.outcome.status for d in done] == ["built", "failed", "built"]
     assert "RuntimeError: a bug" in (done[1].outcome.error or "")
     assert done[0].nquads and done[2].nquads and not done[1].nquads
