@@ -530,10 +530,14 @@ class Extractor:
         topic: str = "",
         continued: bool = False,
     ):
-        """The indicator of a figure: for counts the noun right after them ("254 trạm BTS");
-        then the phrase nearest before it in its clause, then the phrase right after it, then
-        a wider clause before it, then the rate of the count just before ("thu nhận 47.059 hồ
-        sơ, đạt 90,97%"), then the nearest phrase earlier in the sentence."""
+        """The indicator of a figure and the phrase it was read from, in this order: a count
+        that is a whole ("Trong 41 chỉ tiêu") or names an earlier one ("25 dịch vụ công này");
+        a comparison term of the figure before ("cao hơn … là 21,8%"); the figure's own phrase
+        (and the words since the figure before) scored against the thesaurus
+        (:meth:`_scored`); the rate of the count just before ("thu nhận 47.059 hồ sơ, đạt
+        90,97%"); the indicator of the figure before when the words since name nothing; the
+        sentence before, the title and paragraph as context; a change of the figure before.
+        Failing all, ``unclassified`` with the figure's own phrase: never a near concept."""
         wanted = KINDS[kind]
 
         def ok(m: PhraseMatch) -> bool:
@@ -574,10 +578,6 @@ class Extractor:
         if inherit is not None and role == "change":
             # "… 12.100 tài khoản (tăng 218 tài khoản)": a change of the figure before
             return inherit, tail_words(since).strip(" ,;:()")
-        if kind == "percentage" and last_count in self.figures.rate_of_count:
-            rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
-            if rate is not None:
-                return rate, before.strip(" ,;:")[-80:]
         phrases = own_phrase(before, long_after, kind)
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
