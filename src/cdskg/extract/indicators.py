@@ -1,22 +1,29 @@
 """Which indicator a figure measures: its own noun phrase scored against the thesaurus.
 
 A figure's phrase (the words that govern the number, see :func:`own_phrase`) is compared
-with every indicator of a fitting value kind through the indicator's Vietnamese labels
-(preferred, alternative, hidden) and its definition. Words are accent-folded syllables;
-the features are the syllables and the pairs of neighbouring syllables (Vietnamese words
-are mostly two syllables: "hồ sơ", "trực tuyến"), each weighted by how rare it is among
-the indicators (IDF), so "tỷ lệ" or "số" weigh little and "đúng hạn" much.
+with every indicator of a fitting value kind (a percentage only with percentage indicators,
+a rank only with ranks …; deprecated concepts never) through the indicator's Vietnamese
+labels: preferred, alternative and hidden, and optionally its definition. Words are
+syllables keyed with their tone (:func:`syllable_key`: "toàn" is not "toán", "hóa" is "hoá");
+a phrase written without diacritics is compared accent-folded. Abbreviations ("TTHC") are read
+as the words they stand for, synonyms ("qua mạng") as theirs, and words that only restate the
+value kind ("tỷ lệ" of a percentage, "xếp thứ" of a rank) are left out. The features are the
+syllables and the pairs of neighbouring syllables (Vietnamese words are mostly two syllables:
+"hồ sơ", "trực tuyến"), each weighted by how rare it is among the indicators (IDF), so "số"
+weighs little and "đúng hạn" much.
 
 A label scores the weighted share of its features found in the phrase (all of them when the
-label is written in the phrase as is), lowered a little by the share of the phrase the label
-leaves unexplained (the more specific indicator wins a tie). A definition scores only the
-share of the phrase it explains, discounted. An indicator's score is the best of these; the
-best indicator is taken when it reaches the threshold, else the figure stays unclassified
-with its phrase.
+label is written in the phrase as is), lowered by the share of the phrase the label leaves
+unexplained (the more specific indicator wins a tie); for a context (a title, a paragraph)
+that share hardly counts. A definition, when used, scores the share of the phrase it explains,
+discounted. The best indicator is taken when it reaches the threshold, else the figure stays
+unclassified with its phrase. Thresholds and weights are in ``[indicators]`` of
+``mappings/quantities.toml``, with the measurements that chose them.
 
-Token overlap was chosen over a fuzzy-string library (rapidfuzz is not installed and the
-project does not depend on it): the gains of edit-distance similarity are on misspellings,
-which the accent folding and the hidden labels already cover.
+Token overlap was chosen over a fuzzy-string library (rapidfuzz and scikit-learn are not
+installed, and the project does not depend on them): the gains of edit distance are on
+misspellings, which tone keys, folding and hidden labels already cover, and what decides an
+indicator here is which words of the phrase a label covers, not how similar two strings are.
 """
 
 from __future__ import annotations
