@@ -283,3 +283,10 @@ def test_one_value_for_a_list_and_an_elliptic_second_figure(records):
     by = {q.stated: q for q in r.quantities}
     assert by["95,4%"].indicator == by["97,1%"].indicator == "on-time-rate"
     assert by["95,4%"].scope == "commune-level"
+
+
+def test_an_ordinal_of_a_ranking_is_a_rank_and_not_skipped(records):
+    r = records["10_tinh_ranks_ranges"]
+    rank = next(q for q in r.quantities if q.stated == "12" and q.kind == "rank")
+    assert rank.indicator == "dti-cybersecurity-rank"
+    assert not any(s.text == "12" and s.reason == "an ordinal" for s in r.skipped)

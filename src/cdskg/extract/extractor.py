@@ -462,6 +462,11 @@ class Extractor:
         nor a ratio) are still reported as skipped, once per blocked span."""
         s = sent.text
         reported = [k.start - sent.start for k in record.skipped if k.start >= sent.start]
+        # a blocked span that holds a figure read after all (an ordinal of a ranking, "vị trí
+        # thứ 21/63") is no skipped number
+        reported += [
+            q.value_start - sent.start for q in record.quantities if q.evidence.start == sent.start
+        ]
         done: list[tuple[int, int]] = []
         for b0, b1, reason in sorted(blocked, key=lambda b: (b[0], b[0] - b[1])):
             if any(b0 <= r < b1 for r in reported) or any(b0 < e and d < b1 for d, e in done):
