@@ -213,3 +213,10 @@ def test_the_publisher_s_province_places_an_article_that_names_no_unit(extractor
     assert places(extractor, extract(extractor, text))["88,1 điểm"] == "Lạng Sơn"
     domain = text.replace("Nguồn: Báo Lạng Sơn", "Xem thêm tại baolangson.vn")
     assert places(extractor, extract(extractor, domain))["88,1 điểm"] == "Lạng Sơn"
+
+
+@pytest.mark.parametrize(
+    "said", ["Đoàn TNCS Hồ Chí Minh", "tư tưởng Hồ Chí Minh", "Chủ tịch Hồ Chí Minh"]
+)
+def test_a_province_name_that_names_a_person_is_not_a_place(extractor, said):
+    assert not extractor.localities.places(f"Năm 2023, {said} được nhắc tới.", "pre2025", [], None)
