@@ -213,3 +213,25 @@ def test_the_publisher_s_province_places_an_article_that_names_no_unit(extractor
     assert places(extractor, extract(extractor, text))["88,1 điểm"] == "Lạng Sơn"
     domain = text.replace("Nguồn: Báo Lạng Sơn", "Xem thêm tại baolangson.vn")
     assert places(extractor, extract(extractor, domain))["88,1 điểm"] == "Lạng Sơn"
+
+
+@pytest.mark.parametrize(
+    "said", ["Đoàn TNCS Hồ Chí Minh", "tư tưởng Hồ Chí Minh", "Chủ tịch Hồ Chí Minh"]
+)
+def test_a_province_name_that_names_a_person_is_not_a_place(extractor, said):
+    assert not extractor.localities.places(f"Năm 2023, {said} được nhắc tới.", "pre2025", [], None)
+
+
+def test_rows_of_a_ranking_table_take_their_own_province(extractor):
+    r = extract(
+        extractor,
+        "Bảng xếp hạng chỉ số chuyển đổi số cấp tỉnh năm 2023\n\n"
+        "Xếp hạng | Tỉnh, thành phố | Điểm\n"
+        "1 | Bắc Ninh | 0,6512\n"
+        "2 | Quảng Ninh | 0,6420\n"
+        "3 | Hải Phòng | 0,6301\n",
+    )
+    got = places(extractor, r)
+    assert got["0,6512"] == "Bắc Ninh" and got["0,6420"] == "Quảng Ninh"
+    assert got["0,6301"] == "Hải Phòng" and got["1"] == "Bắc Ninh" and got["3"] == "Hải Phòng"
+    assert not any(d["reason"] == "menu line" for d in r.dropped)

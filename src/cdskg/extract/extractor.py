@@ -92,7 +92,9 @@ class Extractor:
             synonyms=self.figures.synonyms,
         )
         place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
-        self.gazetteer = Gazetteer(load_units(), place_rules.aliases)
+        self.gazetteer = Gazetteer(
+            load_units(), place_rules.aliases, place_rules.not_a_place_before
+        )
         self.localities = Localities(self.gazetteer, place_rules)
         self.mentions = MentionFinder(self.mention_rules, self.gazetteer)
         self.today = today or date.today()

@@ -74,14 +74,22 @@ class Gazetteer:
 
     ``aliases`` maps other names of a province ("TP.HCM", "Thừa Thiên Huế", "Thủ đô") to
     its short name in the table; they are found like bare province names.
+    ``not_a_place_before``: words after which a bare province name names something else
+    ("Đoàn TNCS Hồ Chí Minh", "tư tưởng Hồ Chí Minh").
     """
 
-    def __init__(self, table: UnitTable, aliases: dict[str, str] | None = None):
+    def __init__(
+        self,
+        table: UnitTable,
+        aliases: dict[str, str] | None = None,
+        not_a_place_before: re.Pattern[str] | None = None,
+    ):
         self.table = table
         self._provinces = {
             fold(u.short): u for u in table.units.values() if u.level in PROVINCE_LEVELS
         }
         self._aliases = {fold(k): fold(v) for k, v in (aliases or {}).items()}
+        self._not_a_place_before = not_a_place_before
         bare = sorted(
             {k for k in self._provinces if len(k) > 3} | set(self._aliases), key=len, reverse=True
         )
@@ -152,6 +160,10 @@ class Gazetteer:
                 continue  # "nâng cao bằng" is not Cao Bằng; "Bến tre" is Bến Tre
             if text[m.start() - 1 : m.start()] == "-" or text[m.end() : m.end() + 1] == "-":
                 continue  # part of a compound name ("Vĩnh Sơn-cho")
+            if self._not_a_place_before is not None and self._not_a_place_before.search(
+                text[max(0, m.start() - 30) : m.start()]
+            ):
+                continue  # "Đoàn TNCS Hồ Chí Minh": a person's name in an organisation's
             cands = tuple(u for u in self.table.by_short.get(key, []) if u.level in PROVINCE_LEVELS)
             if cands:
                 result.append(UnitMention(m.start(), m.end(), "", text[m.start() : m.end()], cands))

@@ -84,6 +84,7 @@ class LocalityRules:
     respectively: re.Pattern[str]
     aliases: dict[str, str]
     publishers: dict[str, str]
+    not_a_place_before: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls, path: Path) -> LocalityRules:
@@ -104,6 +105,9 @@ class LocalityRules:
             respectively=re.compile(data["respectively"]),
             aliases=dict(data.get("aliases", {})),
             publishers=dict(data.get("publishers", {})),
+            not_a_place_before=re.compile(data["not_a_place_before"])
+            if "not_a_place_before" in data
+            else None,
         )
 
 
