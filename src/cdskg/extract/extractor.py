@@ -598,6 +598,7 @@ class Extractor:
         floor = self.figures.indicator_threshold + 0.1
         # the figure's own words; the words since the figure before when they say the value
         # holds for each ("cả 3 trụ cột, gồm: …, kinh tế số và xã hội số đều xếp thứ 2")
+        since = since[since.rfind(";") + 1 :]  # the clause of the figure only
         texts = [phrase] + ([since] if _EACH.search(since) else [])
         for text in texts:
             parts = [p for p in _LIST_SPLIT.split(text) if p and content(p) >= 2]
