@@ -34,6 +34,19 @@ SETTINGS: tuple[Setting, ...] = (
         " while it is written.",
     ),
     Setting("max_request_bytes", "CDSKG_MAX_REQUEST_BYTES", 1_000_000, "Largest request body."),
+    Setting(
+        "body_timeout",
+        "CDSKG_BODY_TIMEOUT",
+        10.0,
+        "Seconds a client may take to send a request body (408 after), whatever its framing.",
+    ),
+    Setting(
+        "max_worker_bytes",
+        "CDSKG_MAX_WORKER_BYTES",
+        0,
+        "Resident memory one server worker may hold; past it the requests in flight on it get"
+        " 503 and the worker is replaced. 0: half the machine's memory shared among the workers.",
+    ),
     Setting("base_url", "CDSKG_BASE_URL", "", "Public URL of the server, for links in metadata."),
     Setting(
         "max_article_bytes", "CDSKG_MAX_ARTICLE_BYTES", 2_000_000, "Largest article file read."
@@ -119,6 +132,8 @@ class Settings:
     max_results: int = 100_000
     max_answer_bytes: int = 500_000_000
     max_request_bytes: int = 1_000_000
+    body_timeout: float = 10.0
+    max_worker_bytes: int = 0
     base_url: str = ""
     max_article_bytes: int = 2_000_000
     enable_update: bool = False
