@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from cdskg.serve.lifetime import die_with_parent
 from cdskg.store.generations import next_generation
 
 REPO = Path(__file__).resolve().parents[1]
@@ -106,6 +108,8 @@ def serving(store: Path, log: Path, *extra: str) -> Iterator[str]:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             text=True,
+            # if pytest itself is killed, the server stops too (SIGTERM: gracefully)
+            preexec_fn=lambda: die_with_parent(signal.SIGTERM),
         )
         base = f"http://127.0.0.1:{port}"
         try:

@@ -474,3 +474,85 @@ def test_pages_are_under_the_time_and_memory_limits() -> None:
     for path in ("/", "/id/pillar/digital-government", "/id/article/g001034", "/search"):
         assert guarded(path)
     assert not guarded("/static/cdskg.css") and not guarded("/health")
+
+
+# ---------------------------------------------------------------- defect 11: orphans
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = (proc / "stat").read_text()
+                if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                    found.add(int(proc.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_workers_end_when_a_build_is_killed(corpus: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import CDSKG, REPO
+
+    store = tmp_path / "store"
+    proc = subprocess.Popen(
+        [*CDSKG, "build", str(corpus), "--store", str(store), "--jobs", "2"],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: set[int] = set()
+    try:
+        # the pool's workers (and multiprocessing's resource tracker) are its children
+        assert _wait(lambda: len(workers.update(_children(proc.pid)) or workers) >= 2, 120)
+        time.sleep(0.5)
+        workers |= _children(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _wait(lambda: not any(_alive(pid) for pid in workers), 20), [
+        Path(f"/proc/{pid}/cmdline").read_bytes()[:200] for pid in workers if _alive(pid)
+    ]
+
+
+def test_workers_end_when_a_server_is_killed(built_store: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import CDSKG, REPO, free_port, wait_for
+
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [*CDSKG, "serve", "--store", str(built_store), "--port", str(port)],
+            cwd=REPO,
+            env={**os.environ, "CDSKG_PREPARE_DOWNLOADS": "0"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    workers: set[int] = set()
+    try:
+        wait_for(f"http://127.0.0.1:{port}/health", proc, log)
+        assert _wait(lambda: len(workers.update(_children(proc.pid)) or workers) >= 2, 30)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert _wait(lambda: not any(_alive(pid) for pid in workers), 20)

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from cdskg import __version__
 
 from cdskg.rdf import iri
+from cdskg.serve.lifetime import die_with_parent
 from cdskg.extract.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
 from cdskg.errors import InputError
 from cdskg.extract.extractor import Extractor
@@ -330,6 +331,7 @@ _worker_builder: ArticleBuilder | None = None
 
 def _init_worker(paths: ProjectPaths) -> None:
     global _worker_builder
+    die_with_parent()  # a build killed outright leaves no workers behind
     # the workers are the parallelism: one validation thread each avoids oversubscription
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     _worker_builder = ArticleBuilder(paths)

@@ -29,6 +29,7 @@ from typing import Any
 
 from cdskg.errors import UsageError
 from cdskg.serve.bodies import BodyRefused, has_body, read_body
+from cdskg.serve.lifetime import die_with_parent
 from cdskg.serve.server import (
     SETTINGS_ENV,
     AccessLog,
@@ -229,6 +230,7 @@ def _install_glue(glue: GranianGlue) -> None:
 
 def granian_app() -> Callable[..., Any]:
     """The WSGI application of one granian worker (granian calls this in each worker)."""
+    die_with_parent()  # a master killed outright leaves no worker holding its port
     settings = _settings_from_env(os.environ.pop(SETTINGS_ENV))
     if settings.pin_workers:
         _pin_worker(settings)

@@ -56,6 +56,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from cdskg.errors import StoreError, UsageError
 from cdskg.publish import prepare
+from cdskg.serve.lifetime import die_with_parent
 from cdskg.settings import Settings
 from cdskg.store.generations import StoreLayout
 from cdskg.web import create_app
@@ -586,6 +587,8 @@ def _serve_gunicorn(settings: Settings) -> None:
             self.cfg.set("proc_name", "cdskg")
             self.cfg.set("preload_app", True)
             self.cfg.set("control_socket_disable", True)  # several servers may run side by side
+            # a master killed outright leaves no worker behind
+            self.cfg.set("post_fork", lambda _server, _worker: die_with_parent())
 
         def load(self):
             app = create_app(settings)
