@@ -40,6 +40,7 @@ from cdskg.serve.server import (
     _settings_to_env,
     default_worker_bytes,
     guarded,
+    timed,
 )
 from cdskg.settings import Settings
 from cdskg.web import create_app
@@ -180,7 +181,7 @@ class GranianGlue:
         guard = self.guard
         call = None
         if guard is not None and guarded(path):
-            call = guard.enter(proto, scope, started)
+            call = guard.enter(proto, scope, started, timed=timed(path, scope["REQUEST_METHOD"]))
         try:
             answer = None
             if path == "/sparql" and self.fast is not None:

@@ -24,6 +24,7 @@ from cdskg.serve.server import (
     _request_line,
     _timeout_answer,
     guarded,
+    timed,
 )
 from cdskg.settings import Settings
 from cdskg.web import create_app
@@ -70,7 +71,8 @@ class QueryGuard:
             environ["wsgi.input"] = io.BytesIO(data)
             environ["CONTENT_LENGTH"] = str(len(data))
             environ.pop("HTTP_TRANSFER_ENCODING", None)
-        if self.timeout <= 0 or not guarded(path):
+        method = environ.get("REQUEST_METHOD", "")
+        if self.timeout <= 0 or not guarded(path) or not timed(path, method):
             return self.app(environ, start_response)
         self._ensure_watchdog()
         with self.lock:

@@ -65,6 +65,8 @@ SERVERS = ("granian", "gunicorn")
 #: queries (pages too: on a store of 31,000 observations one pillar's page ran for over 14
 #: minutes; the catalogue compares figures pairwise).
 UNGUARDED_PREFIXES = ("/static/", "/health")
+#: Paths whose reads are under the memory bound but not the time limit (see :func:`timed`).
+UNTIMED_PREFIXES = ("/store", "/graph", "/downloads")
 #: Seconds after which a running request gives up its slot (see :class:`Watchdog`, lanes).
 SLOW_SECONDS = 0.25
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
@@ -155,26 +157,32 @@ class Watchdog:
         self.timeout = timeout if timeout > 0 else float("inf")
         self.access_log = access_log
         self.max_bytes = max_bytes
-        self.calls: dict[int, _Call] = {}
+        self.calls: dict[int, _Call] = {}  # timed, so in the order of their deadlines
+        self.untimed: dict[int, _Call] = {}  # dumps of the store: long, but bounded
         self.holding: dict[int, _Call] = {}  # calls holding a slot
         self.slots = threading.BoundedSemaphore(threads) if threads > 0 else None
         self.born = time.monotonic()
         self.stopping = False
         threading.Thread(target=self._watch, name="cdskg-watchdog", daemon=True).start()
 
-    def enter(self, proto: Any, environ: dict[str, Any], started: float) -> _Call:
+    def enter(
+        self, proto: Any, environ: dict[str, Any], started: float, *, timed: bool = True
+    ) -> _Call:
+        """Wait for a slot, then watch the request: under the time limit if ``timed``,
+        under the memory bound always."""
         if self.slots is not None:
             self.slots.acquire()
         call = _Call(started + self.timeout, proto, environ, started)
         if self.slots is not None:
             self.holding[id(call)] = call
-        self.calls[id(call)] = call
+        (self.calls if timed else self.untimed)[id(call)] = call
         return call
 
     def leave(self, call: _Call) -> bool:
         """Whether ``call`` is still the request thread's to answer (not answered 503)."""
         self._release(call)
-        return self.calls.pop(id(call), None) is not None
+        key = id(call)
+        return self.calls.pop(key, None) is not None or self.untimed.pop(key, None) is not None
 
     def _release(self, call: _Call) -> None:
         if self.holding.pop(id(call), None) is not None:
@@ -207,7 +215,12 @@ class Watchdog:
         size = resident_bytes()
         if size is None or size <= self.max_bytes:
             return
-        calls = [c for c in list(self.calls.values()) if self.calls.pop(id(c), None) is not None]
+        calls = [
+            c
+            for watched in (self.calls, self.untimed)
+            for c in list(watched.values())
+            if watched.pop(id(c), None) is not None
+        ]
         log.error(
             "worker %d holds %d MB, past CDSKG_MAX_WORKER_BYTES (%d MB); answering its %d"
             " requests in flight 503 and ending it: %s",
@@ -294,9 +307,17 @@ def default_worker_bytes(workers: int) -> int:
 
 
 def guarded(path: str) -> bool:
-    """Whether a request to ``path`` is under the time and memory limits: all but the
-    static files and the probe."""
+    """Whether a request to ``path`` is under the memory bound (and takes a slot): all but
+    the static files and the probe."""
     return not path.startswith(UNGUARDED_PREFIXES)
+
+
+def timed(path: str, method: str) -> bool:
+    """Whether a guarded request is under the time limit too: all but reads of the Graph
+    Store and the download files, whose work is bounded by the store's size (a dump of the
+    whole dataset took 26 s at 20,000 observations beside other load; a query has no such
+    bound)."""
+    return not (method in ("GET", "HEAD") and path.startswith(UNTIMED_PREFIXES))
 
 
 class AccessLog:
