@@ -51,7 +51,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.publish.dcat import build_downloads
+from cdskg.publish.datafiles import build_downloads
 from cdskg.publish.export import EXPORT_FORMATS, export
 from cdskg.rdf.iri import META_GRAPH, REFERENCE_GRAPH
 from cdskg.store.generations import open_read_only

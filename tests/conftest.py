@@ -1,9 +1,18 @@
-"""Shared fixtures: the corpus, and a real on-disk store built from it once per session."""
+"""Shared fixtures: the corpus, and a real on-disk store built from it once per session.
+
+Tests come in three kinds: unit tests (plain functions), HTTP tests (the Flask app through
+``create_app(...).test_client()``, or a WSGI server in-process) and end-to-end tests, which
+start real processes: `cdskg serve`, the `cdskg` command line, Chromium. The last kind is
+marked ``e2e`` here, from what a test (or a fixture it uses) calls, so that
+``pytest -m "not e2e"`` is the fast loop and no test has to remember its mark.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
+import re
 import shutil
 import signal
 import socket
@@ -25,6 +34,31 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 CORPUS = SHARED / "corpus" / "articles"
 CDSKG = [sys.executable, "-m", "cdskg.cli"]
+
+
+#: What makes a test end-to-end: it starts a real process (the CLI, a server, a browser) or
+#: uses a fixture that keeps one running for it. The session's built store is made by the
+#: CLI too, but once, as shared set-up: tests that only read it are not end-to-end.
+E2E_TEST = re.compile(r"\b(?:serving|run_cli|Popen|sync_playwright|wait_for)\(|/usr/bin/chromium")
+E2E_FIXTURE = re.compile(r"\b(?:serving|Popen|sync_playwright|wait_for)\(|/usr/bin/chromium")
+
+
+def _calls(fn: object, pattern: re.Pattern[str]) -> bool:
+    try:
+        return bool(pattern.search(inspect.getsource(fn)))  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        fn = getattr(item, "function", None)
+        if fn is None:  # doctests
+            continue
+        closure = item._fixtureinfo.name2fixturedefs  # type: ignore[attr-defined]
+        fixtures = [defs[-1].func for defs in closure.values() if defs]
+        if _calls(fn, E2E_TEST) or any(_calls(f, E2E_FIXTURE) for f in fixtures):
+            item.add_marker(pytest.mark.e2e)
 
 
 def run_cli(*args: str, check: int | None = None, **kwargs) -> subprocess.CompletedProcess[str]:

@@ -13,12 +13,12 @@ from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from cdskg.publish.export import (
-    CSV_COLUMNS,
     EXPORT_FORMATS,
     export_many,
     exported_quad_count,
     union_triples,
 )
+from cdskg.publish.table import CSV_COLUMNS
 from cdskg.rdf.iri import META_GRAPH
 from cdskg.store.generations import open_read_only
 from conftest import run_cli

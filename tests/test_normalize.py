@@ -1,8 +1,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdskg.rdf.iri import fold
-from cdskg.text.normalize import normalize, tone_fold
+from cdskg.text.fold import fold
+from cdskg.text.normalize import normalize
 
 LOOKALIKE = {"\u00d0": "Đ", "\u00f0": "đ"}
 alphabet = st.sampled_from([*list("aăâđêôơưÐðĐ \xa0\u200b–-/0123456789ủỷòà"), "ủ"])
@@ -26,5 +26,6 @@ def test_hostile_strings_never_crash(text):
 
 
 def test_tone_styles_compare_equal():
-    assert tone_fold("Thủy") == tone_fold("Thuỷ")
+    assert fold("Thủy") == fold("Thuỷ") == "thuy"
+    assert fold("hòa") == fold("hoà")
     assert normalize("CÐS").text == "CĐS"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
 
-from cdskg.rdf.iri import fold
+from cdskg.text.fold import fold
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[1] / "ontology"
 FILES = ("cdskg.ttl", "thesaurus.ttl")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from cdskg.publish import dcat, prepare
+from cdskg.publish import datafiles, prepare
 from cdskg.store.generations import StoreLayout
 from conftest import add_generation, serving
 
@@ -33,7 +33,7 @@ def test_ensure_starts_a_preparer_and_returns_the_manifest(
     for name, info in found["files"].items():
         assert (folder / name).stat().st_size == info["bytes"]
     # ready now: the next call answers from the manifest without starting anything
-    assert dcat.ready_manifest(folder, version) == found
+    assert datafiles.ready_manifest(folder, version) == found
     assert prepare.ensure(store_copy, version, folder, wait=0) == found
 
 
@@ -113,7 +113,7 @@ def test_server_writes_the_downloads_of_each_version_unasked(
 
 def _wait_ready(folder: Path, version: str) -> dict:
     deadline = time.monotonic() + 300
-    while (manifest := dcat.ready_manifest(folder, version)) is None:
+    while (manifest := datafiles.ready_manifest(folder, version)) is None:
         assert time.monotonic() < deadline, f"the files of {version} were never written"
         time.sleep(0.2)
     return manifest

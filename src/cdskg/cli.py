@@ -15,15 +15,24 @@ import click
 
 from cdskg import __version__
 from cdskg.errors import CdskgError, InputError, QueryError, StoreError, UsageError
-from cdskg.settings import SETTINGS, from_env
+from cdskg.settings import from_env, setting
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
-def _env_help(name: str) -> str:
-    setting = next(s for s in SETTINGS if s.name == name)
-    default = f" Default: {setting.default}." if setting.default not in (None, "") else ""
-    return f"{setting.help}{default} [env: {setting.env}]"
+def setting_option(name: str, *decls: str, **kwargs: object):
+    """A click option for a setting of :mod:`cdskg.settings`: its variable, default and help
+    come from the settings table, so the three never disagree."""
+    s = setting(name)
+    default = f" Default: {s.default}." if s.default not in (None, "") else ""
+    kwargs.setdefault("default", s.default)
+    kwargs.setdefault("show_default", False)
+    return click.option(
+        *(decls or ("--" + name.replace("_", "-"),)),
+        envvar=s.env,
+        help=f"{s.help}.{default} [env: {s.env}]",
+        **kwargs,
+    )
 
 
 def _fail(exc: Exception, code: int = EXIT_USAGE) -> None:
@@ -32,12 +41,8 @@ def _fail(exc: Exception, code: int = EXIT_USAGE) -> None:
 
 
 def _store_option(required: bool = True):
-    return click.option(
-        "--store",
-        type=click.Path(file_okay=False, path_type=Path),
-        envvar="CDSKG_STORE",
-        required=required,
-        help=_env_help("store"),
+    return setting_option(
+        "store", type=click.Path(file_okay=False, path_type=Path), required=required
     )
 
 
@@ -62,14 +67,7 @@ def main() -> None:
     help="Worker processes for extraction. Default: number of cores.",
 )
 @click.option("--prune", is_flag=True, help="Drop the graphs of articles no longer in the corpus.")
-@click.option(
-    "--max-bytes",
-    type=click.IntRange(min=1),
-    envvar="CDSKG_MAX_ARTICLE_BYTES",
-    default=2_000_000,
-    show_default=True,
-    help="Refuse article files larger than this.",
-)
+@setting_option("max_article_bytes", "--max-bytes", type=click.IntRange(min=1))
 def build(
     corpus: tuple[Path, ...],
     store: Path,
@@ -130,33 +128,10 @@ def build(
 
 @main.command()
 @_store_option()
-@click.option(
-    "--host", envvar="CDSKG_HOST", default="127.0.0.1", show_default=True, help=_env_help("host")
-)
-@click.option(
-    "--port",
-    envvar="CDSKG_PORT",
-    type=click.IntRange(1, 65535),
-    default=8000,
-    show_default=True,
-    help=_env_help("port"),
-)
-@click.option(
-    "--workers",
-    envvar="CDSKG_WORKERS",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help=_env_help("workers"),
-)
-@click.option(
-    "--threads",
-    envvar="CDSKG_THREADS",
-    type=click.IntRange(min=1),
-    default=2,
-    show_default=True,
-    help=_env_help("threads"),
-)
+@setting_option("host")
+@setting_option("port", type=click.IntRange(1, 65535))
+@setting_option("workers", type=click.IntRange(min=1))
+@setting_option("threads", type=click.IntRange(min=1))
 def serve(store: Path, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the store: SPARQL endpoint at /sparql, pages at /."""
     from cdskg.serve.allocator import restart_tuned
@@ -318,7 +293,7 @@ def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | N
 )
 def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
     """Export the graph (ttl, trig, nq, jsonld), a CSV of observations, or its metadata."""
-    from cdskg.publish import dcat
+    from cdskg.publish import datafiles, dcat
     from cdskg.publish.export import export as do_export
     from cdskg.store.generations import open_read_only
 
@@ -328,7 +303,7 @@ def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
             config = dcat.PublishConfig.from_env()
             folder = downloads if downloads is not None else out.parent
             if fmt == "dcat":
-                files = dcat.build_downloads(st, version, folder)
+                files = datafiles.build_downloads(st, version, folder)
                 n = dcat.write_catalog(st, version, files, config, out)
             elif fmt == "void":
                 n = dcat.write_void(st, version, config, out)

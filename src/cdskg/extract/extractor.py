@@ -25,7 +25,7 @@ from cdskg.extract.records import ArticleRecord, Evidence, Mention, Period, Quan
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
 from cdskg.extract.units import AdminUnit, load_units
 from cdskg.rdf import iri
-from cdskg.rdf.iri import fold
+from cdskg.text.fold import fold
 from cdskg.text.normalize import normalize
 
 PERCENT = "http://qudt.org/vocab/unit/PERCENT"

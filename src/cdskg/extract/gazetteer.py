@@ -17,7 +17,7 @@ from cdskg.extract.units import (
     UnitTable,
     former_unit,
 )
-from cdskg.rdf.iri import fold
+from cdskg.text.fold import fold
 
 # Type word → the levels it can name. "thành phố" names a centrally-run city or a
 # provincial city; "TP" is its abbreviation.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from cdskg.extract.records import Period
-from cdskg.rdf.iri import fold
+from cdskg.text.fold import fold
 
 _D = r"(\d{1,2})"
 _M = r"(\d{1,2})"

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.rdf.iri import fold
 from cdskg.rdf.namespaces import sparql_prologue
+from cdskg.text.fold import fold
 
 UNCLASSIFIED = "unclassified"
 

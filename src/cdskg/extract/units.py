@@ -17,7 +17,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from cdskg.rdf import iri
-from cdskg.rdf.iri import fold
+from cdskg.text.fold import fold
 
 PRE2025 = "pre2025"
 POST2025 = "2025"

@@ -1,5 +1,8 @@
 """DCAT-AP 3 description of the downloads, with VoID statistics, for open-data portals.
 
+(Over 500 lines because DCAT-AP asks that much of one description: its terms are spelled
+out here once, in the order the specification lists them.)
+
 The catalogue (``cdskg export --format dcat``, ``/catalog`` on the server) describes
 
 * one ``dcat:Dataset`` for the whole graph, distributed as Turtle, TriG, N-Quads, JSON-LD
@@ -12,46 +15,29 @@ The catalogue (``cdskg export --format dcat``, ``/catalog`` on the server) descr
   build runs in the meta graph (first build, last build that changed an article);
 * a ``dcat:DataService`` for the SPARQL endpoint, and VoID statistics of the whole graph.
 
-The data files must exist to have a size and checksum: :func:`build_downloads` writes them
+The data files must exist to have a size and checksum:
+:func:`cdskg.publish.datafiles.build_downloads` writes them
 (once per store version) into a folder with a ``manifest.json``; the server's ``/downloads``
 serves the same folder.
 
-Publishing settings (:class:`PublishConfig`; environment variables, flags none yet):
-
-=========================  ==========================================  ===================
-variable                   default                                     meaning
-=========================  ==========================================  ===================
-``CDSKG_BASE_URL``         ``https://w3id.org/cdskg``                   public URL of the
-                                                                       server; download
-                                                                       and endpoint URLs
-``CDSKG_PUBLISHER_NAME``   ``cdskg``                                   publisher name
-``CDSKG_PUBLISHER_URL``    the base URL                                publisher home page
-``CDSKG_CONTACT_EMAIL``    — (none: the contact point gives the URL)   contact e-mail
-``CDSKG_PUBLISHER_TYPE``   — (none)                                    ADMS publisher
-                                                                       type IRI, e.g.
-                                                                       ``http://purl.org/
-                                                                       adms/publishertype/
-                                                                       NonProfitOrganisa
-                                                                       tion``
-``CDSKG_LICENSE``          ``https://creativecommons.org/licenses/     licence IRI of the
-                           by/4.0/``                                   data
-=========================  ==========================================  ===================
+Publishing settings (:class:`PublishConfig`) come from the settings table
+(``CDSKG_BASE_URL``, ``CDSKG_PUBLISHER_*``, ``CDSKG_CONTACT_EMAIL``, ``CDSKG_LICENSE``; see
+:mod:`cdskg.settings` and the README). Without a base URL the catalogue's links use
+:data:`DEFAULT_BASE_URL`, the ontology's persistent namespace.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import json
-import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from cdskg import __version__
-from cdskg.publish.export import MEDIA_TYPES, csvw_metadata, export_many, write_rdf
+from cdskg.publish.datafiles import _pillar_where, _pillars, _v, build_downloads
+from cdskg.publish.export import MEDIA_TYPES
+from cdskg.publish.table import csvw_metadata
 from cdskg.rdf import iri as mint
 from cdskg.rdf.iri import META_GRAPH
 from cdskg.rdf.namespaces import (
@@ -67,6 +53,7 @@ from cdskg.rdf.namespaces import (
     XSD,
     sparql_prologue,
 )
+from cdskg.settings import Settings, from_env
 
 SPDX = "http://spdx.org/rdf/terms#"
 VCARD = "http://www.w3.org/2006/vcard/ns#"
@@ -92,7 +79,6 @@ CATALOG_PREFIXES = {
 }
 
 #: Files of the whole-graph dataset, in catalogue order.
-DATA_FILES = ("ttl", "trig", "nq", "jsonld", "csv")
 EU_FILE_TYPES = {
     "ttl": "RDF_TURTLE",
     "trig": "RDF_TRIG",
@@ -134,11 +120,15 @@ KNOWN_LICENSES = {
 }
 
 
+#: Where the catalogue's links point when no ``CDSKG_BASE_URL`` is set.
+DEFAULT_BASE_URL = "https://w3id.org/cdskg"
+
+
 @dataclass(frozen=True)
 class PublishConfig:
     """Who publishes the data, under which licence, and where (see the module docstring)."""
 
-    base_url: str = "https://w3id.org/cdskg"
+    base_url: str = DEFAULT_BASE_URL
     publisher_name: str = "cdskg"
     publisher_url: str = ""
     contact_email: str = ""
@@ -146,162 +136,26 @@ class PublishConfig:
     license: str = "https://creativecommons.org/licenses/by/4.0/"
 
     @classmethod
+    def from_settings(cls, settings: Settings, base_url: str | None = None) -> PublishConfig:
+        """The publishing part of ``settings``; ``base_url`` (the server's own) wins."""
+        base = (base_url or settings.base_url or DEFAULT_BASE_URL).rstrip("/")
+        return cls(
+            base_url=base,
+            publisher_name=settings.publisher_name,
+            publisher_url=settings.publisher_url,
+            contact_email=settings.contact_email,
+            publisher_type=settings.publisher_type,
+            license=settings.license,
+        )
+
+    @classmethod
     def from_env(
         cls, environ: dict[str, str] | None = None, base_url: str | None = None
     ) -> PublishConfig:
-        env = os.environ if environ is None else environ
-        config = cls()
-        values = {
-            "base_url": base_url or env.get("CDSKG_BASE_URL"),
-            "publisher_name": env.get("CDSKG_PUBLISHER_NAME"),
-            "publisher_url": env.get("CDSKG_PUBLISHER_URL"),
-            "contact_email": env.get("CDSKG_CONTACT_EMAIL"),
-            "publisher_type": env.get("CDSKG_PUBLISHER_TYPE"),
-            "license": env.get("CDSKG_LICENSE"),
-        }
-        config = replace(config, **{k: v for k, v in values.items() if v})
-        return replace(config, base_url=config.base_url.rstrip("/"))
+        return cls.from_settings(from_env(environ), base_url)
 
     def url(self, path: str) -> str:
         return self.base_url + path
-
-
-# ------------------------------------------------------------------ data files
-
-
-def _pillars(store: ox.Store) -> list[tuple[str, str, str, str]]:
-    """(IRI, notation, label vi, label en) of the pillars in the thesaurus, by notation."""
-    rows = store.query(
-        sparql_prologue()
-        + """SELECT ?p (MIN(?n) AS ?notation) (MIN(?vi_) AS ?vi) (MIN(?en_) AS ?en) WHERE {
-          ?p a cdskg:Pillar ; skos:notation ?n .
-          OPTIONAL { ?p skos:prefLabel ?vi_ FILTER(lang(?vi_) = "vi") }
-          OPTIONAL { ?p skos:prefLabel ?en_ FILTER(lang(?en_) = "en") }
-        } GROUP BY ?p ORDER BY ?notation""",
-        use_default_graph_as_union=True,
-    )
-    return [
-        (r["p"].value, r["notation"].value, _v(r["vi"]), _v(r["en"]) or r["notation"].value)
-        for r in rows
-    ]
-
-
-def _v(term) -> str:
-    return "" if term is None else term.value
-
-
-def _pillar_where(pillar_iri: str) -> str:
-    return f"?observation <{PREFIXES['cdskg']}pillar> <{pillar_iri}> ."
-
-
-def _pillar_triples(store: ox.Store, pillar_iri: str) -> bytes:
-    """The observations of one pillar with their evidence and selectors, as sorted N-Triples
-    (each triple once; in the order of the triples' text, as ``sorted(triples, key=str)``).
-    """
-    q = (
-        sparql_prologue()
-        + f"""CONSTRUCT {{ ?o ?p ?v . ?e ?ep ?ev . ?s ?sp ?sv }} WHERE {{
-      {{ ?o cdskg:pillar <{pillar_iri}> ; ?p ?v }}
-      UNION {{ ?o cdskg:pillar <{pillar_iri}> ; cdskg:evidence ?e . ?e ?ep ?ev }}
-      UNION {{ ?o cdskg:pillar <{pillar_iri}> ; cdskg:evidence/oa:hasSelector ?s . ?s ?sp ?sv }}
-    }}"""
-    )
-    text = store.query(q, use_default_graph_as_union=True).serialize(format=ox.RdfFormat.N_TRIPLES)
-    # a line is the triple's text and " .": sorting lines sorts the triples' texts
-    lines = sorted(set(text.splitlines()), key=lambda line: line[:-2])
-    return b"".join(line + b"\n" for line in lines)
-
-
-def _write_triples(ntriples: bytes, fmt: str, out: Path) -> int:
-    triples = ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES)
-    write_rdf(triples, fmt, out)
-    return ntriples.count(b"\n")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def ready_manifest(folder: Path, version: str) -> dict | None:
-    """The manifest of ``folder`` if every file of ``version`` is there, else ``None``."""
-    try:
-        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if manifest.get("version") != version:
-        return None
-    if not all((folder / name).exists() for name in manifest.get("files", {})):
-        return None
-    return manifest
-
-
-def build_downloads(store: ox.Store, version: str, folder: Path) -> dict:
-    """Write every data file the catalogue describes into ``folder`` (once per version).
-
-    Returns the manifest: ``{"version", "files": {name: {"format", "bytes", "sha256",
-    "records", "pillar"}}}``, also saved as ``folder/manifest.json``. Concurrent callers
-    (server workers) wait on a lock instead of writing the same files twice.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    manifest_path = folder / "manifest.json"
-    with _locked(folder / ".lock"):
-        found = ready_manifest(folder, version)
-        if found is not None:
-            return found
-        jobs: list[tuple[str, str, str | None, object]] = [
-            (f"cdskg.{fmt}", fmt, None, None) for fmt in DATA_FILES
-        ]
-        for iri, notation, _vi, _en in _pillars(store):
-            jobs.append((f"cdskg-{notation}.csv", "csv", notation, iri))
-            jobs.append((f"cdskg-{notation}.ttl", "ttl", notation, iri))
-        # the whole-graph files and the pillar CSVs in one pass over the store
-        shared = {
-            (fmt if notation is None else f"csv:{iri}"): folder / (name + ".partial")
-            for name, fmt, notation, iri in jobs
-            if notation is None or fmt == "csv"
-        }
-        counts = export_many(store, shared)
-        files: dict[str, dict] = {}
-        for name, fmt, notation, iri in jobs:
-            target = folder / name
-            partial = folder / (name + ".partial")
-            if notation is None:
-                records = counts[fmt]
-            elif fmt == "csv":
-                records = counts[f"csv:{iri}"]
-            else:
-                records = _write_triples(_pillar_triples(store, str(iri)), fmt, partial)
-            partial.replace(target)
-            if fmt == "csv":
-                meta = folder / f"{name}-metadata.json"
-                doc = csvw_metadata(name, title=name)
-                meta.write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
-            files[name] = {
-                "format": fmt,
-                "bytes": target.stat().st_size,
-                "sha256": _sha256(target),
-                "records": records,
-                "pillar": notation,
-            }
-        manifest = {"version": version, "files": files}
-        tmp = folder / "manifest.json.partial"
-        tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(manifest_path)
-        return manifest
-
-
-@contextlib.contextmanager
-def _locked(path: Path):
-    with path.open("a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 # ------------------------------------------------------------------ the description
@@ -442,7 +296,7 @@ def _void(g: _Graph, store: ox.Store, ds: str, manifest: dict, config: PublishCo
                 )
             )
         )["n"].value
-        part = f"{ds}/class/{cls.rsplit('/', 1)[-1].replace('#', '-')}"
+        part = mint.class_partition(ds, cls)
         g.add(ds, VOID + "classPartition", part)
         g.add(part, VOID + "class", cls)
         g.add(part, VOID + "entities", _lit(n, "integer"))

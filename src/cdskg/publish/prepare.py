@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.publish import dcat
+from cdskg.publish import datafiles
 from cdskg.store.generations import StoreLayout
 
 log = logging.getLogger("cdskg.publish.prepare")
@@ -53,7 +53,7 @@ class Pending:
 
 
 def _busy(folder: Path) -> bool:
-    """Whether a preparer holds the folder's lock (the one :func:`dcat.build_downloads`
+    """Whether a preparer holds the folder's lock (the one :func:`datafiles.build_downloads`
     takes); the kernel drops an flock when its holder dies, so this never sticks."""
     lock = folder / ".lock"
     with lock.open("a") as fh:
@@ -103,7 +103,7 @@ def start(store_root: Path, version: str, folder: Path) -> None:
 def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict | Pending:
     """The manifest once the files of ``version`` are ready; start a preparer if none runs
     and wait up to ``wait`` seconds for it, else say since when they are being written."""
-    manifest = dcat.ready_manifest(folder, version)
+    manifest = datafiles.ready_manifest(folder, version)
     if manifest is not None:
         return manifest
     if not kick(store_root, version, folder):
@@ -113,7 +113,7 @@ def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict
     began = time.time()
     deadline = time.monotonic() + wait
     while True:
-        manifest = dcat.ready_manifest(folder, version)
+        manifest = datafiles.ready_manifest(folder, version)
         if manifest is not None:
             return manifest
         failed = _failure(folder)
@@ -129,7 +129,7 @@ def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict
 def kick(store_root: Path, version: str, folder: Path) -> bool:
     """Start a preparer for ``version`` unless its files are ready, are being written, or
     failed within the last ``RETRY_AFTER_FAILURE`` seconds; whether one was started."""
-    if dcat.ready_manifest(folder, version) is not None:
+    if datafiles.ready_manifest(folder, version) is not None:
         return False
     folder.mkdir(parents=True, exist_ok=True)
     if _failure(folder) is not None or _busy(folder):
@@ -180,7 +180,7 @@ def prepare(store_root: Path, version: str, folder: Path) -> dict:
     """Write the files of ``version`` (what the preparer process runs)."""
     generation = StoreLayout(store_root).generations / version
     store = ox.Store.read_only(str(generation))
-    return dcat.build_downloads(store, version, folder)
+    return datafiles.build_downloads(store, version, folder)
 
 
 def main(argv: list[str] | None = None) -> int:

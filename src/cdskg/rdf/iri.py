@@ -33,9 +33,9 @@ reused codes), so unit IRIs carry the snapshot the code belongs to and never col
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from cdskg.rdf.namespaces import ID
+from cdskg.text.fold import fold
 
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -47,39 +47,6 @@ REFERENCE_GRAPH = ID + "graph/reference"
 DATASET = ID + "dataset/observations"
 #: The software agent that extracts facts.
 AGENT = ID + "agent/cdskg"
-
-
-def _fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for cp in list(range(0x00C0, 0x0250)) + list(range(0x1E00, 0x1F00)):
-        ch = chr(cp)
-        base = "".join(
-            c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn"
-        )
-        if len(base) == 1 and base != ch:
-            table[cp] = base
-    table.update({ord("Đ"): "D", ord("đ"): "d", ord("Ð"): "D", ord("ð"): "d"})
-    return table
-
-
-_FOLD = _fold_table()
-_COMBINING = re.compile(r"[\u0300-\u036f]")
-
-
-def fold(text: str) -> str:
-    """Remove Vietnamese diacritics and lower-case: ``"Bình Thủy"`` → ``"binh thuy"``.
-
-    Precomposed letters map one to one, so the result has the length of NFC input and
-    offsets carry over (the thesaurus and gazetteer rely on it).
-
-    >>> fold("Đề án 06 – Thuỷ")
-    'de an 06 – thuy'
-    """
-    if _COMBINING.search(text):
-        text = unicodedata.normalize("NFC", text)
-        if _COMBINING.search(text):
-            text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
-    return text.translate(_FOLD).lower()
 
 
 def slug(text: str) -> str:
@@ -141,11 +108,20 @@ def document_type(notation: str) -> str:
     return f"{ID}doctype/{slug(notation)}"
 
 
+def level(notation: str) -> str:
+    """An administrative unit level of the thesaurus: ``province``, ``ward`` …"""
+    return ID + "level/" + notation
+
+
+#: Periods' IRIs: this, then the start date, and ``--`` and the end date for an interval.
+PERIOD_PREFIX = ID + "period/"
+
+
 def period(start: str, end: str | None = None) -> str:
     """An instant (``end`` is None or equal to ``start``) or an interval of ISO dates."""
     if end is None or end == start:
-        return f"{ID}period/{start}"
-    return f"{ID}period/{start}--{end}"
+        return PERIOD_PREFIX + start
+    return f"{PERIOD_PREFIX}{start}--{end}"
 
 
 def person(name: str) -> str:
@@ -180,6 +156,11 @@ PILLAR_SCHEME = ID + "scheme/pillars"
 def pillar_dataset(notation: str) -> str:
     """The DCAT dataset of one pillar's figures."""
     return f"{ID}dataset/pillar/{slug(notation)}"
+
+
+def class_partition(dataset: str, class_iri: str) -> str:
+    """VoID's partition of ``dataset`` by one class, named after the class's local name."""
+    return f"{dataset}/class/{class_iri.rsplit('/', 1)[-1].replace('#', '-')}"
 
 
 def distribution(file_name: str) -> str:

@@ -20,26 +20,17 @@ from typing import IO
 import pyoxigraph as ox
 
 from cdskg.errors import QueryError
+from cdskg.rdf import formats
 from cdskg.rdf.namespaces import PREFIXES
 
 log = logging.getLogger("cdskg.store.query")
 
 #: Result formats for SELECT/ASK, by short name: (pyoxigraph format, media type)
 RESULT_FORMATS: dict[str, tuple[ox.QueryResultsFormat, str]] = {
-    "json": (ox.QueryResultsFormat.JSON, "application/sparql-results+json"),
-    "xml": (ox.QueryResultsFormat.XML, "application/sparql-results+xml"),
-    "csv": (ox.QueryResultsFormat.CSV, "text/csv"),
-    "tsv": (ox.QueryResultsFormat.TSV, "text/tab-separated-values"),
+    n: (f.results, f.media) for n, f in formats.RESULTS.items()
 }
 #: Graph formats for CONSTRUCT/DESCRIBE, by short name: (pyoxigraph format, media type)
-GRAPH_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = {
-    "ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-    "xml": (ox.RdfFormat.RDF_XML, "application/rdf+xml"),
-    "trig": (ox.RdfFormat.TRIG, "application/trig"),
-    "nq": (ox.RdfFormat.N_QUADS, "application/n-quads"),
-}
+GRAPH_FORMATS: dict[str, tuple[ox.RdfFormat, str]] = formats.rdf_view(*formats.RDF)
 
 Result = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 

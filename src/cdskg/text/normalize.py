@@ -11,8 +11,8 @@ What changes, and why:
   slash look-alikes become "/";
 * line ends become "\\n".
 
-:func:`tone_fold` makes the two Vietnamese tone-mark placements ("Thủy"/"Thuỷ",
-"hòa"/"hoà") compare equal without throwing away the marks themselves.
+The two tone-mark placements ("Thủy"/"Thuỷ", "hòa"/"hoà") are left as written: matching
+goes through :func:`cdskg.text.fold.fold`, which drops the marks, so both compare equal.
 """
 
 from __future__ import annotations
@@ -151,39 +151,6 @@ def _fix_dashes(text: str, offsets: list[int]) -> tuple[str, list[int]]:
 
 
 # Tone marks on the "old style" vowel pairs, re-placed to the "new style" position.
-_OLD_TO_NEW_TONE = {
-    "òa": "oà",
-    "óa": "oá",
-    "ỏa": "oả",
-    "õa": "oã",
-    "ọa": "oạ",
-    "òe": "oè",
-    "óe": "oé",
-    "ỏe": "oẻ",
-    "õe": "oẽ",
-    "ọe": "oẹ",
-    "ùy": "uỳ",
-    "úy": "uý",
-    "ủy": "uỷ",
-    "ũy": "uỹ",
-    "ụy": "uỵ",
-}
-
-
-def tone_fold(text: str) -> str:
-    """Put tone marks on one canonical vowel so "Thủy" and "Thuỷ" compare equal.
-
-    >>> tone_fold("Thủy") == tone_fold("Thuỷ") and tone_fold("hòa") == tone_fold("hoà")
-    True
-    """
-    lowered = unicodedata.normalize("NFC", text)
-    for old, new in _OLD_TO_NEW_TONE.items():
-        if old in lowered:
-            lowered = lowered.replace(old, new)
-        upper_old = old[0].upper() + old[1:]
-        if upper_old in lowered:
-            lowered = lowered.replace(upper_old, new[0].upper() + new[1:])
-    return lowered
 
 
 def locate(offsets: tuple[int, ...], source_offset: int) -> int:

@@ -36,7 +36,7 @@ def create_app(settings: Settings) -> Flask:
     reader = ReadOnlyStore(settings.store)
     view = StoreView(reader)
     endpoint = sparql.Endpoint(settings, view)
-    app.extensions["cdskg.store.generations"] = reader
+    app.extensions["cdskg.store"] = reader
     app.extensions["cdskg.store.view"] = view
     app.extensions["cdskg.settings"] = settings
     app.extensions["cdskg.endpoint"] = endpoint

@@ -26,17 +26,17 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 
 from cdskg.publish import dcat, prepare
 from cdskg.publish.export import MEDIA_TYPES
+from cdskg.rdf import formats
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError, error_response
 
 bp = Blueprint("downloads", __name__)
 log = logging.getLogger("cdskg.web")
 
+#: The catalogue's formats; ``rdf`` (RDF/XML) is the name DCAT clients know it by.
 _RDF_TYPES = {
-    "ttl": "text/turtle",
-    "jsonld": "application/ld+json",
-    "rdf": "application/rdf+xml",
-    "nt": "application/n-triples",
+    name: formats.RDF[fmt].media
+    for name, fmt in (("ttl", "ttl"), ("jsonld", "jsonld"), ("rdf", "xml"), ("nt", "nt"))
 }
 
 
@@ -86,7 +86,7 @@ def _manifest() -> tuple[dict, str, Path]:
 
 def _config() -> dcat.PublishConfig:
     base = settings().base_url or request.host_url.rstrip("/")
-    return dcat.PublishConfig.from_env(base_url=base)
+    return dcat.PublishConfig.from_settings(settings(), base_url=base)
 
 
 def _rdf_format() -> str | None:

@@ -10,29 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from cdskg.rdf import formats
+
 #: Media types accepted for SELECT/ASK results, best first → format name.
-SOLUTION_TYPES: dict[str, str] = {
-    "application/sparql-results+json": "json",
-    "application/sparql-results+xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "application/json": "json",
-    "application/xml": "xml",
-    "text/xml": "xml",
-}
+SOLUTION_TYPES: dict[str, str] = formats.media_to_name(formats.RESULTS)
 #: Media types accepted for CONSTRUCT/DESCRIBE results and graphs, best first → format name.
-GRAPH_TYPES: dict[str, str] = {
-    "text/turtle": "ttl",
-    "application/n-triples": "nt",
-    "application/ld+json": "jsonld",
-    "application/rdf+xml": "xml",
-    "application/trig": "trig",
-    "application/n-quads": "nq",
-    "application/x-turtle": "ttl",
-    "text/plain": "nt",
-    "application/json": "jsonld",
-    "application/xml": "xml",
-}
+GRAPH_TYPES: dict[str, str] = formats.media_to_name(formats.RDF)
 #: Names accepted by the ``format`` parameter (besides the media types themselves).
 _FORMAT_NAMES: dict[str, dict[str, str]] = {
     "solutions": {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "srj": "json"},

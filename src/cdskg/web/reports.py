@@ -13,7 +13,7 @@ bp = Blueprint("reports", __name__)
 
 def latest_report() -> dict | None:
     """The newest build report at or before the store version in service."""
-    layout = current_app.extensions["cdskg.store.generations"].layout
+    layout = current_app.extensions["cdskg.store"].layout
     path = layout.latest_report()
     if path is None:
         return None

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from cdskg.publish import query_catalogue as catalogue
+from cdskg.rdf import formats
 from cdskg.rdf.namespaces import (
     PREFIXES,
 )
@@ -20,21 +20,12 @@ bp = Blueprint("pages", __name__)
 LANGS = ("vi", "en")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: RDF representations of a resource page: format name -> (pyoxigraph format, media type)
-RDF_FORMATS = {
-    "ttl": (ox.RdfFormat.TURTLE, "text/turtle"),
-    "jsonld": (ox.RdfFormat.JSON_LD, "application/ld+json"),
-    "nt": (ox.RdfFormat.N_TRIPLES, "application/n-triples"),
-}
-RDF_MEDIA = {
-    "text/turtle": "ttl",
-    "application/x-turtle": "ttl",
-    "application/ld+json": "jsonld",
-    "application/json": "jsonld",
-    "application/n-triples": "nt",
-}
+_PAGE_FORMATS = ("ttl", "jsonld", "nt")
+RDF_FORMATS = formats.rdf_view(*_PAGE_FORMATS)
+RDF_MEDIA = formats.media_to_name(formats.RDF, *_PAGE_FORMATS)
 #: cdsid: is left out: its local names have slashes, which Turtle must escape.
 RDF_PREFIXES = {k: v for k, v in PREFIXES.items() if k != "cdsid"}
-FORMAT_NAMES = {"ttl": "Turtle", "jsonld": "JSON-LD", "nt": "N-Triples"}
+FORMAT_NAMES = {n: formats.RDF[n].label for n in _PAGE_FORMATS}
 
 
 # The words of the interface, in both languages. Data labels come from the graph.
@@ -78,6 +69,11 @@ TEXT = {
         "facts_by_pillar": "Số liệu theo trụ cột",
         "percent_chart": "Các tỷ lệ (%)",
         "compared": "So sánh giữa các địa phương",
+        "framework": "Trong bộ chỉ tiêu chính thức",
+        "deprecated": "Khái niệm không còn dùng",
+        "source_documents": "Văn bản nguồn",
+        "broader": "Thuộc",
+        "narrower": "Gồm",
         "indicators": "Chỉ tiêu",
         "mentioned_in": "Được nhắc đến trong",
         "text": "Nội dung (đã làm sạch)",
@@ -137,6 +133,11 @@ TEXT = {
         "facts_by_pillar": "Facts by pillar",
         "percent_chart": "Rates (%)",
         "compared": "Localities compared",
+        "framework": "In the official frameworks",
+        "deprecated": "Retired concept",
+        "source_documents": "Source documents",
+        "broader": "Part of",
+        "narrower": "Parts",
         "indicators": "Indicators",
         "mentioned_in": "Mentioned in",
         "text": "Text (cleaned)",

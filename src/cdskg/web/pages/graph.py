@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from cdskg.rdf.iri import PERIOD_PREFIX
 from cdskg.rdf.namespaces import (
     FOAF,
-    ID,
     PREFIXES,
     RDF,
     RDFS,
@@ -69,8 +69,8 @@ def label(st: ox.Store, term, lang: str) -> str:
     if found:
         return next(iter(found.values()))
     iri = term.value
-    if iri.startswith(ID + "period/"):
-        return iri[len(ID + "period/") :].replace("--", " – ")
+    if iri.startswith(PERIOD_PREFIX):
+        return iri[len(PERIOD_PREFIX) :].replace("--", " – ")
     return compact(iri)
 
 

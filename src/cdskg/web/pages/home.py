@@ -8,13 +8,13 @@ from typing import Any
 import pyoxigraph as ox
 from flask import make_response, render_template, request
 
-from cdskg.rdf.iri import fold
 from cdskg.rdf.namespaces import (
     CDSKG,
     RDF,
     SCHEMA,
 )
 from cdskg.store.query import run_query
+from cdskg.text.fold import fold
 from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.pages.common import bp, current_lang

@@ -32,6 +32,7 @@ from cdskg.web.pages.facts import (
     observation_panel,
     pillar_panel,
 )
+from cdskg.web.pages.framework import framework_panel
 from cdskg.web.pages.graph import compact, iri_node, label, link, objects_of, triples_of, types_of
 
 
@@ -139,6 +140,7 @@ def _resource_html(st, node, triples, incoming) -> str:
         ctx.update(kind="pillar", **pillar_panel(st, node, lang))
     elif CDSKG + "Indicator" in types:
         ctx.update(kind="indicator", **indicator_panel(st, node, lang))
+        ctx.update(framework_panel(st, node, lang))
     mentioned = [t.subject for t in triples_of(st, None, iri_node(SCHEMA + "mentions"), node)]
     mentioned += objects_of(st, node, CDSKG + "mentionedIn")
     ctx["mentioned_in"] = [link(st, a, lang) for a in dict.fromkeys(mentioned)]

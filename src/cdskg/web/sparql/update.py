@@ -124,7 +124,7 @@ def _update(op: Operation) -> Response:
                 "SERVICE and LOAD (which fetch URLs) are disabled on this endpoint (set"
                 f" CDSKG_ENABLE_SERVICE=1 to allow them); this update was refused: {why}",
             )
-    root = Path(current_app.extensions["cdskg.store.generations"].layout.root)
+    root = Path(current_app.extensions["cdskg.store"].layout.root)
     # next_generation holds STORE/.write.lock, so updates and builds take turns
     try:
         with next_generation(root) as writable:
