@@ -36,7 +36,7 @@ def sparql() -> Response:
 def graph_store() -> Response:
     """Graph Store Protocol: ``?graph=IRI``, ``?default`` or the whole dataset (read);
     writes when updates are on (:func:`cdskg.web.sparql.update.graph_store_write`)."""
-    if request.method != "GET":
+    if request.method in ("PUT", "POST", "DELETE"):
         return graph_store_write()
     graphs = request.args.getlist("graph")
     default = "default" in request.args

@@ -197,7 +197,7 @@ def graph_store_write() -> Response:
             ]
         except (SyntaxError, ValueError) as exc:
             raise HttpError(400, "bad request", f"the body is not valid {media}: {exc}") from None
-    root = Path(current_app.extensions["cdskg.store.generations"].layout.root)
+    root = Path(current_app.extensions["cdskg.store"].layout.root)
     with next_generation(root) as writable:
         existed = (
             writable.contains_named_graph(target) if isinstance(target, ox.NamedNode) else True
