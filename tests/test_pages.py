@@ -231,3 +231,19 @@ def test_a_resource_page_lists_200_incoming_links_and_counts_the_rest(
     assert "/id/test/s000" in listed and "/id/test/s199" in listed
     assert "/id/test/s200" not in listed
     assert "… +50 " in page
+
+
+def _search_box_value(page: str) -> str:
+    box = page.split('id="search-box"', 1)[1].split(">", 1)[0]
+    return box.split('value="', 1)[1].split('"', 1)[0]
+
+
+def test_catalogue_pages_leave_the_search_box_empty(server):
+    """Issue 21, point 3: the query object was passed as ``q``, which the search box shows."""
+    from cdskg.publish import query_catalogue
+
+    for q in query_catalogue.load_all():
+        page = get(server, f"/queries/{q.name}", headers=HTML).text
+        assert _search_box_value(page) == "", q.name
+    page = get(server, "/search", params={"q": "binh thuy"}, headers=HTML).text
+    assert _search_box_value(page) == "binh thuy"

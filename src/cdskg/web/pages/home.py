@@ -101,7 +101,7 @@ def search():
                 "kind": ", ".join(kind),
             }
         )
-    return render_template("search.html", q=q, results=results)
+    return render_template("search.html", q=q, search_text=q, results=results)
 
 
 _INDEX = PerVersion()

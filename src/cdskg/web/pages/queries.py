@@ -79,7 +79,7 @@ def query(name: str):
     resp = make_response(
         render_template(
             "query.html",
-            q=q,
+            query=q,
             columns=shown,
             table=table,
             chart=chart,
