@@ -247,3 +247,17 @@ def test_catalogue_pages_leave_the_search_box_empty(server):
         assert _search_box_value(page) == "", q.name
     page = get(server, "/search", params={"q": "binh thuy"}, headers=HTML).text
     assert _search_box_value(page) == "binh thuy"
+
+
+def test_vocabulary_lists_the_stores_classes_and_properties(server):
+    """The editor's autocompletion source (issue 21, point 5): ontology and data terms."""
+    r = get(server, "/vocabulary")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+    body = r.json()
+    assert "https://w3id.org/cdskg/ontology#Pillar" in body["classes"]  # declared
+    assert "http://purl.org/linked-data/cube#Observation" in body["classes"]  # used
+    assert "https://w3id.org/cdskg/ontology#statedAs" in body["properties"]
+    assert "http://purl.org/linked-data/sdmx/2009/dimension#refArea" in body["properties"]
+    assert body["prefixes"]["sdmx-dimension"] == "http://purl.org/linked-data/sdmx/2009/dimension#"
+    again = get(server, "/vocabulary", headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304

@@ -40,7 +40,7 @@ def browser(tmp_path_factory) -> Iterator[object]:
             executable_path=str(CHROMIUM),
             args=FLAGS,
             headless=True,
-            viewport={"width": 1280, "height": 900},
+            viewport={"width": 1366, "height": 900},
         )
         try:
             yield context
@@ -135,3 +135,168 @@ def test_catalogue_page_and_ontology(server, page):
     page.goto(server + "/ontology")
     assert page.locator("#Pillar").count() == 1
     shot(page, "08-ontology")
+
+
+# ---------------------------------------------------------------- the query editor (issue 21)
+
+README_QUERY = """SELECT ?stated ?indicator ?period WHERE {
+  ?o sdmx-dimension:refArea <https://w3id.org/cdskg/id/unit/pre2025/district/918> ;
+     cdskg:statedAs ?stated ; cdskg:indicator/skos:prefLabel ?indicator ;
+     sdmx-dimension:refPeriod ?period .
+  FILTER(lang(?indicator) = "en") } ORDER BY ?period ?indicator LIMIT 4"""
+
+
+def editor_query(page) -> str:
+    return page.evaluate("window.cdskgYasgui.getTab().getQuery()")
+
+
+def set_editor_query(page, text: str) -> None:
+    # through CodeMirror, as typing does: change events fire
+    page.evaluate("t => { window.cdskgYasgui.getTab().getYasqe().setValue(t); }", text)
+
+
+def open_editor(page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(".yasqe .CodeMirror")
+
+
+def outside_requests(page, server: str) -> list[str]:
+    """Every request of ``page`` that does not go to ``server`` is aborted and listed."""
+    seen: list[str] = []
+
+    def handle(route):
+        url = route.request.url
+        if url.startswith(server + "/") or url.startswith("data:"):
+            route.continue_()
+        else:
+            seen.append(url)
+            route.abort()
+
+    page.route("**/*", handle)
+    return seen
+
+
+def test_editor_keeps_the_query_over_a_reload(server, page):
+    """Point 4: YASGUI keeps the query in local storage; ?name= opens an example and leaves
+    the address once the example is edited, so the reload shows the edited query."""
+    open_editor(page, server + "/sparql?name=ranking")
+    assert "Localities ranked" in editor_query(page) or "Xếp hạng" in editor_query(page)
+    mine = "SELECT ?o WHERE { ?o a qb:Observation } LIMIT 3"
+    set_editor_query(page, mine)
+    page.wait_for_function("!location.search.includes('name=')")
+    page.reload()
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert editor_query(page) == mine
+    # a ?name= link still opens its example, whatever was stored
+    open_editor(page, server + "/sparql?name=pillar-overview")
+    assert "?pillarLabel" in editor_query(page)
+
+
+def test_share_link_opens_its_query(server, page):
+    """Point 4: the share button's #query=… link opens (and runs) the query it carries,
+    for someone who never saw it, and never on another endpoint."""
+    open_editor(page, server + "/sparql")
+    shared = "SELECT (COUNT(*) AS ?facts) WHERE { ?o a qb:Observation }"
+    set_editor_query(page, shared)
+    link = page.evaluate("window.cdskgYasgui.getTab().getShareableLink()")
+    assert "#" in link and "query=" in link
+    evil = link.replace("endpoint=", "endpoint=https%3A%2F%2Fevil.example%2Fsparql&x=")
+    page.evaluate("localStorage.clear()")
+    seen = outside_requests(page, server)
+    page.goto(server + "/")
+    page.goto(evil)
+    page.wait_for_selector(".yasqe .CodeMirror")
+    assert editor_query(page) == shared
+    page.wait_for_selector(".yasr table.dataTable tbody tr")
+    assert page.locator(".yasr table.dataTable tbody td").last.inner_text().strip() == "97"
+    assert seen == []
+
+
+def test_editor_knows_the_predeclared_prefixes(server, page):
+    """Point 5: the README's example uses prefixes the endpoint predeclares; the editor
+    must not flag them."""
+    open_editor(page, server + "/sparql")
+    set_editor_query(page, README_QUERY)
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.cdskgYasgui.getTab().getYasqe().queryValid") is True
+    assert page.locator(".yasqe .parseErrorIcon").count() == 0
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table.dataTable tbody tr")
+    assert page.locator(".yasr table.dataTable tbody tr").count() == 4
+
+
+def _complete(page, before: str, typed: str) -> list[str]:
+    set_editor_query(page, before)
+    page.evaluate(
+        "() => { const y = window.cdskgYasgui.getTab().getYasqe();"
+        " y.focus(); y.getDoc().setCursor(y.getDoc().lineCount(), 0); }"
+    )
+    page.keyboard.type(typed, delay=30)
+    page.wait_for_selector(".CodeMirror-hints li", timeout=5000)
+    return page.locator(".CodeMirror-hints li").all_inner_texts()
+
+
+def test_autocomplete_uses_the_servers_vocabulary_only(server, page):
+    """Point 5: classes and properties come from this server's /vocabulary (ontology and
+    data); no request leaves the server."""
+    seen = outside_requests(page, server)
+    open_editor(page, server + "/sparql")
+    classes = _complete(page, "SELECT * WHERE {\n  ?s a ", "cdskg:Pil")
+    assert "cdskg:Pillar" in classes
+    page.keyboard.press("Escape")
+    props = _complete(page, "SELECT * WHERE {\n  ?s ", "cdskg:stat")
+    assert "cdskg:statedAs" in props
+    page.keyboard.press("Escape")
+    props = _complete(page, "SELECT * WHERE {\n  ?s ", "sdmx-dimension:ref")
+    assert {"sdmx-dimension:refArea", "sdmx-dimension:refPeriod"} <= set(props)
+    shot(page, "09-editor-autocomplete")
+    assert seen == []
+
+
+def test_results_default_to_the_simple_view(server, page):
+    """Point 6: 97, not "97"^^xsd:integer, unless the reader unticks "Simple view"."""
+    page.goto(server + "/")
+    page.evaluate("localStorage.clear()")
+    open_editor(page, server + "/sparql")
+    set_editor_query(page, "SELECT (COUNT(*) AS ?facts) WHERE { ?o a qb:Observation }")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr table.dataTable tbody tr")
+    cell = page.locator(".yasr table.dataTable tbody td").last.inner_text().strip()
+    assert cell == "97"
+    simple = page.locator(".tableControls label.switch", has_text="Simple view").locator("input")
+    assert simple.is_checked()
+    shot(page, "10-editor-simple-view")
+    simple.click()  # the reader's choice is kept
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.yasr tbody td')]"
+        ".some(td => td.innerText.includes('^^'))"
+    )
+    page.reload()
+    page.wait_for_selector(".yasr table.dataTable tbody tr")
+    simple = page.locator(".tableControls label.switch", has_text="Simple view").locator("input")
+    assert not simple.is_checked()
+    simple.click()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/sparql",
+        "/search?q=binh+thuy",
+        "/id/unit/pre2025/district/918",
+        "/id/indicator/online-dossier-rate",
+        "/id/article/000-41fe44b677ccd56a",
+        "/queries",
+        "/queries/ranking",
+        "/ontology",
+        "/downloads",
+        "/validation",
+    ],
+)
+def test_pages_ask_no_other_server(server, page, path):
+    """Every page loads with requests outside the server blocked, and makes none."""
+    seen = outside_requests(page, server)
+    page.goto(server + path)
+    page.wait_for_load_state("networkidle")
+    assert seen == [], f"{path} asked other servers: {seen}"

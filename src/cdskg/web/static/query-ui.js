@@ -1,19 +1,34 @@
 // cdskg's query page: YASGUI (served from /static/vendor, never a CDN), the query
 // catalogue as examples, result IRIs opening cdskg's own resource pages, CSV/JSON
-// downloads of the current query and a small bar chart of numeric results.
+// downloads of the current query and a bar chart of the result.
+//
+// As in every YASGUI deployment, the query is kept across reloads (local storage) and a
+// share link (#query=…) opens the query it carries; ?name=NAME opens a catalogue example.
+// The editor knows the prefixes the endpoint predeclares and completes classes and
+// properties from this server's own vocabulary (/vocabulary): the page asks no other
+// server for anything.
 (function () {
   "use strict";
   const config = JSON.parse(document.getElementById("cdskg-config").textContent);
+  const root = document.getElementById("yasgui");
+  if (!window.Yasgui) {
+    // The editor's files are missing (a package built without them): say so.
+    const note = document.getElementById("editor-missing");
+    if (note) note.hidden = false;
+    return;
+  }
   const endpoint = new URL(config.endpoint, window.location.href).href;
   const byName = Object.fromEntries(config.examples.map((e) => [e.name, e]));
   const wanted = new URLSearchParams(window.location.search).get("name");
+  // YASGUI reads (and clears) the hash itself; a share link's query wins over ?name=.
+  const sharedLink = /(^|&)query=/.test(window.location.hash.replace(/^#/, ""));
 
   // cdskg IRIs open on this server, at the same path, in the same window.
   function localHref(iri) {
     return iri.startsWith(config.idBase) ? "/id/" + iri.slice(config.idBase.length) : null;
   }
-  function rewriteLinks(root) {
-    root.querySelectorAll("a[href]").forEach((a) => {
+  function rewriteLinks(el) {
+    el.querySelectorAll("a[href]").forEach((a) => {
       const local = localHref(a.getAttribute("href"));
       if (local) {
         a.setAttribute("href", local);
@@ -23,25 +38,116 @@
     });
   }
 
-  if (window.Yasgui && Yasgui.Yasr && Yasgui.Yasr.plugins && Yasgui.Yasr.plugins.table) {
+  // The endpoint predeclares prefixes (qb:, sdmx-dimension:, …): the editor's parser starts
+  // every query knowing them, so the README's queries are not flagged, and completion of
+  // prefixed names works without PREFIX lines.
+  function teachPrefixes(Yasqe, prefixes) {
+    const base = Yasqe.modes && Yasqe.modes.sparql11;
+    if (!base || base.cdskgPrefixes) return;
+    const mode = function (cmConfig, modeConfig) {
+      const m = base(cmConfig, modeConfig);
+      const start = m.startState;
+      m.startState = function () {
+        const state = start.apply(this, arguments);
+        state.prefixes = Object.assign({}, prefixes, state.prefixes);
+        return state;
+      };
+      return m;
+    };
+    mode.cdskgPrefixes = true;
+    Yasqe.defineMode("sparql11", mode);
+  }
+
+  // Classes and properties from this server (ontology and data), fetched once per page;
+  // prefixes from the endpoint's own list. YASGUI's defaults would ask prefix.cc's bundled
+  // list and the Linked Open Vocabularies service.
+  function useLocalVocabulary(Yasqe) {
+    let terms = null;
+    const vocabulary = () => {
+      if (!terms) {
+        terms = fetch(config.vocabulary, { headers: { Accept: "application/json" } })
+          .then((r) => (r.ok ? r.json() : { classes: [], properties: [] }))
+          .catch(() => ({ classes: [], properties: [] }));
+      }
+      return terms;
+    };
+    const local = (name, key) =>
+      Object.assign({}, Yasqe.Autocompleters[name], {
+        get: () => vocabulary().then((v) => v[key] || []),
+        bulk: true,
+        autoShow: true,
+        persistenceId: null,
+      });
+    Yasqe.registerAutocompleter(local("class", "classes"));
+    Yasqe.registerAutocompleter(local("property", "properties"));
+    Yasqe.registerAutocompleter(
+      Object.assign({}, Yasqe.Autocompleters.prefixes, {
+        get: () => Object.entries(config.prefixes).map(([p, iri]) => p + ": <" + iri + ">"),
+        persistenceId: null,
+      })
+    );
+  }
+
+  teachPrefixes(Yasgui.Yasqe, config.prefixes);
+  useLocalVocabulary(Yasgui.Yasqe);
+  // Results readable by default ("Simple view": 14, not "14"^^xsd:integer); a reader who
+  // unticks it keeps that choice, which YASGUI stores with the tab.
+  const table = Yasgui.Yasr.defaults.plugins.table || (Yasgui.Yasr.defaults.plugins.table = {});
+  table.dynamicConfig = Object.assign({ compact: true }, table.dynamicConfig);
+  if (Yasgui.Yasr.plugins && Yasgui.Yasr.plugins.table) {
     Yasgui.Yasr.plugins.table.defaults.openIriInNewWindow = false;
   }
-  const yasgui = new Yasgui(document.getElementById("yasgui"), {
+
+  const yasgui = new Yasgui(root, {
     requestConfig: { endpoint: endpoint, method: "POST" },
     copyEndpointOnNewTab: false,
-    persistenceId: null,
-    populateFromUrl: false,
+    persistenceId: "cdskg-sparql",
+    // A shared link opens its query, but never on another endpoint (it runs at once).
+    populateFromUrl: (fromUrl) => {
+      fromUrl.requestConfig = Object.assign({}, fromUrl.requestConfig, { endpoint: endpoint });
+      return fromUrl;
+    },
     endpointCatalogueOptions: { getData: () => [{ endpoint: endpoint }] },
+    yasqe: { value: config.default },
     yasr: { prefixes: config.prefixes },
   });
   const tab = yasgui.getTab();
+  // This page queries this server only, whatever a stored tab or a shared link says.
   tab.setEndpoint(endpoint);
-  tab.setQuery(wanted && byName[wanted] ? byName[wanted].text : config.default);
+  if (!sharedLink && wanted && byName[wanted]) {
+    tab.setQuery(byName[wanted].text);
+  }
 
-  new MutationObserver(() => rewriteLinks(document.getElementById("yasgui"))).observe(
-    document.getElementById("yasgui"),
-    { childList: true, subtree: true }
-  );
+  // ?name= stays in the address while the example is unchanged; once edited, the address
+  // is the plain page again, so that a reload shows the edited query (kept by YASGUI).
+  function forgetExampleOnceEdited() {
+    const name = new URLSearchParams(window.location.search).get("name");
+    const current = yasgui.getTab();
+    if (name && byName[name] && current.getQuery() !== byName[name].text) {
+      history.replaceState(null, "", window.location.pathname);
+    }
+  }
+  // YASGUI stores the query when the editor loses focus or runs it; a reload does neither.
+  function keepQuery() {
+    const current = yasgui.getTab();
+    const yasqe = current.getYasqe && current.getYasqe();
+    if (yasqe && typeof current.handleYasqeBlur === "function") current.handleYasqeBlur(yasqe);
+  }
+  function watchEditor(t) {
+    const yasqe = t.getYasqe && t.getYasqe();
+    if (!yasqe || yasqe.cdskgWatched) return;
+    yasqe.cdskgWatched = true;
+    let timer = null;
+    yasqe.on("change", () => {
+      forgetExampleOnceEdited();
+      clearTimeout(timer);
+      timer = setTimeout(keepQuery, 300);
+    });
+  }
+  watchEditor(tab);
+  window.addEventListener("pagehide", keepQuery);
+
+  new MutationObserver(() => rewriteLinks(root)).observe(root, { childList: true, subtree: true });
 
   function updateDownloads() {
     const q = yasgui.getTab().getQuery();
@@ -51,7 +157,11 @@
     }
   }
   updateDownloads();
-  yasgui.on("tabChange", updateDownloads);
+  yasgui.on("tabChange", (_y, t) => {
+    watchEditor(t);
+    updateDownloads();
+  });
+  yasgui.on("tabSelect", () => setTimeout(() => watchEditor(yasgui.getTab()), 0));
   yasgui.on("query", updateDownloads);
 
   document.querySelectorAll("#examples a[data-name]").forEach((a) => {
@@ -73,15 +183,23 @@
     const vars = json.head.vars || [];
     const rows = json.results.bindings || [];
     const isNum = (b) => b && b.type === "literal" && b.value !== "" && !isNaN(Number(b.value));
-    const numVar = vars.find((v) => rows.length && rows.every((r) => !r[v] || isNum(r[v])) && rows.some((r) => r[v]));
+    const numVar = vars.find(
+      (v) => rows.length && rows.every((r) => !r[v] || isNum(r[v])) && rows.some((r) => r[v])
+    );
     if (!numVar) return;
-    const labelVar = vars.find((v) => v !== numVar && rows.some((r) => r[v] && r[v].type === "literal" && !isNum(r[v])))
-      || vars.find((v) => v !== numVar);
-    const items = rows.filter((r) => r[numVar]).slice(0, 60).map((r) => ({
-      label: labelVar && r[labelVar] ? r[labelVar].value : "",
-      value: Number(r[numVar].value),
-      href: labelVar && r[labelVar] && r[labelVar].type === "uri" ? localHref(r[labelVar].value) : null,
-    }));
+    const labelVar =
+      vars.find(
+        (v) => v !== numVar && rows.some((r) => r[v] && r[v].type === "literal" && !isNum(r[v]))
+      ) || vars.find((v) => v !== numVar);
+    const items = rows
+      .filter((r) => r[numVar])
+      .slice(0, 60)
+      .map((r) => ({
+        label: labelVar && r[labelVar] ? r[labelVar].value : "",
+        value: Number(r[numVar].value),
+        href:
+          labelVar && r[labelVar] && r[labelVar].type === "uri" ? localHref(r[labelVar].value) : null,
+      }));
     const top = Math.max(...items.map((i) => i.value), 0) || 1;
     const caption = document.createElement("p");
     caption.className = "muted";
@@ -104,7 +222,7 @@
       track.className = "bar-track";
       const bar = document.createElement("span");
       bar.className = "bar";
-      bar.style.width = (100 * Math.max(it.value, 0) / top).toFixed(1) + "%";
+      bar.style.width = ((100 * Math.max(it.value, 0)) / top).toFixed(1) + "%";
       track.appendChild(bar);
       const value = document.createElement("span");
       value.className = "bar-value";
@@ -115,7 +233,7 @@
   }
   // After each answer, fetch the same query as JSON (the endpoint caches it) for the chart.
   yasgui.on("queryResponse", (_y, t) => {
-    rewriteLinks(document.getElementById("yasgui"));
+    rewriteLinks(root);
     const body = new URLSearchParams({ query: t.getQuery() });
     fetch(endpoint, {
       method: "POST",
