@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cdskg.publish.query_catalogue import load_all as load_catalogue
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 FLAGS = [
@@ -300,3 +302,52 @@ def test_pages_ask_no_other_server(server, page, path):
     page.goto(server + path)
     page.wait_for_load_state("networkidle")
     assert seen == [], f"{path} asked other servers: {seen}"
+
+
+def _chart(page, selector: str) -> list[tuple[str, str]]:
+    rows = page.locator(f"{selector} .bar-row")
+    return [
+        (r.locator(".bar-label").inner_text(), r.locator(".bar-value").inner_text())
+        for r in rows.all()
+    ]
+
+
+CHARTED = sorted(q.name for q in load_catalogue() if q.chart)
+
+
+@pytest.mark.parametrize("name", CHARTED)
+def test_editor_draws_the_catalogue_chart(server, page, name):
+    """Point 2: the editor's chart takes the columns of the query's ``# chart:`` header and
+    draws what the catalogue page draws (same bars, labels and values)."""
+    page.goto(server + f"/queries/{name}?lang=vi")
+    expected = _chart(page, "#query-chart")
+    open_editor(page, server + f"/sparql?name={name}&lang=vi")
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr .yasr_response_chip, .yasr table.dataTable", timeout=20000)
+    if not expected:
+        page.wait_for_timeout(1000)
+        assert page.locator("#editor-chart .bar-row").count() == 0
+        return
+    page.wait_for_selector("#editor-chart .bar-row")
+    assert page.locator("#chart-columns").get_attribute("data-declared") == "yes"
+    assert _chart(page, "#editor-chart") == expected
+    if name == "ranking":
+        shot(page, "11-editor-chart")
+
+
+def test_editor_chart_without_a_header_skips_constant_columns(server, page):
+    """A query without ``# chart:`` gets the first numeric column against the first text
+    column that varies (not a language tag repeated on every row)."""
+    open_editor(page, server + "/sparql")
+    set_editor_query(
+        page,
+        "SELECT ?lang ?label (COUNT(?o) AS ?facts) WHERE { ?o cdskg:pillar ?p ."
+        ' ?p skos:prefLabel ?label BIND("vi" AS ?lang) FILTER(lang(?label) = ?lang) }'
+        " GROUP BY ?lang ?label ORDER BY DESC(?facts)",
+    )
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector("#editor-chart .bar-row")
+    assert page.locator("#chart-columns").get_attribute("data-label") == "label"
+    assert page.locator("#chart-columns").get_attribute("data-value") == "facts"
+    labels = [label for label, _ in _chart(page, "#editor-chart")]
+    assert "chính quyền số" in labels

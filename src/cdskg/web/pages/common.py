@@ -3,6 +3,7 @@ the language choice, content negotiation of RDF, and the editor's example querie
 
 from __future__ import annotations
 
+import math
 import re
 
 from flask import Blueprint, Response, request
@@ -84,6 +85,10 @@ TEXT = {
         "open_editor": "Mở trong trình soạn SPARQL",
         "rows": "dòng",
         "chart": "Biểu đồ",
+        "chart_declared": "các cột do dòng «# chart: ?nhãn ?giá_trị» của câu truy vấn chỉ định",
+        "chart_guessed": "cột số đầu tiên theo cột chữ đầu tiên; thêm dòng"
+        " «# chart: ?nhãn ?giá_trị»"
+        " ở đầu câu truy vấn để chọn cột",
         "examples": "Câu hỏi mẫu",
         "definition": "Định nghĩa",
         "classes": "Lớp",
@@ -148,6 +153,9 @@ TEXT = {
         "open_editor": "Open in the SPARQL editor",
         "rows": "rows",
         "chart": "Chart",
+        "chart_declared": "the columns named by the query's «# chart: ?label ?value» line",
+        "chart_guessed": "the first numeric column against the first text column; a"
+        " «# chart: ?label ?value» line at the top of the query chooses them",
         "examples": "Example questions",
         "definition": "Definition",
         "classes": "Classes",
@@ -196,6 +204,7 @@ def template_globals() -> dict[str, object]:
         "catalogue_examples": catalogue_examples,
         "default_query": default_query,
         "prefixes": PREFIXES,
+        "chart_rows": CHART_ROWS,
     }
 
 
@@ -270,9 +279,61 @@ def wanted_format() -> str | None:
     return None
 
 
+#: Rows a result chart draws (catalogue pages and the editor alike).
+CHART_ROWS = 60
+
+
 def bars(items: list[tuple[str, float, str | None]]) -> list[dict[str, object]]:
+    """Bars for the ``bars`` macro: label, value, link, width in percent of the largest
+    value, and the value as shown. ``static/query-ui.js`` draws the editor's chart with the
+    same rule and markup (an SVG bar: no inline style, which the CSP forbids).
+
+    >>> [(b["width"], b["shown"]) for b in bars([("a", 50, None), ("b", 12.5, None)])]
+    [(100.0, '50'), (25.0, '12.5')]
+    """
     top = max((v for _, v, _ in items), default=0) or 1
     return [
-        {"label": lab, "value": v, "href": href, "width": round(100 * max(v, 0) / top, 1)}
+        {
+            "label": lab,
+            "value": v,
+            "href": href,
+            "width": round(100 * max(v, 0) / top, 1),
+            "shown": chart_number(v),
+        }
         for lab, v, href in items
     ]
+
+
+def chart_number(value: float) -> str:
+    """A chart value as ``query-ui.js`` writes it: integers without a decimal point, other
+    values to at most four decimals.
+
+    >>> chart_number(68350.0), chart_number(90.13), chart_number(1 / 3)
+    ('68350', '90.13', '0.3333')
+    """
+    value = float(value)
+    if value.is_integer():
+        return str(int(value))
+    return repr(round(value, 4))
+
+
+def chart_values(columns: list[str], chart: tuple[str, str] | None, rows: list[list]) -> list:
+    """The ``(label, value, href)`` items of a result's chart, from the query's
+    ``# chart: ?LABEL ?VALUE`` header (``rows`` as :func:`~.graph.link` makes them); rows
+    whose value is not a number are left out, and none when the query declares no chart or
+    its columns are not in the result."""
+    if not chart or chart[0] not in columns or chart[1] not in columns:
+        return []
+    li, vi = columns.index(chart[0]), columns.index(chart[1])
+    items = []
+    for row in rows:
+        label, value = row[li], row[vi]
+        if label is None or value is None or value.get("href"):
+            continue
+        try:
+            number = float(value["text"])
+        except ValueError:
+            continue
+        if math.isfinite(number):
+            items.append((label["text"], number, label.get("href")))
+    return items[:CHART_ROWS]

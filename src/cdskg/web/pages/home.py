@@ -17,7 +17,7 @@ from cdskg.store.query import run_query
 from cdskg.text.fold import fold
 from cdskg.web import urls
 from cdskg.web.context import store
-from cdskg.web.pages.common import bp, current_lang
+from cdskg.web.pages.common import bars, bp, current_lang
 from cdskg.web.pages.graph import compact, iri_node, label, one_of, triples_of, types_of
 from cdskg.web.stats import summary
 
@@ -68,6 +68,7 @@ def _compute_home(st: ox.Store, lang: str) -> tuple[dict[str, object], list[dict
     for p in info["pillars"]:
         p["label"] = label(st, iri_node(p["pillar"]), lang)
         p["href"] = urls.resource(p["pillar"])
+    info["pillar_chart"] = bars([(p["label"], p["count"], p["href"]) for p in info["pillars"]])
     news = {
         t.subject
         for t in triples_of(st, None, iri_node(RDF + "type"), iri_node(SCHEMA + "NewsArticle"))

@@ -11,7 +11,7 @@ from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.errors import error_response
 from cdskg.web.negotiation import parse_accept
-from cdskg.web.pages.common import HTML_TYPES, bars, bp, current_lang
+from cdskg.web.pages.common import HTML_TYPES, bars, bp, chart_values, current_lang
 from cdskg.web.pages.graph import link
 
 
@@ -63,16 +63,7 @@ def query(name: str):
     table = []
     for sol in result:
         table.append([link(st, sol[v], lang) if sol[v] is not None else None for v in shown])
-    chart = []
-    if q.chart and q.chart[0] in shown and q.chart[1] in shown:
-        li, vi = shown.index(q.chart[0]), shown.index(q.chart[1])
-        items = []
-        for row in table:
-            try:
-                items.append((row[li]["text"], float(row[vi]["text"]), None))
-            except (TypeError, ValueError):
-                continue
-        chart = bars(items)
+    chart = bars(chart_values(shown, q.chart, table))
     values = {p.name: given.get(p.name, "") for p in q.params}
     args = {k: v for k, v in values.items() if v}
     links = {f: urls.query_page(name, args, f) for f in ("csv", "json")}

@@ -175,73 +175,132 @@
     });
   });
 
-  // A small self-written bar chart: the first numeric column against the first text one.
-  function drawChart(json) {
+  // The chart: the columns the query's "# chart: ?LABEL ?VALUE" header names, read as the
+  // catalogue reads it (comment lines at the top of the query), drawn with the rule and
+  // markup of the catalogue pages (pages/common.py: bars, chart_values, chart_number).
+  // A query without the header gets the first numeric column against the first text
+  // column that is not the same on every row, and the caption says so.
+  function chartHeader(text) {
+    for (const line of text.split("\n")) {
+      const stripped = line.trim();
+      if (!stripped) continue;
+      if (!stripped.startsWith("#")) break;
+      const m = /^#\s*chart\s*:\s*(.*)$/.exec(stripped);
+      if (m) {
+        const cols = m[1].split(/\s+/).filter(Boolean).map((c) => c.replace(/^\?+/, ""));
+        if (cols.length === 2) return cols;
+      }
+    }
+    return null;
+  }
+  function chartNumber(v) {
+    return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(4)));
+  }
+  function guessColumns(vars, rows) {
+    const isNum = (b) => b && b.type === "literal" && b.value.trim() !== "" && isFinite(b.value);
+    const value = vars.find(
+      (v) => rows.some((r) => r[v]) && rows.every((r) => !r[v] || isNum(r[v]))
+    );
+    if (!value) return null;
+    const varies = (v) => new Set(rows.map((r) => (r[v] ? r[v].value : ""))).size > 1;
+    const texts = vars.filter(
+      (v) => v !== value && rows.some((r) => r[v] && r[v].type === "literal" && !isNum(r[v]))
+    );
+    const label = texts.find(varies) || texts[0] || vars.find((v) => v !== value);
+    return label ? [label, value] : null;
+  }
+  function chartItems(rows, label, value) {
+    const items = [];
+    for (const r of rows) {
+      const l = r[label];
+      const v = r[value];
+      if (!l || !v || v.type === "uri" || v.type === "bnode") continue;
+      const text = v.value.trim();
+      const number = text === "" ? NaN : Number(text);
+      if (!isFinite(number)) continue;
+      items.push({
+        label: l.value,
+        value: number,
+        href: l.type === "uri" ? localHref(l.value) || l.value : null,
+      });
+      if (items.length === config.chartRows) break;
+    }
+    const top = Math.max(...items.map((i) => i.value)) || 1;
+    for (const it of items) {
+      it.width = Math.round((1000 * Math.max(it.value, 0)) / top) / 10;
+    }
+    return items;
+  }
+  const SVG = "http://www.w3.org/2000/svg";
+  function barRow(it) {
+    const row = document.createElement("div");
+    row.className = "bar-row";
+    const label = document.createElement("span");
+    label.className = "bar-label";
+    if (it.href) {
+      const a = document.createElement("a");
+      a.href = it.href;
+      a.textContent = it.label;
+      label.appendChild(a);
+    } else {
+      label.textContent = it.label;
+    }
+    const track = document.createElementNS(SVG, "svg");
+    track.setAttribute("class", "bar-track");
+    track.setAttribute("viewBox", "0 0 100 1");
+    track.setAttribute("preserveAspectRatio", "none");
+    track.setAttribute("aria-hidden", "true");
+    const bar = document.createElementNS(SVG, "rect");
+    bar.setAttribute("class", "bar");
+    bar.setAttribute("width", String(it.width));
+    bar.setAttribute("height", "1");
+    track.appendChild(bar);
+    const value = document.createElement("span");
+    value.className = "bar-value";
+    value.textContent = chartNumber(it.value);
+    row.append(label, track, value);
+    return row;
+  }
+  function drawChart(json, queryText) {
     const box = document.getElementById("result-chart");
     box.textContent = "";
     if (!json || !json.head || !json.results) return;
     const vars = json.head.vars || [];
     const rows = json.results.bindings || [];
-    const isNum = (b) => b && b.type === "literal" && b.value !== "" && !isNaN(Number(b.value));
-    const numVar = vars.find(
-      (v) => rows.length && rows.every((r) => !r[v] || isNum(r[v])) && rows.some((r) => r[v])
-    );
-    if (!numVar) return;
-    const labelVar =
-      vars.find(
-        (v) => v !== numVar && rows.some((r) => r[v] && r[v].type === "literal" && !isNum(r[v]))
-      ) || vars.find((v) => v !== numVar);
-    const items = rows
-      .filter((r) => r[numVar])
-      .slice(0, 60)
-      .map((r) => ({
-        label: labelVar && r[labelVar] ? r[labelVar].value : "",
-        value: Number(r[numVar].value),
-        href:
-          labelVar && r[labelVar] && r[labelVar].type === "uri" ? localHref(r[labelVar].value) : null,
-      }));
-    const top = Math.max(...items.map((i) => i.value), 0) || 1;
+    const declared = chartHeader(queryText || "");
+    const cols =
+      declared && vars.includes(declared[0]) && vars.includes(declared[1])
+        ? declared
+        : guessColumns(vars, rows);
+    if (!cols) return;
+    const items = chartItems(rows, cols[0], cols[1]);
+    if (!items.length) return;
     const caption = document.createElement("p");
     caption.className = "muted";
-    caption.textContent = "?" + numVar + (labelVar ? " / ?" + labelVar : "");
-    box.appendChild(caption);
-    for (const it of items) {
-      const row = document.createElement("div");
-      row.className = "bar-row";
-      const label = document.createElement("span");
-      label.className = "bar-label";
-      if (it.href) {
-        const a = document.createElement("a");
-        a.href = it.href;
-        a.textContent = it.label;
-        label.appendChild(a);
-      } else {
-        label.textContent = it.label;
-      }
-      const track = document.createElement("span");
-      track.className = "bar-track";
-      const bar = document.createElement("span");
-      bar.className = "bar";
-      bar.style.width = ((100 * Math.max(it.value, 0)) / top).toFixed(1) + "%";
-      track.appendChild(bar);
-      const value = document.createElement("span");
-      value.className = "bar-value";
-      value.textContent = String(it.value);
-      row.append(label, track, value);
-      box.appendChild(row);
-    }
+    caption.id = "chart-columns";
+    caption.dataset.label = cols[0];
+    caption.dataset.value = cols[1];
+    caption.dataset.declared = cols === declared ? "yes" : "no";
+    const how = cols === declared ? config.text.chartDeclared : config.text.chartGuessed;
+    caption.textContent = "?" + cols[0] + " · ?" + cols[1] + " — " + how;
+    const figure = document.createElement("figure");
+    figure.className = "chart";
+    figure.id = "editor-chart";
+    items.forEach((it) => figure.appendChild(barRow(it)));
+    box.append(caption, figure);
   }
   // After each answer, fetch the same query as JSON (the endpoint caches it) for the chart.
   yasgui.on("queryResponse", (_y, t) => {
     rewriteLinks(root);
-    const body = new URLSearchParams({ query: t.getQuery() });
+    const text = t.getQuery();
+    const body = new URLSearchParams({ query: text });
     fetch(endpoint, {
       method: "POST",
       headers: { Accept: "application/sparql-results+json" },
       body: body,
     })
       .then((r) => (r.ok ? r.json() : null))
-      .then(drawChart)
+      .then((json) => drawChart(json, text))
       .catch(() => drawChart(null));
   });
   window.cdskgYasgui = yasgui;
