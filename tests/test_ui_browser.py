@@ -351,3 +351,23 @@ def test_editor_chart_without_a_header_skips_constant_columns(server, page):
     assert page.locator("#chart-columns").get_attribute("data-value") == "facts"
     labels = [label for label, _ in _chart(page, "#editor-chart")]
     assert "chính quyền số" in labels
+
+
+def test_editor_font_draws_vietnamese(server, page):
+    """Point 7: the editor uses a monospace font with Vietnamese glyphs, served by the
+    server itself (JetBrains Mono from npm); Debian's default monospace draws "Số" as "Sô´"."""
+    seen = outside_requests(page, server)
+    open_editor(page, server + "/sparql")
+    set_editor_query(page, '# Số liệu của quận Bình Thủy\nSELECT * WHERE { ?s rdfs:label "Số" }')
+    family = page.evaluate(
+        "getComputedStyle(document.querySelector('.yasqe .CodeMirror')).fontFamily"
+    )
+    assert family.startswith('"JetBrains Mono"')
+    page.evaluate("document.fonts.ready")
+    page.wait_for_function(
+        "() => [...document.fonts].some(f => f.family.includes('JetBrains Mono')"
+        " && f.unicodeRange.includes('U+1EA0') && f.status === 'loaded')"
+    )
+    assert page.evaluate("document.fonts.check('14px \"JetBrains Mono\"', 'Số liệu Bình Thủy')")
+    page.locator(".yasqe .CodeMirror").screenshot(path=str(ARTIFACTS / "12-editor-font.png"))
+    assert seen == []
