@@ -7,7 +7,7 @@ STORE ?= data/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test web-assets demo build serve test lint format clean bench bench-build bench-validate bench-export bench-http
+.PHONY: install install-test web-assets demo build serve test test-fast lint format clean bench bench-build bench-validate bench-export bench-http
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ test: install-test
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
+
+# The fast loop while developing: everything but the end-to-end tests (real servers, the CLI,
+# Chromium), which `make test` and CI run too.
+test-fast: install-test
+	$(BIN)/python -m pytest -m "not e2e"
 
 # HTTP benchmark against `oxigraph serve-read-only` (not part of `make test`; minutes).
 # Needs wrk (Debian package) and a built STORE; OBSERVATIONS synthetic ones are added.

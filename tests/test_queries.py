@@ -285,6 +285,21 @@ def test_unclassified(store, tmp_path: Path):
     assert "lắp đặt" in table[0]["phrase"] and "27 cột đèn" in table[0]["sentence"]
 
 
+def test_indicators_by_framework(store):
+    table = rows(store, "indicators-by-framework", lang="en")
+    # every indicator used by a figure of the corpus that belongs to a framework is listed
+    # with that figure count, and a framework member with no figure is listed with 0
+    used = count(
+        store,
+        "?obs a qb:Observation ; cdskg:indicator <https://w3id.org/cdskg/id/indicator/online-dossier-rate>",
+    )
+    online = [r for r in table if r["indicator"].endswith("/indicator/online-dossier-rate")]
+    assert online and all(int(r["facts"]) == used for r in online)
+    assert any(r["facts"] == "0" for r in table)
+    dti = [r for r in table if r["framework"].endswith("/dti-overall")]
+    assert any("922/QĐ-BTTTT" in (r["documents"] or "") for r in dti)
+
+
 def test_successors(store):
     table = rows(store, "successors")
     got = {r["areaLabel"]: r["successorLabel"] for r in table}
