@@ -264,3 +264,94 @@ def test_vocabulary_lists_the_stores_classes_and_properties(server):
     assert body["prefixes"]["sdmx-dimension"] == "http://purl.org/linked-data/sdmx/2009/dimension#"
     again = get(server, "/vocabulary", headers={"If-None-Match": r.headers["ETag"]})
     assert again.status_code == 304
+
+
+JSON = {"Accept": "application/json"}
+
+
+def test_browsers_get_an_error_page_for_an_unknown_iri(server):
+    """Issue 21, point 8: an HTML page in the site's language saying what is missing and
+    where to go; clients asking for JSON (or for anything) keep the JSON error shape."""
+    path = "/id/unit/pre2025/district/999999"
+    r = get(server, path, headers=HTML)
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="vi">' in r.text and "Không tìm thấy" in r.text
+    assert f"{ID}unit/pre2025/district/999999" in r.text
+    assert 'href="/search?q=999999"' in r.text and 'href="/queries"' in r.text
+    r = get(server, path, headers=HTML, params={"lang": "en"})
+    assert r.status_code == 404 and "Not found" in r.text and "Nothing in the graph" in r.text
+    for headers in (JSON, {}):
+        r = get(server, path, headers=headers)
+        assert r.status_code == 404
+        assert r.json() == {
+            "status": 404,
+            "error": "not found",
+            "detail": f"nothing is known about <{ID}unit/pre2025/district/999999>",
+        }
+
+
+def _rows(r: requests.Response) -> list[dict]:
+    assert r.status_code == 200, r.text[:300]
+    return r.json()["results"]["bindings"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "online-dossier-rate",  # the notation, as in the IRI
+        "tỷ lệ hồ sơ trực tuyến",  # the Vietnamese label
+        "ty le ho so truc tuyen",  # without accents
+        "cdsid:indicator/online-dossier-rate",  # a prefixed name
+    ],
+)
+def test_catalogue_iri_parameters_take_a_notation_or_a_label(server, value):
+    by_iri = _rows(
+        get(server, "/queries/ranking", params={"indicator": ID + "indicator/online-dossier-rate"})
+    )
+    assert by_iri
+    assert _rows(get(server, "/queries/ranking", params={"indicator": value})) == by_iri
+    page = get(server, "/queries/ranking", params={"indicator": value}, headers=HTML)
+    assert page.status_code == 200 and page.text.count('class="bar-row"') == len(by_iri)
+
+
+@pytest.mark.parametrize("value", ["918", "Bình Thủy", "binh thuy", "Quận Bình Thủy"])
+def test_catalogue_area_by_code_or_name(server, value):
+    rows = _rows(get(server, "/queries/locality-profile", params={"area": value}))
+    assert rows and {r["area"]["value"] for r in rows} == {ID + "unit/pre2025/district/918"}
+
+
+def test_catalogue_parameter_errors(server):
+    # a name several units share: the page lists them (told apart by their parent)
+    r = get(server, "/queries/locality-profile", params={"area": "An Thới"}, headers=HTML)
+    assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/html")
+    assert "nhiều đơn vị hành chính" in r.text
+    picks = r.text.split('id="error-candidates"', 1)[1].split("</ul>", 1)[0]
+    assert picks.count("<li>") >= 2 and "/queries/locality-profile?area=https%3A" in picks
+    r = get(server, "/queries/locality-profile", params={"area": "An Thới"}, headers=JSON)
+    assert r.status_code == 400 and r.json()["error"] == "bad parameter"
+    assert "names" in r.json()["detail"] and ID + "unit/" in r.json()["detail"]
+    # nothing of that name
+    r = get(server, "/queries/ranking", params={"indicator": "no such thing"}, headers=HTML)
+    assert (
+        r.status_code == 400 and "no such thing" in r.text and 'href="/queries/ranking"' in r.text
+    )
+    assert get(server, "/queries/ranking", params={"indicator": "nope"}).json()["status"] == 400
+    # a value of the wrong type, a parameter the query does not have, an unknown query
+    r = get(server, "/queries/high-rates", params={"min": "lots"}, headers=HTML)
+    assert r.status_code == 400 and "«lots»" in r.text and "«min»" in r.text
+    r = get(server, "/queries/ranking", params={"area": "918", "lang": "en"}, headers=HTML)
+    assert r.status_code == 400 and "has no parameter «area»" in r.text
+    r = get(server, "/queries/no-such-query", headers=HTML)
+    assert r.status_code == 404 and "no-such-query" in r.text and "<html" in r.text
+    assert get(server, "/queries/no-such-query").json()["status"] == 404
+
+
+def test_catalogue_form_offers_a_pick_list(server):
+    r = get(server, "/queries/ranking", headers=HTML)
+    assert 'list="pick-indicator"' in r.text
+    options = r.text.split('<datalist id="pick-indicator">', 1)[1].split("</datalist>", 1)[0]
+    assert '<option value="tỷ lệ hồ sơ trực tuyến">' in options
+    r = get(server, "/queries/locality-profile", headers=HTML)
+    assert (
+        "Quận Bình Thủy" in r.text.split('<datalist id="pick-area">', 1)[1].split("</datalist>")[0]
+    )

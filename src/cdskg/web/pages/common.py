@@ -98,6 +98,25 @@ TEXT = {
         "more": "còn nữa",
         "none": "Chưa có.",
         "language": "English",
+        "error_400": "Yêu cầu chưa đúng",
+        "error_404": "Không tìm thấy",
+        "error_where": "Bạn có thể",
+        "error_detail": "Chi tiết kỹ thuật",
+        "unknown_resource": "Đồ thị không có gì mang địa chỉ {iri}.",
+        "unknown_query": "Không có câu hỏi mẫu nào tên «{name}».",
+        "bad_param": "Giá trị «{value}» của tham số «{param}» không dùng được.",
+        "no_param": "Câu hỏi này không có tham số «{param}»; tham số của nó: {names}.",
+        "no_match": "Tham số «{param}»: không có {kind} nào có mã hay tên «{value}».",
+        "many_match": "Tham số «{param}»: «{value}» là tên của nhiều {kind}; hãy chọn một:",
+        "kind_indicator": "chỉ tiêu",
+        "kind_unit": "đơn vị hành chính",
+        "kind_article": "bài báo",
+        "kind_pillar": "trụ cột",
+        "go_search": "Tìm «{q}»",
+        "go_home": "Về trang chủ",
+        "go_queries": "Xem danh sách câu hỏi mẫu",
+        "go_query": "Mở câu hỏi «{title}» với giá trị mặc định",
+        "pick_hint": "gõ tên hoặc mã, hoặc chọn trong danh sách",
     },
     "en": {
         "site": "Local digital transformation knowledge graph",
@@ -165,6 +184,25 @@ TEXT = {
         "more": "more",
         "none": "None yet.",
         "language": "Tiếng Việt",
+        "error_400": "Bad request",
+        "error_404": "Not found",
+        "error_where": "Where to go",
+        "error_detail": "Technical detail",
+        "unknown_resource": "Nothing in the graph has the address {iri}.",
+        "unknown_query": "There is no catalogue question named «{name}».",
+        "bad_param": "The value «{value}» of the parameter «{param}» cannot be used.",
+        "no_param": "This question has no parameter «{param}»; its parameters: {names}.",
+        "no_match": "Parameter «{param}»: no {kind} has the code or name «{value}».",
+        "many_match": "Parameter «{param}»: «{value}» names several {kind}s; pick one:",
+        "kind_indicator": "indicator",
+        "kind_unit": "administrative unit",
+        "kind_article": "article",
+        "kind_pillar": "pillar",
+        "go_search": "Search for «{q}»",
+        "go_home": "Go to the home page",
+        "go_queries": "See the list of questions",
+        "go_query": "Open «{title}» with its default values",
+        "pick_hint": "type a name or a code, or pick from the list",
     },
 }
 
@@ -262,6 +300,52 @@ def quote_arg(value: str) -> str:
     from urllib.parse import quote
 
     return quote(value, safe="")
+
+
+def wants_html() -> bool:
+    """Whether an error should be a page: the Accept header names an HTML type (browsers
+    do) and does not rank JSON above it. Clients asking for JSON, or for anything (``*/*``,
+    as curl does), keep the one JSON error shape."""
+    html = json = 0.0
+    for media, q in parse_accept(request.headers.get("Accept")):
+        if media in HTML_TYPES:
+            html = max(html, q)
+        elif media in ("application/json", "application/problem+json"):
+            json = max(json, q)
+    return html > 0 and html >= json
+
+
+def error_page(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    message: str,
+    links: list[tuple[str, str]] = (),
+    candidates: list[tuple[str, str]] = (),
+    html: bool | None = None,
+) -> Response:
+    """An error as a page in the site's language for browsers (``message``, a list of
+    ``(href, text)`` to go on with and of ``candidates`` to pick from), as the JSON error
+    shape ``{status, error, detail}`` for everyone else (``html`` decides instead of the
+    Accept header, for a view that already chose HTML)."""
+    from flask import render_template
+
+    from cdskg.web.errors import error_response
+
+    if not (wants_html() if html is None else html):
+        return error_response(status, title, detail)
+    t = TEXT[current_lang()]
+    body = render_template(
+        "error.html",
+        status=status,
+        heading=t.get(f"error_{status}", title),
+        message=message,
+        detail=detail,
+        links=[*links, (urls.home(), t["go_home"])],
+        candidates=list(candidates),
+    )
+    return Response(body, status=status, mimetype="text/html")
 
 
 def wanted_format() -> str | None:
