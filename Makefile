@@ -16,29 +16,12 @@ $(BIN)/python:
 install: $(BIN)/python web-assets
 	$(BIN)/pip install --quiet -e .
 
-# The query editor (YASGUI, from the npm registry), served by cdskg itself, never a CDN:
-# npm ci into node_modules/, then the built files are copied into the package.
-# The editor's monospace font (JetBrains Mono, OFL, from @fontsource): the Latin and
-# Vietnamese subsets of its regular weight, with their @font-face rules (unicode ranges).
-VENDOR := src/cdskg/web/static/vendor
-FONT := node_modules/@fontsource/jetbrains-mono
-FONT_SUBSETS := latin latin-ext vietnamese
-web-assets: $(VENDOR)/yasgui.min.js $(VENDOR)/jetbrains-mono.css
-
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --ignore-scripts
-
-$(VENDOR)/yasgui.min.js: node_modules/.package-lock.json
-	mkdir -p $(VENDOR)
-	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(VENDOR)/
-
-$(VENDOR)/jetbrains-mono.css: node_modules/.package-lock.json
-	mkdir -p $(VENDOR)/jetbrains-mono
-	for s in $(FONT_SUBSETS); do cp $(FONT)/files/jetbrains-mono-$$s-400-normal.woff2 $(VENDOR)/jetbrains-mono/; done
-	awk -v RS= -v ORS='\n\n' '/\/\* jetbrains-mono-($(subst $(eval) ,|,$(FONT_SUBSETS)))-400-normal \*\//' $(FONT)/400.css \
-		| sed -e 's#url(./files/#url(jetbrains-mono/#g' -e "s#, url([^)]*[.]woff) format('woff')##g" > $@.tmp
-	grep -q vietnamese $@.tmp && mv $@.tmp $@
-	cp $(FONT)/LICENSE $(VENDOR)/jetbrains-mono/LICENSE
+# The query editor (YASGUI, from the npm registry) and its monospace font with Vietnamese
+# (JetBrains Mono, @fontsource), served by cdskg itself, never a CDN: npm ci into
+# node_modules/, then the files the pages use are copied into the package's static/vendor/.
+# The package build (setup.py) runs the same script, so `pip install .` and wheels carry them.
+web-assets:
+	$(PYTHON) src/cdskg/web/assets.py --if-needed
 
 install-test: $(BIN)/python web-assets
 	$(BIN)/pip install --quiet -e '.[test]'

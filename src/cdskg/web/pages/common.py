@@ -3,6 +3,7 @@ the language choice, content negotiation of RDF, and the editor's example querie
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 
@@ -13,10 +14,11 @@ from cdskg.rdf import formats
 from cdskg.rdf.namespaces import (
     PREFIXES,
 )
-from cdskg.web import urls
+from cdskg.web import assets, urls
 from cdskg.web.negotiation import parse_accept
 
 bp = Blueprint("pages", __name__)
+log = logging.getLogger("cdskg.web")
 
 LANGS = ("vi", "en")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -117,6 +119,9 @@ TEXT = {
         "go_queries": "Xem danh sách câu hỏi mẫu",
         "go_query": "Mở câu hỏi «{title}» với giá trị mặc định",
         "pick_hint": "gõ tên hoặc mã, hoặc chọn trong danh sách",
+        "editor_missing": "Trình soạn truy vấn không tải được: máy chủ thiếu tệp {files}"
+        " (cài mà không có npm?). Người quản trị chạy «make web-assets» trong thư mục mã nguồn"
+        " rồi khởi động lại máy chủ. Trong lúc chờ, biểu mẫu dưới đây vẫn gửi được truy vấn.",
     },
     "en": {
         "site": "Local digital transformation knowledge graph",
@@ -203,6 +208,9 @@ TEXT = {
         "go_queries": "See the list of questions",
         "go_query": "Open «{title}» with its default values",
         "pick_hint": "type a name or a code, or pick from the list",
+        "editor_missing": "The query editor cannot load: the server lacks {files} (installed"
+        " without npm?). Its administrator runs «make web-assets» in the source tree and"
+        " restarts the server. Meanwhile the form below still sends queries.",
     },
 }
 
@@ -243,7 +251,21 @@ def template_globals() -> dict[str, object]:
         "default_query": default_query,
         "prefixes": PREFIXES,
         "chart_rows": CHART_ROWS,
+        "editor_missing": assets.missing,
     }
+
+
+@bp.record_once
+def _say_when_editor_files_are_missing(_state) -> None:
+    absent = assets.missing()
+    if absent:
+        log.warning(
+            "the query editor's files are missing from %s: %s; the /sparql page says so."
+            " Run `make web-assets` (npm) in the source tree, or install from a wheel built"
+            " with npm",
+            assets.VENDOR,
+            ", ".join(absent),
+        )
 
 
 def with_prologue(text: str) -> str:

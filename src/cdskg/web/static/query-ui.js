@@ -11,12 +11,8 @@
   "use strict";
   const config = JSON.parse(document.getElementById("cdskg-config").textContent);
   const root = document.getElementById("yasgui");
-  if (!window.Yasgui) {
-    // The editor's files are missing (a package built without them): say so.
-    const note = document.getElementById("editor-missing");
-    if (note) note.hidden = false;
-    return;
-  }
+  // Without the editor's files the page says so itself (see sparql.html).
+  if (!window.Yasgui) return;
   const endpoint = new URL(config.endpoint, window.location.href).href;
   const byName = Object.fromEntries(config.examples.map((e) => [e.name, e]));
   const wanted = new URLSearchParams(window.location.search).get("name");
