@@ -355,3 +355,36 @@ def test_catalogue_form_offers_a_pick_list(server):
     assert (
         "Quận Bình Thủy" in r.text.split('<datalist id="pick-area">', 1)[1].split("</datalist>")[0]
     )
+
+
+def _visible(html: str) -> str:
+    """The page's text without tags, attribute values (titles keep variable names) and
+    code (the query's SPARQL, parameter names)."""
+    import html as html_lib
+
+    body = html.split("<main>", 1)[1].split("</main>", 1)[0]
+    body = re.sub(r"<(pre|code)\b.*?</\1>", " ", body, flags=re.DOTALL)
+    return html_lib.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def test_the_vietnamese_interface_has_no_developer_words(server):
+    """Issue 21, point 11: roles, column titles, parameter help, report keys, class names
+    and timestamps in the reader's language."""
+    text = _visible(get(server, "/id/unit/pre2025/district/918", headers=HTML).text)
+    assert "thực đạt" in text and " actual " not in text
+    assert "thực đạt" in _visible(get(server, "/id/" + OBS, headers=HTML).text)
+    page = get(server, "/queries/indicator-by-locality", headers=HTML).text
+    text = _visible(page)
+    for developer in ("areaLabel", "stated", " obs "):
+        assert developer not in text.replace("\n", " ")
+    assert "Địa bàn" in text and "Cách viết" in text and 'title="?areaLabel"' in page
+    assert "chỉ tiêu: tên, mã" in text  # parameter help
+    en = _visible(get(server, "/queries/indicator-by-locality?lang=en", headers=HTML).text)
+    assert "As written" in en and "the indicator" in en
+    text = _visible(get(server, "/search", params={"q": "binh thuy"}, headers=HTML).text)
+    assert "cdskg:" not in text and "đơn vị hành chính" in text
+    text = _visible(get(server, "/", headers=HTML).text)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", text) and "(UTC)" in text
+    text = _visible(get(server, "/validation", headers=HTML).text)
+    assert "facts_rejected" not in text and "số liệu bị giữ lại" in text
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", text)

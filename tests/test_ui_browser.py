@@ -299,8 +299,8 @@ def test_results_default_to_the_simple_view(server, page):
 def test_pages_ask_no_other_server(server, page, path):
     """Every page loads with requests outside the server blocked, and makes none."""
     seen = outside_requests(page, server)
-    page.goto(server + path)
-    page.wait_for_load_state("networkidle")
+    page.goto(server + path, timeout=120_000)  # the ontology page is long; machines busy
+    page.wait_for_load_state("networkidle", timeout=120_000)
     assert seen == [], f"{path} asked other servers: {seen}"
 
 

@@ -7,15 +7,15 @@ import logging
 import math
 import re
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from cdskg.publish import query_catalogue as catalogue
 from cdskg.rdf import formats
-from cdskg.rdf.namespaces import (
-    PREFIXES,
-)
+from cdskg.rdf.namespaces import ID, PREFIXES
 from cdskg.web import assets, urls
 from cdskg.web.negotiation import parse_accept
+from cdskg.web.pages import words
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("cdskg.web")
@@ -252,7 +252,52 @@ def template_globals() -> dict[str, object]:
         "prefixes": PREFIXES,
         "chart_rows": CHART_ROWS,
         "editor_missing": assets.missing,
+        "pillar_label": pillar_label,
     }
+
+
+@bp.app_template_filter("role")
+def _role(value: str) -> str:
+    return words.role_label(value, current_lang())
+
+
+@bp.app_template_filter("column")
+def _column(name: str) -> str:
+    return words.column_label(name, current_lang())
+
+
+@bp.app_template_filter("param_label")
+def _param_label(name: str) -> str:
+    return words.param_label(name, current_lang())
+
+
+@bp.app_template_filter("param_help")
+def _param_help(name: str, english: str) -> str:
+    return words.param_help(name, english, current_lang())
+
+
+@bp.app_template_filter("count_label")
+def _count_label(key: str) -> str:
+    return words.count_label(key, current_lang())
+
+
+@bp.app_template_filter("status_label")
+def _status_label(status: str) -> str:
+    return words.status_label(status, current_lang())
+
+
+@bp.app_template_filter("when")
+def _when(stamp: str | None) -> str:
+    return words.when(stamp, current_lang())
+
+
+def pillar_label(code: str) -> str:
+    """A pillar's label from its notation (``digital-government``), in the page's language."""
+    from cdskg.web.context import store
+    from cdskg.web.pages.graph import label
+
+    st, _version = store()
+    return label(st, ox.NamedNode(ID + "pillar/" + code), current_lang())
 
 
 @bp.record_once

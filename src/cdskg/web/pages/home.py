@@ -18,7 +18,7 @@ from cdskg.text.fold import fold
 from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.pages.common import bars, bp, current_lang
-from cdskg.web.pages.graph import compact, iri_node, label, one_of, triples_of, types_of
+from cdskg.web.pages.graph import iri_node, label, one_of, triples_of, types_of
 from cdskg.web.stats import summary
 
 
@@ -90,7 +90,8 @@ def search():
     for iri, text, n in hits:
         node = iri_node(iri)
         parent = one_of(st, node, CDSKG + "parentUnit")
-        kind = sorted(compact(t) for t in types_of(st, node) if t.startswith(CDSKG))
+        classes = [t for t in types_of(st, node) if t.startswith(CDSKG)]
+        kind = sorted(label(st, iri_node(t), lang) for t in classes)
         results.append(
             {
                 "href": urls.resource(iri),
@@ -99,7 +100,7 @@ def search():
                 "iri": iri,
                 "facts": n,
                 "parent": label(st, parent, lang) if parent is not None else None,
-                "kind": ", ".join(kind),
+                "kind": ", ".join(dict.fromkeys(kind)),
             }
         )
     return render_template("search.html", q=q, search_text=q, results=results)

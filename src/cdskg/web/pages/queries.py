@@ -26,6 +26,7 @@ from cdskg.web.pages.common import (
     error_page,
 )
 from cdskg.web.pages.graph import compact, label, link, one_of
+from cdskg.web.pages.words import role_label
 
 
 @bp.get("/queries")
@@ -88,6 +89,11 @@ def query(name: str):
     table = []
     for sol in result:
         table.append([link(st, sol[v], lang) if sol[v] is not None else None for v in shown])
+    if "role" in shown:  # actual / target / change, in the page's language
+        at = shown.index("role")
+        for row in table:
+            if row[at] is not None and not row[at].get("href"):
+                row[at] = {**row[at], "text": role_label(row[at]["text"], lang), "note": ""}
     chart = bars(chart_values(shown, q.chart, table))
     values = {p.name: given.get(p.name, "") for p in q.params}
     args = {k: v for k, v in values.items() if v}
