@@ -378,6 +378,8 @@ def test_the_vietnamese_interface_has_no_developer_words(server):
     for developer in ("areaLabel", "stated", " obs "):
         assert developer not in text.replace("\n", " ")
     assert "Địa bàn" in text and "Cách viết" in text and 'title="?areaLabel"' in page
+    assert "Địa bàn (tên)" in text  # ?areaLabel beside ?area
+    assert "xsd:decimal" not in text and "xsd:date" not in text
     assert "chỉ tiêu: tên, mã" in text  # parameter help
     en = _visible(get(server, "/queries/indicator-by-locality?lang=en", headers=HTML).text)
     assert "As written" in en and "the indicator" in en

@@ -26,7 +26,7 @@ from cdskg.web.pages.common import (
     error_page,
 )
 from cdskg.web.pages.graph import compact, label, link, one_of
-from cdskg.web.pages.words import role_label
+from cdskg.web.pages.words import column_label, role_label
 
 
 @bp.get("/queries")
@@ -88,7 +88,8 @@ def query(name: str):
     shown = [v for v in variables if v not in declared]
     table = []
     for sol in result:
-        table.append([link(st, sol[v], lang) if sol[v] is not None else None for v in shown])
+        # datatypes and language tags are for the editor; a reader sees 26, 2021-12-31
+        table.append([None if sol[v] is None else _plain(link(st, sol[v], lang)) for v in shown])
     if "role" in shown:  # actual / target / change, in the page's language
         at = shown.index("role")
         for row in table:
@@ -103,6 +104,7 @@ def query(name: str):
             "query.html",
             query=q,
             columns=shown,
+            titles=column_titles(shown, lang),
             table=table,
             chart=chart,
             values=values,
@@ -115,6 +117,26 @@ def query(name: str):
     )
     resp.headers["Vary"] = "Accept"
     return resp
+
+
+def _plain(cell: dict) -> dict:
+    return {**cell, "note": ""} if cell.get("note") else cell
+
+
+def column_titles(columns: list[str], lang: str) -> list[str]:
+    """Titles of a result's columns; ``xLabel`` beside ``x`` (a thing and its name, which
+    both show the name) is told apart from it.
+
+    >>> column_titles(["area", "areaLabel", "value"], "vi")
+    ['Địa bàn', 'Địa bàn (tên)', 'Giá trị']
+    """
+    titles = []
+    for c in columns:
+        title = column_label(c, lang)
+        if c.endswith("Label") and c[: -len("Label")] in columns:
+            title += " (tên)" if lang == "vi" else " (name)"
+        titles.append(title)
+    return titles
 
 
 def _unresolved(st, q, given: dict[str, str], exc: params.Unresolved, html: bool) -> Response:
