@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from rdflib import SH, SKOS, Graph, Literal, URIRef
 
-from cdskg.mapping.mapper import TOTAL, MappingRules, breakdown_iri, document_type_iri
+from cdskg.mapping.mapper import MappingRules
+from cdskg.mapping.terms import TOTAL, breakdown_iri, document_type_iri
 
 REPO = Path(__file__).resolve().parents[1]
 SHAPES = "https://w3id.org/cdskg/shapes#"

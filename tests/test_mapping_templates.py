@@ -12,14 +12,10 @@ import pytest
 
 from cdskg.extract.records import Mention
 from cdskg.extract.thesaurus import Thesaurus
-from cdskg.mapping.mapper import (
-    CONTEXTS,
-    MINTERS,
-    MappingRules,
-    TemplateError,
-    Templates,
-    map_article,
-)
+from cdskg.mapping.mapper import MappingRules, map_article
+from cdskg.mapping.predicates import PREDICATES
+from cdskg.mapping.templates import CONTEXTS, TemplateError, Templates
+from cdskg.mapping.terms import MINTERS
 from test_mapping_golden import GOLDEN, load_record
 
 REPO = Path(__file__).resolve().parents[1]
@@ -56,6 +52,13 @@ def test_the_project_templates_load_and_are_all_used() -> None:
     used |= {n for n in names if n.endswith("_mention")}  # picked by "{kind}_mention"
     assert names == used
     assert {t.applies_to for t in templates.nodes.values()} <= set(CONTEXTS)
+
+
+def test_every_condition_is_used_and_made_for_a_kind_of_node() -> None:
+    text = RDF_TOML.read_text(encoding="utf-8")
+    used = set(re.findall(r'(?:when|where) = "([^"]+)"', text))
+    assert used == set(PREDICATES)
+    assert {applies_to for applies_to, _ in PREDICATES.values()} <= set(CONTEXTS)
 
 
 # (what is replaced, by what, the line's marker in the edited file, expected message part)
@@ -126,17 +129,23 @@ MALFORMED = {
         'each = "title"',
         "each 'title' is str, not a list or dict",
     ),
-    "unreadable condition": (
+    "unknown condition": (
+        'when = "has_indicator_text"',
         'when = "indicator_text"',
-        'when = "indicator_text > 3"',
-        "indicator_text > 3",
-        "cannot read 'indicator_text > 3' in condition",
+        'when = "indicator_text"',
+        "unknown condition 'indicator_text': name a predicate of cdskg.mapping.predicates",
     ),
-    "unknown field in a condition": (
-        'when = "resolved.post_org"',
-        'when = "resolved.post_organisation"',
-        "resolved.post_organisation",
-        "unknown field 'post_organisation' of 'resolved' (MentionFacts)",
+    "condition made for another kind of node": (
+        'when = "holds_post_in_one_body"',
+        'when = "is_former_unit"',
+        'when = "is_former_unit"',
+        "condition 'is_former_unit' is made for unit, not for mention",
+    ),
+    "where made for another kind of node": (
+        'where = "is_former_unit"',
+        'where = "is_instant"',
+        'where = "is_instant"',
+        "condition 'is_instant' is made for period, not for unit",
     ),
     "two objects": (
         '{ p = "cdskg:statedAs", field = "stated" }',
@@ -146,7 +155,7 @@ MALFORMED = {
     ),
     "misspelt key": (
         '{ p = "cdskg:statedAs", field = "stated" }',
-        '{ p = "cdskg:statedAs", field = "stated", wehn = "stated" }',
+        '{ p = "cdskg:statedAs", field = "stated", wehn = "has_indicator_text" }',
         "wehn",
         "unknown key(s) ['wehn']",
     ),
@@ -196,17 +205,23 @@ def quads_of(record_case: str, thesaurus: Thesaurus, folder: Path | None = None)
     rules = MappingRules.load(folder) if folder else None
     return {
         (q.subject.value, q.predicate.value, q.object)
-        for q in map_article(record, thesaurus, rules=rules)
+        for q in map_article(record, thesaurus, rules=rules).quads
     }
 
 
-def test_a_template_change_changes_the_output(tmp_path: Path, thesaurus: Thesaurus) -> None:
+def test_a_template_change_changes_the_output(
+    tmp_path: Path, thesaurus: Thesaurus, monkeypatch: pytest.MonkeyPatch
+) -> None:
     before = quads_of("percentage-with-ratio", thesaurus)
+    # a condition of one's own: a named predicate for observations
+    monkeypatch.setitem(
+        PREDICATES, "has_ratio", ("observation", lambda x, roots: x.numerator is not None)
+    )
     folder = edited(
         tmp_path,
         '{ p = "cdskg:statedAs", field = "stated" },',
         '{ p = "skos:note", field = "stated", lang = "vi" },\n'
-        '  { p = "cdskg:kind", field = "kind", when = "numerator" },',
+        '  { p = "cdskg:kind", field = "kind", when = "has_ratio" },',
     )
     after = quads_of("percentage-with-ratio", thesaurus, folder)
     stated = {(s, o) for s, p, o in before if p == CDSKG + "statedAs"}
@@ -245,7 +260,7 @@ def test_mentions_of_a_kind_without_template_are_reported_once(thesaurus: Thesau
     record = load_record(GOLDEN / "person-with-post" / "record.json")
     evidence = record.mentions[0].evidence
     record.mentions.append(Mention("gadget", "Máy X", evidence))
-    quads = map_article(record, thesaurus)
+    quads = map_article(record, thesaurus).quads
     map_article(record, thesaurus)
     assert record.warnings == ["mention of unknown kind 'gadget' not mapped: 'Máy X'"]
     assert not any("may-x" in q.subject.value for q in quads)

@@ -135,37 +135,35 @@ def _cpus_of(pid: int) -> list[frozenset[int]]:
 
 
 def _worker_pids(base: str) -> set[int]:
-    """Every worker process of the server at ``base``: the siblings of the one that answers
-    /health. Which worker a connection reaches is the kernel's choice, so asking over many
-    connections could miss one (it did, on a loaded machine)."""
-    conn = _connection(base)
-    one = json.loads(_get(conn, "/health")[1])["pid"]
-    conn.close()
-    master = _parent_of(one)
-    assert master is not None
-    siblings = {
-        int(p.name)
-        for p in Path("/proc").iterdir()
-        if p.name.isdigit() and _parent_of(int(p.name)) == master
-    }
-    # workers are forks of the master (same command line); a helper process it starts, such
-    # as the downloads preparer, is not a worker
-    return {pid for pid in siblings if _cmdline(pid) == _cmdline(master)} | {one}
+    conns = [_connection(base) for _ in range(8)]
+    pids = {json.loads(_get(c, "/health")[1])["pid"] for c in conns}
+    for c in conns:
+        c.close()
+    return pids
 
 
-def _parent_of(pid: int) -> int | None:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:  # gone meanwhile
-        return None
-    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("PPid:")))
-
-
-def _cmdline(pid: int | None) -> bytes:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return b""
+def _listening_workers(base: str) -> set[int]:
+    """The worker processes of the server at ``base``, found by the listening socket they
+    share (not by connections: which worker the kernel hands a connection to is not ours to
+    promise): the processes holding a listening socket on its port (granian's workers each
+    have one), less any parent of another (granian's master, where it holds one)."""
+    port = int(base.rsplit(":", 1)[1])
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                    inodes.add(f"socket:[{fields[9]}]")
+    holders: dict[int, int] = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                stat = (proc / "stat").read_text()
+                holders[int(proc.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return set(holders) - set(holders.values())
 
 
 @pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two CPUs")
@@ -176,7 +174,9 @@ def test_pinned_workers_keep_their_threads_on_one_cpu(
     for pid in _worker_pids(server):  # by default the threads go where the kernel puts them
         assert set(_cpus_of(pid)) == {everywhere}
     with _serving_with(built_store, tmp_path / "serve.log", {"CDSKG_PIN_WORKERS": "1"}) as base:
-        pids = _worker_pids(base)
+        deadline = time.monotonic() + 30  # /health answered; the other worker may be starting
+        while len(pids := _listening_workers(base)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
         assert len(pids) == 2, pids
         placed = [set(_cpus_of(pid)) for pid in pids]
     # every thread of a worker on one and the same CPU; the two workers on different CPUs

@@ -2,7 +2,7 @@
 the same report graph, on every shape example, on the corpus as the build validates it, on
 synthetic observations and on random graphs; shapes it cannot compile are refused.
 
-pySHACL runs with :func:`cdskg.validation.native.prepared_sparql_queries` (rdflib prepares each
+pySHACL runs with :func:`pyshacl_prepared.prepared_sparql_queries` (rdflib prepares each
 ``sh:select`` once instead of per focus node: ten times faster, same results, checked by
 ``test_prepared_queries_do_not_change_pyshacl``).
 """
@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from rdflib.namespace import SH
 
+from cdskg.errors import InputError
+from cdskg.validation import data as reading
 from cdskg.validation import native as shacl
 from cdskg.validation.engine import (
     NATIVE,
@@ -32,6 +34,7 @@ from cdskg.validation.engine import (
     validate_graph,
     validate_store,
 )
+from pyshacl_prepared import prepared_sparql_queries
 from test_validate import _store_from
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,7 +49,7 @@ Data = rdflib.Graph | Sequence[ox.Triple | ox.Quad]
 
 @pytest.fixture(scope="module", autouse=True)
 def _fast_reference() -> Iterator[None]:
-    with shacl.prepared_sparql_queries():
+    with prepared_sparql_queries():
         yield
 
 
@@ -134,25 +137,25 @@ def test_every_sparql_constraint_runs_once_per_batch() -> None:
 
 
 def _build_inputs(corpus: Path) -> list[list[ox.Triple | ox.Quad]]:
-    """What ArticleBuilder.build hands validate_graph for every corpus article."""
-    from cdskg.build import pipeline
+    """What ArticleBuilder.build_batch hands validate_graphs for every corpus article."""
+    from cdskg.build import gate
     from cdskg.extract.articles import collect, read_article
     from cdskg.settings import project_paths
 
     seen: list[list[ox.Triple | ox.Quad]] = []
-    original = pipeline.validate_graph
+    original = gate.validate_graphs
 
-    def record(data, shapes, **kwargs):
-        seen.append(list(data))
-        return original(data, shapes, **kwargs)
+    def record(graphs, shapes, **kwargs):
+        seen.extend(list(data) for data in graphs)
+        return original(graphs, shapes, **kwargs)
 
-    builder = pipeline.ArticleBuilder(project_paths())
-    pipeline.validate_graph = record
+    builder = gate.ArticleBuilder(project_paths())
+    gate.validate_graphs = record
     try:
-        for path in collect([corpus]):
-            builder.build(read_article(path))
+        sources = [read_article(path) for path in collect([corpus])]
+        builder.build_batch(sources, [gate.Stopwatch() for _ in sources])
     finally:
-        pipeline.validate_graph = original
+        gate.validate_graphs = original
     return seen
 
 
@@ -423,7 +426,7 @@ def test_native_equals_pyshacl_on_random_graphs(graph: list[ox.Triple]) -> None:
 
 @given(st.from_regex(r"\A(0|-?[1-9][0-9]{0,20})\Z"))
 def test_integers_kept_by_the_fast_path_are_kept_by_rdflib(lexical: str) -> None:
-    assert shacl._INT_KEPT(lexical)
+    assert reading._INT_KEPT(lexical)
     literal = rdflib.Literal(lexical, datatype=rdflib.XSD.integer)
     assert str(literal) == lexical and not literal.ill_typed
 
@@ -432,11 +435,11 @@ def test_integers_kept_by_the_fast_path_are_kept_by_rdflib(lexical: str) -> None
 def test_decimals_kept_by_the_fast_path_are_kept_by_rdflib(lexical: str) -> None:
     literal = rdflib.Literal(lexical, datatype=rdflib.XSD.decimal)
     assert not literal.ill_typed
-    if shacl._DEC_KEPT(lexical):
+    if reading._DEC_KEPT(lexical):
         assert str(literal) == lexical
     stored = ox.Store()
     stored.add(ox.Quad(NODES[0], RDF_TYPE, typed(lexical, "decimal")))
-    if shacl._DEC_STORED(lexical):
+    if reading._DEC_STORED(lexical):
         assert next(iter(stored)).object.value == lexical
 
 
@@ -484,15 +487,17 @@ def test_unsupported_features_are_refused_naming_shape_and_feature(shape, featur
     assert "CDSKG_SHACL_ENGINE" in str(caught.value)
 
 
-def test_unsupported_shapes_fall_back_to_another_engine(caplog) -> None:
+def test_unsupported_shapes_are_an_input_error_that_names_the_other_engine() -> None:
+    """No engine is chosen behind the user's back: shapes the native engine cannot compile
+    are an error naming the feature and the setting; pySHACL validates them when chosen."""
     graph = rdflib.Graph().parse(
         data=PREFIXES + "ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:closed true .",
         format="turtle",
     )
     data = rdflib.Graph().parse(data=PREFIXES + "ex:x a ex:C ; ex:p 1 .", format="turtle")
-    result = validate_graph(data, graph, engine=NATIVE)
-    assert result.engine != NATIVE and not result.conforms
-    assert "sh:closed" in caplog.text
+    with pytest.raises(InputError, match=r"sh:closed.*CDSKG_SHACL_ENGINE=pyshacl"):
+        validate_graph(data, graph, engine=NATIVE)
+    assert not validate_graph(data, graph, engine=PYSHACL).conforms
 
 
 UNSAFE = (
@@ -511,7 +516,7 @@ ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:sparql [ sh:message "x" ; sh:sele
 def test_a_query_using_this_before_binding_it_is_refused() -> None:
     """Unbound, BIND($this AS ?value) binds nothing; pre-bound per focus node in Oxigraph
     it binds the focus node; rdflib (pySHACL) forgets the pre-binding inside BIND and
-    reports every ?value: no way to match it here, so the shapes go to another engine."""
+    reports every ?value: no way to match it here, so such shapes need pySHACL."""
     shapes = rdflib.Graph().parse(data=UNSAFE, format="turtle")
     with pytest.raises(shacl.UnsupportedShapes, match="no triple pattern binds it"):
         shacl.compile_shapes(shapes)
@@ -519,8 +524,8 @@ def test_a_query_using_this_before_binding_it_is_refused() -> None:
         data=PREFIXES + "ex:x a ex:C ; ex:p 2 . ex:y a ex:C ; ex:p 0 . ex:z ex:p 5 .",
         format="turtle",
     )
-    native = results(validate_graph(data, shapes, engine=NATIVE))
-    assert native == results(validate_graph(data, shapes, engine=PYSHACL))
+    with pytest.raises(InputError, match="CDSKG_SHACL_ENGINE=pyshacl"):
+        validate_graph(data, shapes, engine=NATIVE)
 
 
 def test_two_lexical_forms_of_one_value_fall_back_to_pyshacl() -> None:

@@ -144,8 +144,8 @@ class Settings:
         "CDSKG_SHACL_ENGINE",
         "native",
         "`native` (`cdskg.validation.native`, compiled for our shapes, proven equal to"
-        " pySHACL), `turbo` (pyshacl-turbo) or `pyshacl` (the reference). Native hands shapes"
-        " it cannot compile to turbo, and a graph whose SPARQL results could depend on the"
+        " pySHACL) or `pyshacl` (the reference). Native refuses shapes it cannot compile"
+        " (naming the feature), and hands a graph whose SPARQL results could depend on the"
         " engine (ill-typed numbers) to pySHACL",
     )
     publisher_name: str = _setting(

@@ -1,7 +1,9 @@
-"""The build: articles → clean → extract → map → validate → load, one article at a time.
+"""The build: articles → clean → extract → map → validate → load.
 
 This is the one module that knows the order of the steps; each step lives in its own
-module and knows only itself.
+module and knows only itself. Worker processes take batches of articles through
+extraction, mapping and the validation gate (:mod:`cdskg.build.gate`); this process is the
+one writer, loading each accepted article as a named graph.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import os
 import resource
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,31 +27,20 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from cdskg import __version__
-
-from cdskg.rdf import iri
-from cdskg.extract.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
-from cdskg.errors import InputError
-from cdskg.extract.extractor import Extractor
-from cdskg.mapping.mapper import (
-    MappingRules,
-    context_triples,
-    group_quantities,
-    integer,
-    lit,
-    map_article,
-    nn,
-    rules_for,
-    unit_quads,
-    xsd_date,
-)
-from cdskg.rdf.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
+from cdskg.build.gate import ArticleBuilder
 from cdskg.build.progress import ProgressPrinter
-from cdskg.extract.records import ArticleRecord
+from cdskg.build.stopwatch import Stopwatch
+from cdskg.errors import InputError
+from cdskg.extract.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
+from cdskg.extract.units import load_units
+from cdskg.mapping.mapper import (
+    unit_quads,
+)
+from cdskg.mapping.terms import integer, lit, nn, xsd_date
+from cdskg.rdf import iri
+from cdskg.rdf.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
 from cdskg.settings import ProjectPaths
 from cdskg.store.generations import StoreLayout, graph_hashes, next_generation, replace_graphs
-from cdskg.extract.thesaurus import Thesaurus
-from cdskg.extract.units import load_units
-from cdskg.validation.engine import Violation, load_shapes, validate_graph
 
 
 @dataclass
@@ -124,32 +115,6 @@ class BuildReport:
 log = logging.getLogger("cdskg.build")
 
 
-class Stopwatch:
-    """CPU seconds per stage, summed over articles: where a build's time goes (the
-    report's ``timings``, the benchmark's breakdown).
-
-    Process CPU time, not wall time: another process on the same core does not count,
-    and threads of this process (the pool's result reader, the bulk loader's) do. A lap
-    costs about a microsecond; an article has a dozen.
-    """
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self._last = time.process_time()
-
-    def restart(self) -> None:
-        self._last = time.process_time()
-
-    def lap(self, stage: str) -> None:
-        now = time.process_time()
-        self.seconds[stage] = self.seconds.get(stage, 0.0) + now - self._last
-        self._last = now
-
-    def add(self, seconds: Mapping[str, float]) -> None:
-        for stage, spent in seconds.items():
-            self.seconds[stage] = self.seconds.get(stage, 0.0) + spent
-
-
 def _reference_hash(paths: ProjectPaths) -> str:
     digest = hashlib.sha256(__version__.encode())
     for path in sorted(paths.ontology.glob("*.ttl")):
@@ -188,129 +153,10 @@ def _stored_reference_hash(store: ox.Store) -> str | None:
     return None
 
 
-class ArticleBuilder:
-    """Extract, map and validate one article (no store access; safe in worker processes)."""
-
-    def __init__(self, paths: ProjectPaths):
-        self.extractor = Extractor(paths.mappings, paths.ontology)
-        self.thesaurus: Thesaurus = self.extractor.thesaurus
-        self.rules: MappingRules = rules_for(paths.mappings)
-        self.shapes = load_shapes(paths.shapes)
-
-    def build(
-        self, source: SourceArticle, watch: Stopwatch | None = None
-    ) -> tuple[ArticleRecord, list[ox.Quad], list[Violation], bool, dict[str, str]]:
-        """The record, its accepted quads, the violations, whether the article loads, and
-        the sentence each violation's focus node was said in.
-
-        What violates a shape is held back fact by fact: an observation or a mention is
-        dropped with everything it owns (its evidence and selectors, its period) when any
-        of those is in violation. Only a violation no fact owns (on the article itself)
-        holds back the whole article.
-        """
-        watch = watch or Stopwatch()
-        record = self.extractor.extract(source)
-        watch.lap("extract")
-        quads = map_article(record, self.thesaurus, rules=self.rules)
-        watch.lap("map")
-        result = validate_graph(self._data(record, quads), self.shapes)
-        watch.lap("validate")
-        if result.conforms:
-            return record, quads, [], True, {}
-        violations = result.violations
-        owners = _owners(quads)
-        sentences = _sentences(record, owners, violations)
-        bad_roots = {root for v in violations for root in owners.get(v.focus, ())}
-        if any(v.focus not in owners for v in violations):
-            watch.lap("gate")
-            return record, [], violations, False, sentences
-        bad_obs = set()
-        for group in group_quantities(record):
-            obs = iri.observation(record.iri, group.first.value_start, group.first.indicator)
-            if obs in bad_roots:
-                bad_obs.update(id(x) for x in (group.first, *group.restated))
-        bad_evidence = {
-            node for node, roots in owners.items() if roots & bad_roots and "/evidence/" in node
-        }
-        record.quantities = [x for x in record.quantities if id(x) not in bad_obs]
-        record.mentions = [
-            m
-            for m in record.mentions
-            if iri.evidence(record.iri, m.evidence.start, m.evidence.end) not in bad_evidence
-        ]
-        watch.lap("gate")
-        quads = map_article(record, self.thesaurus, rules=self.rules)
-        watch.lap("map again")
-        second = validate_graph(self._data(record, quads), self.shapes)
-        watch.lap("validate again")
-        if not second.conforms:
-            return record, [], violations + second.violations, False, sentences
-        return record, quads, violations, True, sentences
-
-    def _data(self, record: ArticleRecord, quads: list[ox.Quad]) -> list[ox.Triple | ox.Quad]:
-        return [*quads, *context_triples(record, self.thesaurus)]
-
-
-# Nodes a fact owns: minted for it alone (or shared only by facts that fail together).
-_OWNED = (iri.ID + "evidence/", iri.ID + "period/", iri.ID + "unit/former/", iri.ID + "post/")
-
-
-def _owners(quads: list[ox.Quad]) -> dict[str, set[str]]:
-    """Node IRI → the facts (observations, mentioned things) that own it, themselves too."""
-    out: dict[str, list[str]] = {}
-    for q in quads:
-        if isinstance(q.object, ox.NamedNode):
-            out.setdefault(q.subject.value, []).append(q.object.value)
-    obs_type = nn(QB + "Observation")
-    roots = {
-        q.subject.value
-        for q in quads
-        if (q.predicate.value == RDF + "type" and q.object == obs_type)
-        or q.predicate.value == CDSKG + "mentionedIn"
-    }
-    owners: dict[str, set[str]] = {}
-    for root in roots:
-        stack, seen = [root], {root}
-        while stack:
-            node = stack.pop()
-            owners.setdefault(node, set()).add(root)
-            for child in out.get(node, ()):
-                base = child.split("#", 1)[0]
-                if child not in seen and (base.startswith(_OWNED) or child.startswith(node + "#")):
-                    seen.add(child)
-                    stack.append(child)
-    return owners
-
-
 def _count_observations(quads: list[ox.Quad]) -> int:
     """Facts loaded: observations, after restated figures were merged by the mapping."""
     obs = nn(QB + "Observation")
     return sum(1 for q in quads if q.object == obs and q.predicate.value == RDF + "type")
-
-
-def _sentences(
-    record: ArticleRecord, owners: dict[str, set[str]], violations: list[Violation]
-) -> dict[str, str]:
-    """Focus node → the sentence of the fact that owns it (for the report)."""
-    by_root: dict[str, str] = {}
-    for group in group_quantities(record):
-        x = group.first
-        by_root[iri.observation(record.iri, x.value_start, x.indicator)] = x.evidence.exact
-    evidence_text = {
-        iri.evidence(record.iri, m.evidence.start, m.evidence.end): m.evidence.exact
-        for m in record.mentions
-    }
-    for node, roots in owners.items():
-        if node in evidence_text:
-            for root in roots:
-                by_root.setdefault(root, evidence_text[node])
-    out = {}
-    for v in violations:
-        for root in sorted(owners.get(v.focus, ())):
-            if root in by_root:
-                out[v.focus] = by_root[root]
-                break
-    return out
 
 
 @dataclass
@@ -335,42 +181,58 @@ def _init_worker(paths: ProjectPaths) -> None:
     _worker_builder = ArticleBuilder(paths)
 
 
-def _process_in_worker(source: SourceArticle) -> Processed:
+def _process_in_worker(sources: list[SourceArticle]) -> list[Processed]:
     assert _worker_builder is not None, "worker not initialised"
-    return process(_worker_builder, source)
+    return process(_worker_builder, sources)
 
 
-def process(builder: ArticleBuilder, source: SourceArticle) -> Processed:
-    """Extract, map and validate one article; a bug costs this article only."""
-    watch = Stopwatch()
-    article_iri = iri.article(source.name)
-    try:
-        record, quads, violations, ok, sentences = builder.build(source, watch)
-    except Exception as exc:
-        log.exception("building %s failed", source.path)
-        error = (
-            f"{source.path}: cdskg failed on this article ({type(exc).__name__}: {exc});"
-            " the rest of the corpus was built; please report this with the file"
+def process(builder: ArticleBuilder, sources: list[SourceArticle]) -> list[Processed]:
+    """Extract, map and validate a batch of articles; a bug costs its article only."""
+    watches = [Stopwatch() for _ in sources]
+    out = []
+    built_all = builder.build_batch(sources, watches)
+    for source, built, watch in zip(sources, built_all, watches, strict=True):
+        watch.restart()
+        if isinstance(built, Exception):
+            log.error("building %s failed", source.path, exc_info=built)
+            error = (
+                f"{source.path}: cdskg failed on this article ({type(built).__name__}: {built});"
+                " the rest of the corpus was built; please report this with the file"
+            )
+            article_iri = iri.article(source.name)
+            outcome = ArticleOutcome(str(source.path), "failed", article=article_iri, error=error)
+            out.append(Processed(outcome, b"", False, watch.seconds))
+            continue
+        record, ok = built.record, built.loads
+        outcome = ArticleOutcome(
+            str(source.path),
+            "built" if ok else "rejected",
+            article=record.iri,
+            facts=_count_observations(built.quads) if ok else 0,
+            skipped_numbers=[sk.__dict__ for sk in record.skipped],
+            dropped=record.dropped,
+            warnings=list(record.warnings),
         )
-        outcome = ArticleOutcome(str(source.path), "failed", article=article_iri, error=error)
-        return Processed(outcome, b"", False, watch.seconds)
-    outcome = ArticleOutcome(
-        str(source.path),
-        "built" if ok else "rejected",
-        article=record.iri,
-        facts=_count_observations(quads) if ok else 0,
-        skipped_numbers=[sk.__dict__ for sk in record.skipped],
-        dropped=record.dropped,
-        warnings=list(record.warnings),
-    )
-    for v in violations:
-        entry: dict[str, object] = dict(v.as_dict())
-        entry["sentence"] = sentences.get(v.focus)
-        outcome.rejected.append(entry)
-    watch.lap("outcome")
-    nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) if ok else b""
-    watch.lap("serialise")
-    return Processed(outcome, nquads or b"", ok, watch.seconds)
+        for v in built.violations:
+            entry: dict[str, object] = dict(v.as_dict())
+            entry["sentence"] = built.sentences.get(v.focus)
+            outcome.rejected.append(entry)
+        watch.lap("outcome")
+        nquads = ox.serialize(built.quads, format=ox.RdfFormat.N_QUADS) if ok else b""
+        watch.lap("serialise")
+        out.append(Processed(outcome, nquads or b"", ok, watch.seconds))
+    return out
+
+
+#: Articles a worker builds and validates together: the SPARQL constraints run once per
+#: batch (their cost hardly grows with it), and results come back a batch at a time.
+VALIDATION_BATCH = 32
+
+
+def _batches(sources: list[SourceArticle], jobs: int) -> list[list[SourceArticle]]:
+    """Batches of at most :data:`VALIDATION_BATCH` articles, at least 4 per worker."""
+    size = max(1, min(VALIDATION_BATCH, -(-len(sources) // (jobs * 4))))
+    return [sources[i : i + size] for i in range(0, len(sources), size)]
 
 
 @contextlib.contextmanager
@@ -385,7 +247,7 @@ def _processing(
         return
     if min(options.jobs, len(sources)) <= 1:
         builder = ArticleBuilder(options.paths)
-        yield (process(builder, source) for source in sources)
+        yield (done for batch in _batches(sources, 1) for done in process(builder, batch))
         return
     # Workers only extract, map and validate; this process stays the one writer.
     context = multiprocessing.get_context("spawn")
@@ -396,9 +258,9 @@ def _processing(
         initializer=_init_worker,
         initargs=(options.paths,),
     ) as pool:
-        chunk = max(1, min(32, len(sources) // (jobs * 8)))
+        batches = _batches(sources, jobs)
         try:
-            yield pool.map(_process_in_worker, sources, chunksize=chunk)
+            yield (done for dones in pool.map(_process_in_worker, batches) for done in dones)
         except BaseException:
             # the writer failed or was interrupted: do not build the rest of the corpus
             pool.shutdown(wait=True, cancel_futures=True)

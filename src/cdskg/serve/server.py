@@ -3,44 +3,19 @@ that open the store read-only, and the query time limit in each worker.
 
 **granian** (chosen by measurement, ``benchmarks/bench_http.py``): its HTTP layer is Rust
 (hyper), keeps connections alive and hands each request to one of ``CDSKG_THREADS`` threads
-of a worker process. In each worker, :class:`GranianGlue` takes the place of granian's own
-WSGI glue: queries to ``/sparql`` go straight to :meth:`cdskg.web.sparql.FastPath.answer`
-(no WSGI environ, no Flask), everything else to the Flask application.
+of a worker process. In each worker, :class:`cdskg.serve.granian_glue.GranianGlue` takes
+the place of granian's own WSGI glue: queries to ``/sparql`` go straight to
+:meth:`cdskg.web.sparql.FastPath.answer` (no WSGI environ, no Flask), everything else to the
+Flask application.
 
-**Where a point lookup's time goes** (idle 2-core machine, 8 connections, 100k synthetic
-observations, perf and in-process timings, November 2026): pyoxigraph's query and JSON
-serialisation ≈100 µs of CPU in a tight loop, ≈115 µs amid the rest of a request; granian
-and the kernel ≈120 µs (a bare WSGI function calling pyoxigraph under granian answered
-6,000-8,600 lookups a second, 0.54-0.67× of ``oxigraph serve``, which needs ≈135 µs per
-request in all); our Python ≈35 µs. Most of granian's share is hand-overs between threads:
-``perf stat`` counted 5 thread switches per request in a worker (3.5 with one thread per worker),
-against 1.1 in ``oxigraph serve``, which reads, answers and writes in one thread.
-
-What was taken out of the request path, measured side by side with the previous version
-(``bench_http.py --baseline-src``, paired runs, medians of the ratios to ``oxigraph
-serve``): point lookups at 8 connections 0.43× → **0.50×** (0.48-0.52; 0.48-0.50 in
-point-only runs), at 1 connection 0.46× → 0.52× (0.52-0.59); aggregate 1.03×, CONTAINS
-filter 0.96×, CONSTRUCT 1.01×. Since then, glibc's per-thread allocator cache
-(:mod:`cdskg.serve.allocator`) took point lookups at 8 connections to 0.52-0.54×. What was taken
-out:
-
-* the query's helper thread: each query ran in a second thread while the request's thread
-  waited for it or for the time limit, two thread switches per request (see below for what
-  replaced it);
-* a ``readlink`` per request to notice a new store generation: a stamp mapped into memory
-  (:class:`cdskg.store.generations.Stamp`) costs no system call;
-* a ``write`` per access-log line: lines are collected and written four times a second
-  (:class:`AccessLog`);
-* granian's copy of the whole process environment into each request's environ, the WSGI
-  ``start_response`` round, and smaller things (a regex pass, header lists).
-
-The result cache (``CDSKG_CACHE_BYTES``) does not help point lookups: answers computed in
-under 2 ms are not kept. gunicorn's sync workers (``CDSKG_SERVER=gunicorn``) parse HTTP in
-Python and close the connection after every answer, so a client pays a TCP connect per
-query: 0.19-0.25× on point lookups; its ``gthread`` workers keep connections but measured
-no faster and cannot stop a runaway query without dropping the other requests of their
-process. ``CDSKG_PIN_WORKERS`` keeps each worker's threads on one CPU: it helped on a
-machine busy with other jobs and not on an idle one (see :func:`_pin_worker`).
+Choices made by measurement (their figures and history: ``benchmarks/README.md``, "The
+HTTP server"): queries to ``/sparql`` skip Flask and the WSGI environ; a query runs in the
+request's own thread (no helper thread and its two hand-overs); a new store generation is
+noticed through a stamp mapped into memory (:class:`cdskg.web.context.StoreView`, no system
+call per request); access-log lines are written in batches (:class:`AccessLog`); the result
+cache keeps only answers that took 2 ms or more. gunicorn's sync workers parse HTTP in
+Python and close the connection after every answer; its ``gthread`` workers cannot stop a
+runaway query without dropping the other requests of their process.
 
 **Query time limit.** pyoxigraph cannot interrupt a query (it releases the GIL while it
 evaluates, so other threads keep running, and it never looks at signals), so a runaway
@@ -52,7 +27,8 @@ query ends only with its process.
   response object, which any thread may call, and the worker asks itself to stop: granian's
   graceful stop closes its listening socket (new connections go to the other workers), lets
   its other requests in flight finish, and then the process exits, killing the runaway
-  query; granian's master starts a fresh worker.
+  query; the master starts a fresh worker (and never shuts down because workers died, see
+  :mod:`cdskg.serve.granian_glue`).
 * gunicorn (:class:`QueryGuard`): a sync worker serves one request at a time, so a watchdog
   thread writes the ``503`` straight to the client socket and ends the process at once.
 """
@@ -62,8 +38,6 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
-import gc
-import io
 import json
 import logging
 import multiprocessing.util
@@ -83,7 +57,6 @@ from cdskg.settings import Settings
 from cdskg.store.generations import StoreLayout
 from cdskg.web import create_app
 from cdskg.web.errors import error_bytes
-from cdskg.web.sparql import FastPath
 
 log = logging.getLogger("cdskg.serve.server")
 
@@ -96,8 +69,8 @@ ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 #: The settings travel to granian's worker processes in this variable (they may be spawned,
 #: not forked); each worker removes it, so it never reaches a request's environ.
 SETTINGS_ENV = "CDSKG_SERVE_SETTINGS"
-#: granian's master shuts the whole server down when a worker exits within 5.5 s of being
-#: (re)started ("crash loop"), so a worker that must stop waits until it is this old.
+#: A worker that must stop waits until it is this old: the master paces the restarts of
+#: workers that die young (:data:`cdskg.serve.granian_glue.YOUNG_SECONDS`).
 MIN_WORKER_AGE = 6.5
 
 
@@ -272,159 +245,6 @@ class AccessLog:
             self.record(environ, status, sent, started)
 
 
-class _Body:
-    """A response body granian iterates (what granian's own WSGI glue passes it)."""
-
-    __slots__ = ("__next__", "inner")
-
-    def __init__(self, inner: Iterator[bytes]):
-        self.inner = inner
-        self.__next__ = inner.__next__
-
-    def close(self) -> None:
-        close = getattr(self.inner, "close", None)
-        if close is not None:
-            close()
-
-
-class _StartResponse:
-    __slots__ = ("headers", "status")
-
-    def __init__(self) -> None:
-        self.status = 500
-        self.headers: list[tuple[str, str]] = []
-
-    def __call__(self, status: str, headers: list[tuple[str, str]], exc_info=None):
-        self.status = int(status[:3])
-        self.headers = headers
-
-
-class GranianGlue:
-    """What granian calls for each request of a worker, in place of its own WSGI glue
-    (``granian.wsgi._callback_wrapper``, which it mirrors): it calls the application and
-    hands the answer to granian's response object ``proto``, and writes the access log.
-
-    * Queries to ``/sparql`` go straight to :meth:`cdskg.web.sparql.FastPath.answer`,
-      without the WSGI environ and ``start_response``; everything else to the WSGI app.
-    * The time limit: the query runs in the request's own thread, and when it runs too
-      long the :class:`Watchdog` answers through ``proto`` from its thread. (A helper
-      thread per query, the alternative where WSGI can only answer by returning, cost two
-      thread hand-overs per request.)
-    * The environ gets the WSGI keys but not the whole process environment, which granian
-      copies into each request's (the update token among them).
-    """
-
-    def __init__(
-        self,
-        app: Callable[..., Any],
-        fast: FastPath | None,
-        guard: Watchdog | None,
-        access_log: AccessLog,
-        max_body: int,
-    ):
-        self.app = app
-        self.fast = fast
-        self.guard = guard
-        self.access_log = access_log
-        self.max_body = max_body  # larger bodies are refused (413) without being read
-        self.base: dict[str, Any] = {
-            "GATEWAY_INTERFACE": "CGI/1.1",
-            "SCRIPT_NAME": "",
-            "SERVER_SOFTWARE": "Granian",
-            "wsgi.errors": sys.stderr,
-            "wsgi.input_terminated": True,
-            "wsgi.multiprocess": True,
-            "wsgi.multithread": True,
-            "wsgi.run_once": False,
-            "wsgi.version": (1, 0),
-        }
-
-    def __call__(self, proto: Any, scope: dict[str, Any]) -> int:
-        started = time.monotonic()
-        path = scope["PATH_INFO"]
-        guard = self.guard
-        call = None
-        if guard is not None and path.startswith(GUARDED_PREFIXES):
-            if scope["REQUEST_METHOD"] == "POST":
-                # The body is read before the clock starts: a slow client is not a slow query.
-                length = scope.get("CONTENT_LENGTH", "")
-                if length.isdigit() and int(length) <= self.max_body:
-                    scope["wsgi.input"] = io.BytesIO(scope["wsgi.input"].read(int(length)))
-                    started = time.monotonic()
-            call = guard.enter(proto, scope, started)
-        try:
-            answer = None
-            if path == "/sparql" and self.fast is not None:
-                answer = self.fast.answer(scope)
-            if answer is not None:
-                status, headers, body = answer
-            else:
-                environ = self.base | scope
-                start = _StartResponse()
-                body = self.app(environ, start)
-                status, headers = start.status, start.headers
-        except BaseException:
-            if call is not None and not guard.leave(call):  # type: ignore[union-attr]
-                return 503  # the watchdog has answered
-            self.access_log.record(scope, 500, "-", started)
-            raise
-        if call is not None and not guard.leave(call):  # type: ignore[union-attr]
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-            return 503
-        if isinstance(body, list):
-            body = b"".join(body)
-        if isinstance(body, bytes):
-            proto.response_bytes(status, headers, body)
-            self.access_log.record(scope, status, len(body), started)
-        else:
-            counted = self.access_log.counted(body, scope, status, started)
-            proto.response_iter(status, headers, _Body(counted))
-        return status
-
-
-def _install_glue(glue: GranianGlue) -> None:
-    """Make granian's worker call ``glue`` for each request (see :class:`GranianGlue`).
-
-    granian's worker loads the application (our factory) before it wraps it in its WSGI
-    glue, which it looks up in its server module at that moment; granian 2.x (the version
-    range in pyproject.toml) has done so since 2.0.
-    """
-    import granian.server.mp as mp
-    import granian.server.mt as mt
-
-    for module in (mp, mt):
-        if not hasattr(module, "_wsgi_call_wrap"):
-            raise RuntimeError(
-                f"granian {_granian_version()} has no {module.__name__}._wsgi_call_wrap;"
-                " install the granian version pyproject.toml names"
-            )
-        module._wsgi_call_wrap = lambda _callback, _opts, _fmt=None: glue  # type: ignore[attr-defined]
-
-
-def _granian_version() -> str:
-    from importlib.metadata import version
-
-    return version("granian")
-
-
-def granian_app() -> Callable[..., Any]:
-    """The WSGI application of one granian worker (granian calls this in each worker)."""
-    settings = _settings_from_env(os.environ.pop(SETTINGS_ENV))
-    if settings.pin_workers:
-        _pin_worker(settings)
-    app = create_app(settings).wsgi_app
-    access_log = AccessLog()
-    guard = Watchdog(settings.query_timeout, access_log) if settings.query_timeout > 0 else None
-    fast = app if isinstance(app, FastPath) else None
-    _install_glue(GranianGlue(app, fast, guard, access_log, settings.max_request_bytes))
-    # What the worker has loaded stays for its life: keep it out of the collector's passes.
-    gc.collect()
-    gc.freeze()
-    return app
-
-
 #: The slot a worker holds for its life: an abstract Unix socket name, so it is freed by the
 #: kernel when the process ends, however it ends, and leaves no file behind.
 _SLOT: list[Any] = []
@@ -498,28 +318,6 @@ def _log_config() -> dict[str, Any]:
             "cdskg": {"handlers": ["console"], "level": "INFO", "propagate": False},
         },
     }
-
-
-def _serve_granian(settings: Settings) -> None:
-    from granian import Granian
-    from granian.constants import Interfaces
-
-    os.environ[SETTINGS_ENV] = _settings_to_env(settings)
-    Granian(
-        f"{__name__}:granian_app",
-        factory=True,
-        interface=Interfaces.WSGI,
-        address=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        blocking_threads=settings.threads,
-        websockets=False,
-        log_dictconfig=_log_config(),
-        respawn_failed_workers=True,
-        # A worker asked to stop waits for its requests in flight, which the time limit
-        # bounds; past this it is killed.
-        workers_kill_timeout=max(10, int(settings.query_timeout) + 5),
-    ).serve()
 
 
 # ---------------------------------------------------------------- gunicorn sync workers
@@ -689,7 +487,9 @@ def serve(settings: Settings) -> None:
         if settings.server == "gunicorn":
             _serve_gunicorn(settings)
         else:
-            _serve_granian(settings)
+            from cdskg.serve.granian_glue import serve_granian
+
+            serve_granian(settings)
     finally:
         if watcher is not None:
             watcher.stop()

@@ -1,22 +1,19 @@
 """SHACL validation: the gate every article graph passes before loading, and store checks.
 
-Three engines give the same results on our shapes; ``CDSKG_SHACL_ENGINE`` picks one:
+Two engines give the same results on our shapes; ``CDSKG_SHACL_ENGINE`` picks one:
 
-- ``native`` (the default when it compiles the shapes): :mod:`cdskg.validation.native`,
-  compiled once for exactly the SHACL our shapes use, reading the mapping's pyoxigraph terms
-  directly.
-  About 6x faster than pyshacl-turbo per article (its SPARQL constraints run as Python
-  twins of their queries, :mod:`cdskg.validation.twins`), and it reads a store without rdflib
-  (``benchmarks/bench_validate.py`` has the figures).
-  Shapes it cannot compile (a feature it does not implement) fall back to turbo, with a
-  warning. A graph whose SPARQL results could depend on the engine (an ill-typed literal
-  such as ``"abc"^^xsd:decimal``, which rdflib compares with numbers and Oxigraph does not;
-  two lexical forms of one number, which Oxigraph's store merges) is validated by pySHACL
-  (the native results stand where pySHACL itself fails on such a literal).
-- ``turbo``: pyshacl-turbo, a Rust engine with pySHACL's API (when installed).
-- ``pyshacl``: pySHACL, the reference the other two are proven against (``tests/test_shacl.py``
-  and ``tests/test_validate.py``: every example in ``tests/shapes/``, the corpus, synthetic
-  observations and random graphs).
+- ``native`` (the default): :mod:`cdskg.validation.native`, compiled once for exactly the
+  SHACL our shapes use, reading the mapping's pyoxigraph terms directly, with the SPARQL
+  constraints run in Oxigraph once per batch of articles (:func:`validate_graphs`). Shapes
+  it cannot compile are an :class:`~cdskg.errors.InputError` that names the feature and
+  says to choose pySHACL. A graph whose SPARQL results could depend on the engine (an
+  ill-typed literal such as ``"abc"^^xsd:decimal``, which rdflib compares with numbers and
+  Oxigraph does not; two lexical forms of one number, which Oxigraph's store merges) is
+  validated by pySHACL (the native results stand where pySHACL itself fails on such a
+  literal).
+- ``pyshacl``: pySHACL, the reference the native engine is proven against
+  (``tests/test_shacl.py``, ``tests/test_shacl_batch.py`` and ``tests/test_validate.py``:
+  every example in ``tests/shapes/``, the corpus, synthetic observations, random graphs).
 
 Per-article validation sees the article's graph plus context triples; store validation
 sees the union of all graphs (reference data included), so shapes that join on reference
@@ -27,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,25 +35,11 @@ from rdflib.namespace import SH
 
 from cdskg.errors import InputError
 from cdskg.settings import read
-from cdskg.validation import native as shacl
-
-try:  # much faster; same results on our shapes
-    import pyshacl_turbo
-except ImportError:  # pragma: no cover - depends on the environment
-    pyshacl_turbo = None
-
-try:
-    # Serialized input parsed natively, with no rdflib graph on the way: 3-5x faster per
-    # article than handing over text (which turbo parses with rdflib first). It is not a
-    # documented name, so any other version falls back to the documented path.
-    from pyshacl_turbo.rdf import Input as _TurboInput
-except ImportError:  # pragma: no cover
-    _TurboInput = None
+from cdskg.validation import native
 
 PYSHACL = "pyshacl"
-TURBO = "turbo"
 NATIVE = "native"
-ENGINES = (NATIVE, TURBO, PYSHACL)
+ENGINES = (NATIVE, PYSHACL)
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +52,8 @@ FORMATS = {
     ".rdf": "xml",
     ".jsonld": "json-ld",
 }
+
+Data = rdflib.Graph | str | Sequence[ox.Triple | ox.Quad]
 
 
 @dataclass(frozen=True)
@@ -102,22 +87,18 @@ class ValidationResult:
 
 
 def default_engine() -> str:
-    """``CDSKG_SHACL_ENGINE`` (native, turbo or pyshacl); by default native, which falls
-    back to turbo (or pySHACL) for shapes it cannot compile."""
+    """``CDSKG_SHACL_ENGINE``: ``native`` (the default) or ``pyshacl``.
+
+    :raises InputError: for any other value.
+    """
     wanted = str(read("shacl_engine")).strip().lower()
-    if wanted == PYSHACL or (wanted == TURBO and pyshacl_turbo is None):
+    if wanted == PYSHACL:
         return PYSHACL
-    if wanted == TURBO:
-        return TURBO
     if wanted not in ("", NATIVE):
         raise InputError(
             f"CDSKG_SHACL_ENGINE={wanted!r} is not an engine: use one of {', '.join(ENGINES)}"
         )
     return NATIVE
-
-
-def _fallback_engine() -> str:
-    return TURBO if pyshacl_turbo is not None else PYSHACL
 
 
 def load_shapes(shapes_dir: Path) -> rdflib.Graph:
@@ -142,7 +123,7 @@ def _ox_triples(
     data: rdflib.Graph | str | Sequence[ox.Triple | ox.Quad],
 ) -> Sequence[ox.Triple | ox.Quad]:
     if isinstance(data, rdflib.Graph):
-        return shacl.triples_of(data)
+        return native.triples_of(data)
     if isinstance(data, str):
         try:
             return list(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
@@ -160,37 +141,26 @@ def to_rdflib(triples: Iterable[ox.Triple | ox.Quad]) -> rdflib.Graph:
     return graph
 
 
-# Compiling shapes costs more than validating one article: keep them per shapes graph.
-_compiled: dict[int, tuple[rdflib.Graph, object]] = {}
+_plans: dict[int, tuple[rdflib.Graph, native.Plan]] = {}
 
 
-def _compiled_shapes(shapes: rdflib.Graph):
-    hit = _compiled.get(id(shapes))
-    if hit is None or hit[0] is not shapes:
-        hit = (shapes, pyshacl_turbo.compile_shapes(shapes, advanced=True))
-        _compiled[id(shapes)] = hit
-    return hit[1]
+def native_plan(shapes: rdflib.Graph) -> native.Plan:
+    """The shapes compiled for the native engine, once per shapes graph.
 
-
-_plans: dict[int, tuple[rdflib.Graph, shacl.Plan | shacl.UnsupportedShapes]] = {}
-
-
-def native_plan(shapes: rdflib.Graph) -> shacl.Plan | None:
-    """The shapes compiled for the native engine, or None (logged once) when they use a
-    feature it does not implement."""
+    :raises InputError: when they use a feature it does not implement (named), with the
+        advice to choose pySHACL.
+    """
     hit = _plans.get(id(shapes))
     if hit is None or hit[0] is not shapes:
         try:
-            plan: shacl.Plan | shacl.UnsupportedShapes = shacl.compile_shapes(shapes)
-        except shacl.UnsupportedShapes as exc:
-            log.warning("%s; validating with %s instead", exc, _fallback_engine())
-            plan = exc
-        hit = (shapes, plan)
+            hit = (shapes, native.compile_shapes(shapes))
+        except native.UnsupportedShapes as exc:
+            raise InputError(str(exc)) from None
         _plans[id(shapes)] = hit
-    return hit[1] if isinstance(hit[1], shacl.Plan) else None
+    return hit[1]
 
 
-def _native_result(plan: shacl.Plan, report: shacl.Report) -> ValidationResult:
+def _native_result(plan: native.Plan, report: native.Report) -> ValidationResult:
     violations = []
     for r in report.results:
         messages = plan.message(r)
@@ -207,89 +177,72 @@ def _native_result(plan: shacl.Plan, report: shacl.Report) -> ValidationResult:
             )
         )
     violations.sort(key=lambda v: (v.focus, v.shape, v.path or "", v.value or ""))
-    return ValidationResult(report.conforms, violations, shacl.report_graph(plan, report), NATIVE)
+    return ValidationResult(report.conforms, violations, native.report_graph(plan, report), NATIVE)
 
 
-def _validate_native(
-    shapes: rdflib.Graph,
-    run: Callable[[shacl.Plan], shacl.Report],
-    reference: Callable[[], ValidationResult],
-) -> ValidationResult | None:
-    """The native engine's result, the reference engine's where the native one cannot
-    report exactly, or None when the shapes need another engine."""
-    plan = native_plan(shapes)
-    if plan is None:
-        return None
-    report = run(plan)
+def _checked(
+    plan: native.Plan, report: native.Report, data: Data | ox.Store, shapes: rdflib.Graph
+) -> ValidationResult:
+    """The native engine's result, or pySHACL's where the native one cannot be sure of it."""
     if report.reference_needed:
         log.info("%s: validating with pySHACL", report.reference_needed)
         try:
-            return reference()
+            if isinstance(data, ox.Store):
+                return validate_store(data, shapes, engine=PYSHACL)
+            return validate_graph(data, shapes, engine=PYSHACL)
         except Exception as exc:  # rdflib fails on some ill-typed literals
             log.warning("pySHACL failed (%s); keeping the native engine's results", exc)
     return _native_result(plan, report)
 
 
 def validate_graph(
-    data: rdflib.Graph | str | Sequence[ox.Triple | ox.Quad],
-    shapes: rdflib.Graph,
-    *,
-    engine: str | None = None,
+    data: Data, shapes: rdflib.Graph, *, engine: str | None = None
 ) -> ValidationResult:
-    """Validate one graph: an rdflib graph, N-Triples text (see :func:`to_ntriples`),
-    which pyshacl-turbo reads natively without building an rdflib graph, or pyoxigraph
-    triples/quads as the mapping makes them (graph names dropped).
+    """Validate one graph: an rdflib graph, N-Triples text (see :func:`to_ntriples`), or
+    pyoxigraph triples/quads as the mapping makes them (graph names dropped).
 
-    :param engine: ``"native"``, ``"turbo"`` or ``"pyshacl"``; default :func:`default_engine`.
+    :param engine: ``"native"`` or ``"pyshacl"``; default :func:`default_engine`.
+    :raises InputError: when the shapes cannot be evaluated.
+    """
+    return validate_graphs([data], shapes, engine=engine)[0]
+
+
+def validate_graphs(
+    graphs: Sequence[Data], shapes: rdflib.Graph, *, engine: str | None = None
+) -> list[ValidationResult]:
+    """Validate several graphs, each on its own (as :func:`validate_graph` would): the
+    native engine runs the SPARQL constraints once over all of them
+    (:meth:`cdskg.validation.native.Plan.validate_batch`), pySHACL validates one by one.
+
     :raises InputError: when the shapes cannot be evaluated.
     """
     engine = engine or default_engine()
     if engine == NATIVE:
-        result = _validate_native(
-            shapes,
-            lambda plan: plan.validate(_ox_triples(data)),
-            lambda: validate_graph(data, shapes, engine=PYSHACL),
-        )
-        if result is not None:
-            return result
-        engine = _fallback_engine()
-    if not isinstance(data, (str, rdflib.Graph)):
-        data = to_ntriples(data)
-    if engine == TURBO:
-        if pyshacl_turbo is None:
-            raise InputError("pyshacl-turbo is not installed: pip install pyshacl-turbo")
-        fmt = None
-        if isinstance(data, str):
-            if _TurboInput is not None:
-                data = _TurboInput(data, "nquads", None, {})
-            else:
-                fmt = "nt"
-        try:
-            conforms, report, _ = _compiled_shapes(shapes).validate(
-                data,
-                data_graph_format=fmt,
-                allow_warnings=True,
-                _normalize_report_literals=True,  # as pyshacl_turbo.validate() does
-            )
-        except pyshacl_turbo.ValidationFailure as exc:
-            raise InputError(f"the shapes cannot be evaluated: {exc}") from exc
-    elif engine == PYSHACL:
-        if isinstance(data, str):
-            data = rdflib.Graph().parse(data=data, format="nt") if data else rdflib.Graph()
-        conforms, report, _ = pyshacl_validate(
-            data,
-            shacl_graph=shapes,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-        )
-    else:
-        raise InputError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
+        plan = native_plan(shapes)
+        reports = plan.validate_batch([_ox_triples(g) for g in graphs])
+        return [_checked(plan, r, g, shapes) for r, g in zip(reports, graphs, strict=True)]
+    if engine == PYSHACL:
+        return [_pyshacl(g, shapes) for g in graphs]
+    raise InputError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
+
+
+def _pyshacl(data: Data, shapes: rdflib.Graph) -> ValidationResult:
+    if isinstance(data, str):
+        data = rdflib.Graph().parse(data=data, format="nt") if data else rdflib.Graph()
+    elif not isinstance(data, rdflib.Graph):
+        data = to_rdflib(data)
+    conforms, report, _ = pyshacl_validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+    )
     if not isinstance(report, rdflib.Graph):  # pySHACL returns a ValidationFailure
         raise InputError(f"the shapes cannot be evaluated: {report}")
     violations = _violations(report, shapes)
     _normalise_messages(report, shapes)
-    return ValidationResult(bool(conforms), violations, report, engine)
+    return ValidationResult(bool(conforms), violations, report, PYSHACL)
 
 
 def validate_store(
@@ -298,20 +251,12 @@ def validate_store(
     """Validate the union of every graph in a pyoxigraph store (cross-article checks too).
 
     The native engine reads the store's quads directly and runs the SPARQL constraints on
-    the store itself. For the others the quads are read into one rdflib graph: they then
-    see exactly the same terms (pyshacl-turbo reading a ``Store`` directly treats plain
-    literals differently).
+    a copy of their distinct triples. For pySHACL the quads are read into one rdflib graph.
     """
     engine = engine or default_engine()
     if engine == NATIVE:
-        result = _validate_native(
-            shapes,
-            lambda plan: plan.validate_store(store),
-            lambda: validate_store(store, shapes, engine=PYSHACL),
-        )
-        if result is not None:
-            return result
-        engine = _fallback_engine()
+        plan = native_plan(shapes)
+        return _checked(plan, plan.validate_store(store), store, shapes)
     return validate_graph(
         to_rdflib(store.quads_for_pattern(None, None, None)), shapes, engine=engine
     )

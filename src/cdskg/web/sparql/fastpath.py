@@ -58,7 +58,7 @@ class FastPath:
     ) -> tuple[int, list[tuple[str, str]], bytes | Iterable[bytes]] | None:
         """Status, headers and body of a query to ``/sparql`` (the caller checks the path),
         or None for requests Flask answers; the granian glue
-        (:class:`cdskg.serve.server.GranianGlue`) calls it without the WSGI layer. Byte bodies
+        (:class:`cdskg.serve.granian_glue.GranianGlue`) calls it without the WSGI layer. Byte bodies
         come without Content-Length, which the server adds."""
         method = environ["REQUEST_METHOD"]
         qs = environ.get("QUERY_STRING", "")

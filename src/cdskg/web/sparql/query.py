@@ -54,7 +54,16 @@ def answer_query(ep: Endpoint, op: Operation, ex: Exchange) -> Answer:
     assert op.query is not None
     cfg = ep.settings
     st, version = ep.store()
-    key = (op.query, tuple(op.default_graphs), tuple(op.named_graphs), op.fmt, ex.accept)
+    # The base IRI is part of the answer (relative IRIs resolve against it; it comes from the
+    # Host header unless CDSKG_BASE_URL is set): one host's answer is never another's.
+    key = (
+        op.query,
+        tuple(op.default_graphs),
+        tuple(op.named_graphs),
+        op.fmt,
+        ex.accept,
+        ex.base_url,
+    )
     etag = _etag(version, key)
     if ex.method == "GET" and _not_modified(ex.if_none_match, etag):
         return _304(etag, version)

@@ -10,6 +10,7 @@ from flask import Response, current_app, request
 
 from cdskg.rdf.namespaces import PREFIXES
 from cdskg.store.generations import next_generation
+from cdskg.store.query import QueryTooComplex, check_shape, uses_service
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError
 from cdskg.web.sparql.flaskio import _endpoint_iri
@@ -42,6 +43,19 @@ def _update(op: Operation) -> Response:
             "using-graph-uri / using-named-graph-uri are not supported; use USING in the update",
         )
     assert op.update is not None
+    try:
+        check_shape(op.update, "update")
+    except QueryTooComplex as exc:
+        raise HttpError(400, "bad update", str(exc)) from None
+    if not cfg.enable_service:
+        why = uses_service(op.update, update=True, prefixes=PREFIXES, base_iri=_endpoint_iri())
+        if why is not None:
+            raise HttpError(
+                403,
+                "forbidden",
+                "SERVICE and LOAD (which fetch URLs) are disabled on this endpoint (set"
+                f" CDSKG_ENABLE_SERVICE=1 to allow them); this update was refused: {why}",
+            )
     root = Path(current_app.extensions["cdskg.store"].layout.root)
     # next_generation holds STORE/.write.lock, so updates and builds take turns
     try:
