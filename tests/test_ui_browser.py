@@ -371,3 +371,56 @@ def test_editor_font_draws_vietnamese(server, page):
     assert page.evaluate("document.fonts.check('14px \"JetBrains Mono\"', 'Số liệu Bình Thủy')")
     page.locator(".yasqe .CodeMirror").screenshot(path=str(ARTIFACTS / "12-editor-font.png"))
     assert seen == []
+
+
+#: What the security work's Content-Security-Policy allows: the server's own files only.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " font-src 'self'; connect-src 'self'"
+)
+#: YASR's column resizer adds a <style> element (refused; cdskg.css carries its rules).
+KNOWN_VIOLATIONS = [("style-src-elem", "/static/vendor/yasgui.min.js")]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/id/unit/pre2025/district/918",
+        "/id/indicator/online-dossier-rate",
+        "/queries/ranking",
+        "/search?q=binh+thuy",
+        "/sparql?name=ranking",
+    ],
+)
+def test_pages_work_under_a_strict_content_security_policy(server, page, path):
+    """No inline script or style of ours: every page (and the editor, run) reports no
+    violation of a policy allowing only the server's own scripts and styles."""
+    page.add_init_script(
+        "window.cdskgViolations = [];"
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " window.cdskgViolations.push([e.violatedDirective, e.sourceFile]));"
+    )
+
+    def with_csp(route):
+        if route.request.resource_type != "document":
+            route.continue_()
+            return
+        response = route.fetch()
+        route.fulfill(
+            response=response, headers={**response.headers, "content-security-policy": CSP}
+        )
+
+    page.route("**/*", with_csp)
+    page.goto(server + path, timeout=120_000)
+    if path.startswith("/sparql"):
+        page.wait_for_selector(".yasqe .CodeMirror")
+        page.click(".yasqe_queryButton")
+        page.wait_for_selector("#editor-chart .bar-row", timeout=60_000)
+    violations = [
+        (directive, source)
+        for directive, source in page.evaluate("window.cdskgViolations")
+        if not any(d == directive and source.endswith(f) for d, f in KNOWN_VIOLATIONS)
+    ]
+    assert violations == []
+    page.unroute_all(behavior="ignoreErrors")
