@@ -8,7 +8,7 @@ import math
 import re
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, has_request_context, request
 
 from cdskg.publish import query_catalogue as catalogue
 from cdskg.rdf import formats
@@ -434,14 +434,19 @@ def wanted_format() -> str | None:
 CHART_ROWS = 60
 
 
-def bars(items: list[tuple[str, float, str | None]]) -> list[dict[str, object]]:
+def bars(
+    items: list[tuple[str, float, str | None]], lang: str | None = None
+) -> list[dict[str, object]]:
     """Bars for the ``bars`` macro: label, value, link, width in percent of the largest
-    value, and the value as shown. ``static/query-ui.js`` draws the editor's chart with the
-    same rule and markup (an SVG bar: no inline style, which the CSP forbids).
+    value, and the value as shown (in ``lang``, by default the page's). ``static/query-ui.js``
+    draws the editor's chart with the same rule and markup (an SVG bar: no inline style,
+    which the CSP forbids).
 
-    >>> [(b["width"], b["shown"]) for b in bars([("a", 50, None), ("b", 12.5, None)])]
+    >>> [(b["width"], b["shown"]) for b in bars([("a", 50, None), ("b", 12.5, None)], "en")]
     [(100.0, '50'), (25.0, '12.5')]
     """
+    if lang is None:
+        lang = current_lang() if has_request_context() else "en"
     top = max((v for _, v, _ in items), default=0) or 1
     return [
         {
@@ -449,23 +454,25 @@ def bars(items: list[tuple[str, float, str | None]]) -> list[dict[str, object]]:
             "value": v,
             "href": href,
             "width": round(100 * max(v, 0) / top, 1),
-            "shown": chart_number(v),
+            "shown": chart_number(v, lang),
         }
         for lab, v, href in items
     ]
 
 
-def chart_number(value: float) -> str:
-    """A chart value as ``query-ui.js`` writes it: integers without a decimal point, other
-    values to at most four decimals.
+def chart_number(value: float, lang: str = "en") -> str:
+    """A chart value as people write it, and as ``query-ui.js`` writes it (the browser's
+    ``Intl.NumberFormat`` for vi-VN or en-GB): grouped thousands, at most four decimals.
 
-    >>> chart_number(68350.0), chart_number(90.13), chart_number(1 / 3)
-    ('68350', '90.13', '0.3333')
+    >>> chart_number(68350.0, "vi"), chart_number(90.13, "vi"), chart_number(1 / 3, "vi")
+    ('68.350', '90,13', '0,3333')
+    >>> chart_number(68350.0), chart_number(90.13), chart_number(-2.5)
+    ('68,350', '90.13', '-2.5')
     """
-    value = float(value)
-    if value.is_integer():
-        return str(int(value))
-    return repr(round(value, 4))
+    text = f"{float(value):,.4f}".rstrip("0").rstrip(".")
+    if lang == "vi":
+        text = text.translate(str.maketrans(",.", ".,"))
+    return text
 
 
 def chart_values(columns: list[str], chart: tuple[str, str] | None, rows: list[list]) -> list:

@@ -189,8 +189,11 @@
     }
     return null;
   }
+  const numbers = new Intl.NumberFormat(config.lang === "vi" ? "vi-VN" : "en-GB", {
+    maximumFractionDigits: 4,
+  });
   function chartNumber(v) {
-    return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(4)));
+    return numbers.format(v);
   }
   function guessColumns(vars, rows) {
     const isNum = (b) => b && b.type === "literal" && b.value.trim() !== "" && isFinite(b.value);
