@@ -383,6 +383,8 @@ def test_the_vietnamese_interface_has_no_developer_words(server):
     assert "chỉ tiêu: tên, mã" in text  # parameter help
     en = _visible(get(server, "/queries/indicator-by-locality?lang=en", headers=HTML).text)
     assert "As written" in en and "the indicator" in en
+    text = _visible(get(server, "/id/indicator/online-dossier-rate", headers=HTML).text)
+    assert "skos:Concept" not in text and "khái niệm" in text
     text = _visible(get(server, "/search", params={"q": "binh thuy"}, headers=HTML).text)
     assert "cdskg:" not in text and "đơn vị hành chính" in text
     text = _visible(get(server, "/", headers=HTML).text)

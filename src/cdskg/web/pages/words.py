@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from cdskg.rdf.namespaces import DCTERMS, ELI, FOAF, OA, ORG, PROV, QB, SCHEMA, SKOS, TIME
+
 ROLES = {
     "actual": ("thực đạt", "actual"),
     "target": ("mục tiêu", "target"),
@@ -107,6 +109,26 @@ COUNTS = {
     "facts_rejected": ("số liệu bị giữ lại", "facts held back"),
 }
 
+#: Names of the standard classes cdskg uses, which the graph does not label itself.
+CLASSES = {
+    SKOS + "Concept": ("khái niệm", "concept"),
+    SKOS + "Collection": ("nhóm khái niệm", "collection"),
+    SKOS + "ConceptScheme": ("hệ khái niệm", "concept scheme"),
+    QB + "Observation": ("số liệu", "observation"),
+    QB + "DataSet": ("bộ dữ liệu", "data set"),
+    SCHEMA + "NewsArticle": ("bài báo", "news article"),
+    SCHEMA + "SoftwareApplication": ("nền tảng số", "software application"),
+    OA + "SpecificResource": ("trích dẫn", "quotation"),
+    TIME + "Instant": ("thời điểm", "instant"),
+    TIME + "ProperInterval": ("khoảng thời gian", "interval"),
+    FOAF + "Person": ("người", "person"),
+    ORG + "Post": ("chức vụ", "post"),
+    ORG + "Organization": ("tổ chức", "organisation"),
+    ELI + "LegalResource": ("văn bản pháp luật", "legal document"),
+    PROV + "Activity": ("lần xây dựng", "build run"),
+    DCTERMS + "Location": ("địa điểm", "location"),
+}
+
 _STATUS = {
     "added": ("thêm mới", "added"),
     "changed": ("thay đổi", "changed"),
@@ -137,6 +159,12 @@ def _pick(table: dict[str, tuple[str, str]], key: str, lang: str) -> str:
     if pair is None:
         return key
     return pair[0] if lang == "vi" else pair[1]
+
+
+def class_label(iri: str, lang: str) -> str | None:
+    """The name of a standard class (``skos:Concept`` → «khái niệm»), or None."""
+    pair = CLASSES.get(iri)
+    return None if pair is None else (pair[0] if lang == "vi" else pair[1])
 
 
 def role_label(role: str, lang: str) -> str:
