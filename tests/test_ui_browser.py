@@ -364,6 +364,10 @@ def test_editor_font_draws_vietnamese(server, page):
         "getComputedStyle(document.querySelector('.yasqe .CodeMirror')).fontFamily"
     )
     assert family.startswith('"JetBrains Mono"')
+    # without ligatures: an IRI's "--" must not be drawn as a dash
+    line = page.locator(".yasqe .CodeMirror pre.CodeMirror-line").first
+    assert line.evaluate("e => getComputedStyle(e).fontVariantLigatures") == "none"
+    assert "calt" in line.evaluate("e => getComputedStyle(e).fontFeatureSettings")
     page.evaluate("document.fonts.ready")
     page.wait_for_function(
         "() => [...document.fonts].some(f => f.family.includes('JetBrains Mono')"
