@@ -372,6 +372,7 @@ class Extractor:
                 if named_rank
                 else f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
                 continued,
+                record.title,
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             if qualifier == "exact" and index in bounds:
@@ -536,6 +537,7 @@ class Extractor:
         role: str = "actual",
         topic: str = "",
         continued: bool = False,
+        title: str = "",
     ):
         """The indicator of a figure and the phrase it was read from, in this order: a count
         that is a whole ("Trong 41 chỉ tiêu") or names an earlier one ("25 dịch vụ công này");
@@ -579,7 +581,7 @@ class Extractor:
             # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
             # figure before (in the sentence or its paragraph) names what this one measures
             return inherit, tail_words(since).strip(" ,;:()")
-        scored = self._scored(before, long_after, kind, since, previous, topic, continued)
+        scored = self._scored(before, long_after, kind, since, previous, topic, continued, title)
         if scored is not None:
             return scored
         if inherit is not None and role == "change":
@@ -628,6 +630,7 @@ class Extractor:
         previous: str = "",
         topic: str = "",
         continued: bool = False,
+        title: str = "",
     ) -> tuple[Indicator, str] | None:
         """The indicator whose labels or definition best fit the figure's own phrase, if
         it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
@@ -661,6 +664,10 @@ class Extractor:
             # "Chỉ số SIPAS 2023: … Quảng Ninh dẫn đầu": an index ranked or scored is often
             # named only in the title or earlier in the paragraph
             phrases.append((topic, -0.7))
+        elif title and kind == "percentage" and weak:
+            # "… dẫn đầu với kết quả đạt 90,61%" under the title "Chỉ số SIPAS 2023: …": a rate
+            # whose own words name nothing may be the index the title names
+            phrases.append((title, -0.7))
         best: tuple[float, Indicator] | None = None
         # a negative factor marks a context (the sentence before, the title and paragraph)
         for text, signed in phrases:
