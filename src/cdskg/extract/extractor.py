@@ -372,7 +372,6 @@ class Extractor:
                 if named_rank
                 else f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
                 continued,
-                record.title,
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             if qualifier == "exact" and index in bounds:
@@ -537,7 +536,6 @@ class Extractor:
         role: str = "actual",
         topic: str = "",
         continued: bool = False,
-        title: str = "",
     ):
         """The indicator of a figure and the phrase it was read from, in this order: a count
         that is a whole ("Trong 41 chỉ tiêu") or names an earlier one ("25 dịch vụ công này");
@@ -630,7 +628,6 @@ class Extractor:
         previous: str = "",
         topic: str = "",
         continued: bool = False,
-        title: str = "",
     ) -> tuple[Indicator, str] | None:
         """The indicator whose labels or definition best fit the figure's own phrase, if
         it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
@@ -664,10 +661,6 @@ class Extractor:
             # "Chỉ số SIPAS 2023: … Quảng Ninh dẫn đầu": an index ranked or scored is often
             # named only in the title or earlier in the paragraph
             phrases.append((topic, -0.7))
-        elif title and kind == "percentage" and weak:
-            # "… dẫn đầu với kết quả đạt 90,61%" under the title "Chỉ số SIPAS 2023: …": a rate
-            # whose own words name nothing may be the index the title names
-            phrases.append((title, -0.7))
         best: tuple[float, Indicator] | None = None
         # a negative factor marks a context (the sentence before, the title and paragraph)
         for text, signed in phrases:
