@@ -579,7 +579,7 @@ class Extractor:
             # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
             # figure before (in the sentence or its paragraph) names what this one measures
             return inherit, tail_words(since).strip(" ,;:()")
-        scored = self._scored(before, long_after, kind, since, previous, topic, continued, title)
+        scored = self._scored(before, long_after, kind, since, previous, topic, continued)
         if scored is not None:
             return scored
         if inherit is not None and role == "change":
