@@ -198,8 +198,6 @@ class IndicatorMatcher:
     DEFINITION_FACTOR = 0.7
     #: how much the share of the phrase a label leaves unexplained lowers its score
     SPECIFICITY = 0.35
-    #: a syllable in at most this many labels and definitions finds candidates on its own
-    RARE = 40
 
     def __init__(
         self,
