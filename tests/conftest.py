@@ -14,6 +14,7 @@ import inspect
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +27,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from cdskg.serve.lifetime import die_with_parent
 from cdskg.store.generations import next_generation
 
 REPO = Path(__file__).resolve().parents[1]
@@ -140,6 +142,8 @@ def serving(store: Path, log: Path, *extra: str) -> Iterator[str]:
             stdout=log_file,
             stderr=subprocess.STDOUT,
             text=True,
+            # if pytest itself is killed, the server stops too (SIGTERM: gracefully)
+            preexec_fn=lambda: die_with_parent(signal.SIGTERM),
         )
         base = f"http://127.0.0.1:{port}"
         try:

@@ -65,6 +65,19 @@ class Settings:
     max_request_bytes: int = _setting(
         "CDSKG_MAX_REQUEST_BYTES", 1_000_000, "largest request body (413 above)"
     )
+    body_timeout: float = _setting(
+        "CDSKG_BODY_TIMEOUT",
+        10.0,
+        "seconds a client may take to send a request body, whatever its framing (408 after)",
+        shown="`10`",
+    )
+    max_worker_bytes: int = _setting(
+        "CDSKG_MAX_WORKER_BYTES",
+        0,
+        "resident memory one server worker may hold; past it the requests in flight on it get"
+        " 503 and the worker is replaced. `0`: half the machine's memory shared among the"
+        " workers",
+    )
     base_url: str = _setting(
         "CDSKG_BASE_URL",
         "",
@@ -106,9 +119,9 @@ class Settings:
     threads: int = _setting(
         "CDSKG_THREADS",
         2,
-        "requests one granian worker serves at a time (`serve --threads`); `1` answered about"
-        " 5% more point lookups, but a runaway query then holds up the other requests of its"
-        " worker until the worker is stopped",
+        "requests one granian worker runs at a time (`serve --threads`); one that has run"
+        " 0.25 s gives its turn up, so slow queries and downloads leave room for cheap ones"
+        " (each worker has 8 more threads for them and for requests waiting for their body)",
     )
     pin_workers: bool = _setting(
         "CDSKG_PIN_WORKERS",

@@ -39,6 +39,7 @@ from cdskg.mapping.mapper import (
 from cdskg.mapping.terms import integer, lit, nn, xsd_date
 from cdskg.rdf import iri
 from cdskg.rdf.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
+from cdskg.serve.lifetime import die_with_parent
 from cdskg.settings import ProjectPaths
 from cdskg.store.generations import StoreLayout, graph_hashes, next_generation, replace_graphs
 
@@ -176,6 +177,7 @@ _worker_builder: ArticleBuilder | None = None
 
 def _init_worker(paths: ProjectPaths) -> None:
     global _worker_builder
+    die_with_parent()  # a build killed outright leaves no workers behind
     # the workers are the parallelism: one validation thread each avoids oversubscription
     os.environ.setdefault("RAYON_NUM_THREADS", "1")
     _worker_builder = ArticleBuilder(paths)

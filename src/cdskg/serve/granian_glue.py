@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from cdskg.errors import UsageError
+from cdskg.serve.bodies import BodyRefused, has_body, read_body
+from cdskg.serve.lifetime import die_with_parent
 from cdskg.serve.server import (
-    GUARDED_PREFIXES,
     SETTINGS_ENV,
     AccessLog,
     Watchdog,
@@ -37,6 +38,9 @@ from cdskg.serve.server import (
     _pin_worker,
     _settings_from_env,
     _settings_to_env,
+    default_worker_bytes,
+    guarded,
+    timed,
 )
 from cdskg.settings import Settings
 from cdskg.web import create_app
@@ -51,6 +55,10 @@ GRANIAN_VERSIONS = ((2, 8), (3, 0))
 YOUNG_SECONDS = 5.5
 #: Longest wait before a new worker replaces one of a row of young deaths.
 MAX_BACKOFF = 10.0
+#: The ``Server`` header of every answer: the product, no version.
+SERVER_HEADER = ("Server", "cdskg")
+#: Threads of each worker beyond ``CDSKG_THREADS`` (see :class:`cdskg.serve.server.Watchdog`).
+SPARE_THREADS = 8
 #: Stack of each thread granian starts (``RUST_MIN_STACK``, read by Rust when it starts a
 #: thread; 2 MiB by default). Queries run on granian's threads, and pyoxigraph's parser and
 #: evaluator recurse once per level of nesting: with 2 MiB, 1,000 nested groups killed the
@@ -129,8 +137,10 @@ class GranianGlue:
         guard: Watchdog | None,
         access_log: AccessLog,
         max_body: int,
+        body_timeout: float = 10.0,
     ):
         self.app = app
+        self.body_timeout = body_timeout
         self.fast = fast
         self.guard = guard
         self.access_log = access_log
@@ -150,16 +160,28 @@ class GranianGlue:
     def __call__(self, proto: Any, scope: dict[str, Any]) -> int:
         started = time.monotonic()
         path = scope["PATH_INFO"]
+        if has_body(scope):
+            # Read here, under the size limit and the body deadline, whatever the framing,
+            # and before the clock of the time limit starts: a slow client is not a slow query.
+            try:
+                data = read_body(
+                    scope["wsgi.input"],
+                    scope.get("CONTENT_LENGTH"),
+                    self.max_body,
+                    self.body_timeout,
+                )
+            except BodyRefused as exc:
+                proto.response_bytes(exc.status, [*exc.headers, SERVER_HEADER], exc.body)
+                self.access_log.record(scope, exc.status, len(exc.body), started)
+                return exc.status
+            scope["wsgi.input"] = io.BytesIO(data)
+            scope["CONTENT_LENGTH"] = str(len(data))
+            scope.pop("HTTP_TRANSFER_ENCODING", None)
+            started = time.monotonic()
         guard = self.guard
         call = None
-        if guard is not None and path.startswith(GUARDED_PREFIXES):
-            if scope["REQUEST_METHOD"] == "POST":
-                # The body is read before the clock starts: a slow client is not a slow query.
-                length = scope.get("CONTENT_LENGTH", "")
-                if length.isdigit() and int(length) <= self.max_body:
-                    scope["wsgi.input"] = io.BytesIO(scope["wsgi.input"].read(int(length)))
-                    started = time.monotonic()
-            call = guard.enter(proto, scope, started)
+        if guard is not None and guarded(path):
+            call = guard.enter(proto, scope, started, timed=timed(path, scope["REQUEST_METHOD"]))
         try:
             answer = None
             if path == "/sparql" and self.fast is not None:
@@ -183,6 +205,7 @@ class GranianGlue:
             return 503
         if isinstance(body, list):
             body = b"".join(body)
+        headers.append(SERVER_HEADER)  # in place of granian's, which names itself
         if isinstance(body, bytes):
             proto.response_bytes(status, headers, body)
             self.access_log.record(scope, status, len(body), started)
@@ -208,14 +231,23 @@ def _install_glue(glue: GranianGlue) -> None:
 
 def granian_app() -> Callable[..., Any]:
     """The WSGI application of one granian worker (granian calls this in each worker)."""
+    die_with_parent()  # a master killed outright leaves no worker holding its port
     settings = _settings_from_env(os.environ.pop(SETTINGS_ENV))
     if settings.pin_workers:
         _pin_worker(settings)
     app = create_app(settings).wsgi_app
     access_log = AccessLog()
-    guard = Watchdog(settings.query_timeout, access_log) if settings.query_timeout > 0 else None
+    guard = Watchdog(
+        settings.query_timeout,
+        access_log,
+        max_bytes=settings.max_worker_bytes or default_worker_bytes(settings.workers),
+        threads=settings.threads,
+    )
     fast = app if isinstance(app, FastPath) else None
-    _install_glue(GranianGlue(app, fast, guard, access_log, settings.max_request_bytes))
+    glue = GranianGlue(
+        app, fast, guard, access_log, settings.max_request_bytes, settings.body_timeout
+    )
+    _install_glue(glue)
     # What the worker has loaded stays for its life: keep it out of the collector's passes.
     gc.collect()
     gc.freeze()
@@ -286,7 +318,10 @@ def serve_granian(settings: Settings) -> None:
         address=settings.host,
         port=settings.port,
         workers=settings.workers,
-        blocking_threads=settings.threads,
+        # CDSKG_THREADS requests run at a time (the watchdog's slots); the spare threads
+        # hold requests waiting for their body or for a slot, and slow ones that gave
+        # their slot up.
+        blocking_threads=settings.threads + SPARE_THREADS,
         websockets=False,
         log_dictconfig=_log_config(),
         respawn_failed_workers=True,

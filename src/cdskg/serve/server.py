@@ -29,8 +29,9 @@ query ends only with its process.
   its other requests in flight finish, and then the process exits, killing the runaway
   query; the master starts a fresh worker (and never shuts down because workers died, see
   :mod:`cdskg.serve.granian_glue`).
-* gunicorn (:class:`QueryGuard`): a sync worker serves one request at a time, so a watchdog
-  thread writes the ``503`` straight to the client socket and ends the process at once.
+* gunicorn (:class:`cdskg.serve.gunicorn.QueryGuard`): a sync worker serves one request at
+  a time, so a watchdog thread writes the ``503`` straight to the client socket and ends
+  the process at once.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +56,19 @@ from cdskg.errors import StoreError, UsageError
 from cdskg.publish import prepare
 from cdskg.settings import Settings
 from cdskg.store.generations import StoreLayout
-from cdskg.web import create_app
 from cdskg.web.errors import error_bytes
 
 log = logging.getLogger("cdskg.serve.server")
 
 SERVERS = ("granian", "gunicorn")
-#: Paths whose requests run queries and are therefore under the time limit. The catalogue's
-#: pages are among them: some of its queries compare figures pairwise, and on a large store
-#: (100k observations) ran for minutes.
-GUARDED_PREFIXES = ("/sparql", "/store", "/graph", "/queries/")
+#: Paths whose requests are not under the time and memory limits: every other one may run
+#: queries (pages too: on a store of 31,000 observations one pillar's page ran for over 14
+#: minutes; the catalogue compares figures pairwise).
+UNGUARDED_PREFIXES = ("/static/", "/health")
+#: Paths whose reads are under the memory bound but not the time limit (see :func:`timed`).
+UNTIMED_PREFIXES = ("/store", "/graph", "/downloads")
+#: Seconds after which a running request gives up its slot (see :class:`Watchdog`, lanes).
+SLOW_SECONDS = 0.25
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 #: The settings travel to granian's worker processes in this variable (they may be spawned,
 #: not forked); each worker removes it, so it never reaches a request's environ.
@@ -80,6 +84,7 @@ TIMEOUT_HEADERS = (
     ("Access-Control-Allow-Origin", "*"),
     ("Retry-After", "1"),
     ("Connection", "close"),
+    ("Server", "cdskg"),
 )
 
 
@@ -106,20 +111,31 @@ def _timeout_answer(timeout: float) -> bytes:
 class _Call:
     """One guarded request in flight: its deadline and the means to answer it."""
 
-    __slots__ = ("deadline", "environ", "proto", "started")
+    __slots__ = ("deadline", "environ", "proto", "slow_at", "started")
 
     def __init__(self, deadline: float, proto: Any, environ: dict[str, Any], started: float):
         self.deadline = deadline
         self.proto = proto
         self.environ = environ
         self.started = started
+        self.slow_at = started + SLOW_SECONDS
 
 
 class Watchdog:
-    """The query time limit of one granian worker: requests to query paths run in the
-    thread granian gave them; one watchdog thread per worker answers those that run past
-    ``timeout`` with 503 through granian's response object, then asks the worker to stop
-    (see the module docstring) while its other requests finish.
+    """The limits of one granian worker: the time limit, the memory bound and the lanes.
+
+    * **Time.** Requests run in the thread granian gave them; one watchdog thread per worker
+      answers those that run past ``timeout`` with 503 through granian's response object,
+      then asks the worker to stop (see the module docstring) while its other requests
+      finish.
+    * **Memory.** Every ``MEMORY_EVERY`` seconds the watchdog reads the worker's resident
+      size; past ``max_bytes`` it answers every request in flight 503 (which one grew is not
+      known) and ends the worker at once, before the machine runs out; the master starts a
+      new one while the other workers serve.
+    * **Lanes.** ``threads`` requests run at a time (:meth:`enter` waits for a slot); one
+      that has run ``SLOW_SECONDS`` gives its slot up, so a few slow queries (or downloads)
+      never hold every slot while cheap ones wait. granian gives each worker more threads
+      than slots (:data:`cdskg.serve.granian_glue.SPARE_THREADS`) for them.
 
     Every call has the same time limit, so the calls in flight are ordered by deadline:
     the watchdog sleeps until the oldest one's. A request costs a dict insertion and a
@@ -127,34 +143,120 @@ class Watchdog:
     (``dict.pop`` is atomic under the GIL).
     """
 
-    def __init__(self, timeout: float, access_log: AccessLog | None = None):
-        self.timeout = timeout
+    #: Seconds between two looks at the worker's resident size.
+    MEMORY_EVERY = 0.25
+
+    def __init__(
+        self,
+        timeout: float,
+        access_log: AccessLog | None = None,
+        *,
+        max_bytes: int = 0,
+        threads: int = 0,
+    ):
+        self.timeout = timeout if timeout > 0 else float("inf")
         self.access_log = access_log
-        self.calls: dict[int, _Call] = {}
+        self.max_bytes = max_bytes
+        self.calls: dict[int, _Call] = {}  # timed, so in the order of their deadlines
+        self.untimed: dict[int, _Call] = {}  # dumps of the store: long, but bounded
+        self.holding: dict[int, _Call] = {}  # calls holding a slot
+        self.slots = threading.BoundedSemaphore(threads) if threads > 0 else None
         self.born = time.monotonic()
         self.stopping = False
         threading.Thread(target=self._watch, name="cdskg-watchdog", daemon=True).start()
 
-    def enter(self, proto: Any, environ: dict[str, Any], started: float) -> _Call:
+    def enter(
+        self, proto: Any, environ: dict[str, Any], started: float, *, timed: bool = True
+    ) -> _Call:
+        """Wait for a slot, then watch the request: under the time limit if ``timed``,
+        under the memory bound always."""
+        if self.slots is not None:
+            self.slots.acquire()
         call = _Call(started + self.timeout, proto, environ, started)
-        self.calls[id(call)] = call
+        if self.slots is not None:
+            self.holding[id(call)] = call
+        (self.calls if timed else self.untimed)[id(call)] = call
         return call
 
     def leave(self, call: _Call) -> bool:
         """Whether ``call`` is still the request thread's to answer (not answered 503)."""
-        return self.calls.pop(id(call), None) is not None
+        self._release(call)
+        key = id(call)
+        return self.calls.pop(key, None) is not None or self.untimed.pop(key, None) is not None
+
+    def _release(self, call: _Call) -> None:
+        if self.holding.pop(id(call), None) is not None:
+            self.slots.release()  # type: ignore[union-attr]
 
     def _watch(self) -> None:
+        memory_at = 0.0
         while True:
             now = time.monotonic()
-            wake = now + self.timeout  # a call that starts now ends no sooner
+            wake = now + min(self.timeout, SLOW_SECONDS)
+            if self.max_bytes:
+                if now >= memory_at:
+                    memory_at = now + self.MEMORY_EVERY
+                    self._check_memory()
+                wake = min(wake, memory_at)
+            for call in list(self.holding.values()):  # oldest first
+                if call.slow_at > now:
+                    wake = min(wake, call.slow_at)
+                    break
+                self._release(call)
             for call in list(self.calls.values()):  # oldest first
                 if call.deadline > now:
-                    wake = call.deadline
+                    wake = min(wake, call.deadline)
                     break
                 if self.calls.pop(id(call), None) is not None:
                     self._expire(call)
             time.sleep(max(0.0, wake - time.monotonic()) + 0.001)
+
+    def _check_memory(self) -> None:
+        size = resident_bytes()
+        if size is None or size <= self.max_bytes:
+            return
+        calls = [
+            c
+            for watched in (self.calls, self.untimed)
+            for c in list(watched.values())
+            if watched.pop(id(c), None) is not None
+        ]
+        log.error(
+            "worker %d holds %d MB, past CDSKG_MAX_WORKER_BYTES (%d MB); answering its %d"
+            " requests in flight 503 and ending it: %s",
+            os.getpid(),
+            size >> 20,
+            self.max_bytes >> 20,
+            len(calls),
+            "; ".join(_request_line(c.environ) for c in calls) or "-",
+        )
+        body = error_bytes(
+            503,
+            "memory limit",
+            "the server stopped this request: its worker went past its memory limit"
+            " (a query holding too much, this or one beside it); narrow the query and retry",
+        )
+        for call in calls:
+            with contextlib.suppress(Exception):
+                call.proto.response_bytes(503, list(TIMEOUT_HEADERS), body)
+            if self.access_log is not None:
+                self.access_log.record(call.environ, 503, len(body), call.started)
+        if self.access_log is not None:
+            self.access_log.flush()
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        # A small process ends this one in 0.2 s, while granian's threads write the answers.
+        # Not a sleep here (it might never wake: the query's thread may hold the GIL inside
+        # pyoxigraph), nor a timer signal (granian's threads block them).
+        try:
+            os.posix_spawn(
+                "/bin/sh",
+                ["sh", "-c", f"sleep 0.2; kill -9 {os.getpid()}"],
+                {"PATH": "/bin:/usr/bin"},
+            )
+        except OSError:
+            os.kill(os.getpid(), signal.SIGKILL)
 
     def _expire(self, call: _Call) -> None:
         environ = call.environ
@@ -181,6 +283,41 @@ class Watchdog:
         # granian's worker turns SIGTERM into a graceful stop: no new connections, requests
         # in flight finish, then the process exits (the runaway query with it).
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def resident_bytes() -> int | None:
+    """This process's resident memory (Linux ``/proc/self/statm``), or None elsewhere."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def default_worker_bytes(workers: int) -> int:
+    """Half of the machine's memory shared among ``workers`` (CDSKG_MAX_WORKER_BYTES=0)."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
+    return max(256 << 20, total // 2 // max(1, workers))
+
+
+def guarded(path: str) -> bool:
+    """Whether a request to ``path`` is under the memory bound (and takes a slot): all but
+    the static files and the probe."""
+    return not path.startswith(UNGUARDED_PREFIXES)
+
+
+def timed(path: str, method: str) -> bool:
+    """Whether a guarded request is under the time limit too: all but reads of the Graph
+    Store and the download files, whose work is bounded by the store's size (a dump of the
+    whole dataset took 26 s at 20,000 observations beside other load; a query has no such
+    bound)."""
+    return not (method in ("GET", "HEAD") and path.startswith(UNTIMED_PREFIXES))
 
 
 class AccessLog:
@@ -320,139 +457,6 @@ def _log_config() -> dict[str, Any]:
     }
 
 
-# ---------------------------------------------------------------- gunicorn sync workers
-
-
-class QueryGuard:
-    """WSGI middleware: a per-worker watchdog that stops requests running past a deadline
-    (gunicorn sync workers: one request per process)."""
-
-    def __init__(self, app: Callable[..., Any], timeout: float):
-        self.app = app
-        self.timeout = timeout
-        self.lock = threading.Lock()
-        self.deadline: float | None = None
-        self.started = False
-        self.socket: Any = None
-        self.request_line = ""
-        self.pid: int | None = None
-        self.wakeup = threading.Event()
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]):
-        path = environ.get("PATH_INFO", "")
-        if self.timeout <= 0 or not path.startswith(GUARDED_PREFIXES):
-            return self.app(environ, start_response)
-        self._ensure_watchdog()
-        with self.lock:
-            self.deadline = time.monotonic() + self.timeout
-            self.started = False
-            self.socket = environ.get("gunicorn.socket")
-            self.request_line = _request_line(environ)
-        self.wakeup.set()
-        try:
-            body = self.app(environ, start_response)
-        except BaseException:
-            self._disarm()
-            raise
-        return self._guarded(body)
-
-    def _guarded(self, body: Iterable[bytes]):
-        try:
-            for chunk in body:
-                if chunk:
-                    with self.lock:
-                        self.started = True
-                yield chunk
-        finally:
-            close = getattr(body, "close", None)
-            if close is not None:
-                close()
-            self._disarm()
-
-    def _disarm(self) -> None:
-        with self.lock:
-            self.deadline = None
-            self.socket = None
-
-    def _ensure_watchdog(self) -> None:
-        if self.pid != os.getpid():  # first request in this (forked) worker
-            self.pid = os.getpid()
-            threading.Thread(target=self._watch, name="cdskg-query-watchdog", daemon=True).start()
-
-    def _watch(self) -> None:
-        while True:
-            with self.lock:
-                deadline = self.deadline
-            if deadline is None:
-                self.wakeup.wait()
-                self.wakeup.clear()
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining > 0:
-                time.sleep(min(remaining, 1.0))
-                continue
-            with self.lock:
-                if self.deadline is None or self.deadline > time.monotonic():
-                    continue
-                self._expire()
-
-    def _expire(self) -> None:
-        """Answer 503 if nothing was sent yet, then end this worker (called under the lock)."""
-        log.error(
-            "query stopped after %g s (CDSKG_QUERY_TIMEOUT); restarting worker %d: %s",
-            self.timeout,
-            os.getpid(),
-            self.request_line,
-        )
-        sock = self.socket
-        if sock is not None and not self.started:
-            body = _timeout_answer(self.timeout)
-            fields = [*TIMEOUT_HEADERS, ("Content-Length", str(len(body)))]
-            head = (
-                "HTTP/1.1 503 Service Unavailable\r\n"
-                + "".join(f"{name}: {value}\r\n" for name, value in fields)
-                + "\r\n"
-            ).encode("ascii")
-            try:
-                sock.settimeout(2.0)
-                sock.sendall(head + body)
-            except OSError:
-                pass
-        for stream in (sys.stdout, sys.stderr):
-            with contextlib.suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(1)
-
-
-def _serve_gunicorn(settings: Settings) -> None:
-    from gunicorn.app.base import BaseApplication
-
-    class _Gunicorn(BaseApplication):  # type: ignore[misc]
-        def load_config(self) -> None:
-            s = settings
-            self.cfg.set("bind", f"{s.host}:{s.port}")
-            self.cfg.set("workers", s.workers)
-            self.cfg.set("worker_class", "sync")
-            # The watchdog answers first; gunicorn kills a worker that is stuck anyway.
-            self.cfg.set("timeout", max(30, int(s.query_timeout) + 15))
-            self.cfg.set("graceful_timeout", max(10, int(s.query_timeout) + 5))
-            self.cfg.set("limit_request_line", 8190)  # long GET queries
-            self.cfg.set("accesslog", "-")
-            self.cfg.set("access_log_format", ACCESS_LOG_FORMAT)
-            self.cfg.set("errorlog", "-")
-            self.cfg.set("proc_name", "cdskg")
-            self.cfg.set("preload_app", True)
-            self.cfg.set("control_socket_disable", True)  # several servers may run side by side
-
-        def load(self):
-            app = create_app(settings)
-            app.wsgi_app = QueryGuard(app.wsgi_app, settings.query_timeout)
-            return app
-
-    logging.basicConfig(level=logging.INFO, format="[%(process)d] %(levelname)s %(message)s")
-    _Gunicorn().run()
-
-
 # ---------------------------------------------------------------- entry point
 
 
@@ -469,6 +473,26 @@ def check(settings: Settings) -> None:
         raise UsageError(f"CDSKG_THREADS={settings.threads}: at least 1")
 
 
+def check_port_free(host: str, port: int) -> None:
+    """Refuse to start where something already listens. granian's workers share their port
+    with any other process that asks (``SO_REUSEPORT``), so a second server would start and
+    answer half the requests beside the first, from another store version; a plain bind,
+    without that option, fails where anyone listens.
+
+    :raises UsageError: naming the address and what to do.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no owner
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc} (is another server"
+                " running there?); stop it or choose another --port"
+            ) from None
+
+
 def serve(settings: Settings) -> None:
     """Serve until interrupted (SIGINT/SIGTERM stop gracefully: requests in flight finish)."""
     check(settings)
@@ -480,12 +504,15 @@ def serve(settings: Settings) -> None:
             f"{settings.store}: no cdskg store here (no 'current' generation);"
             " run `cdskg build CORPUS --store DIR` first"
         )
+    check_port_free(settings.host, settings.port)
     # The download files of each version are written while the server runs, not when
     # someone first asks for them (minutes at 100k observations).
     watcher = prepare.Watcher(settings.store).start() if settings.prepare_downloads else None
     try:
         if settings.server == "gunicorn":
-            _serve_gunicorn(settings)
+            from cdskg.serve.gunicorn import serve_gunicorn
+
+            serve_gunicorn(settings)
         else:
             from cdskg.serve.granian_glue import serve_granian
 

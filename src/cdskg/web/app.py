@@ -18,6 +18,15 @@ from cdskg.web.errors import HttpError, error_response
 
 log = logging.getLogger("cdskg.web")
 
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: The Content-Security-Policy of every HTML page: scripts, styles, images and forms from
+#: this server only, no plugins, no framing, no base-URL change.
+PAGE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
+    " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+EDITOR_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
+
 
 def create_app(settings: Settings) -> Flask:
     if settings.store is None:
@@ -43,6 +52,12 @@ def create_app(settings: Settings) -> Flask:
     def cors(resp):
         for name, value in sparql.CORS_HEADERS:
             resp.headers[name] = value
+        if resp.mimetype in HTML_TYPES:
+            # Pages run only the server's own scripts and styles and are framed by no one.
+            # The query editor's script (YASGUI) sets inline styles as it builds its UI.
+            editor = request.path == "/sparql"
+            resp.headers["Content-Security-Policy"] = EDITOR_CSP if editor else PAGE_CSP
+            resp.headers["X-Frame-Options"] = "DENY"
         if request.method == "OPTIONS":
             resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = (

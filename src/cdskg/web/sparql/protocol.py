@@ -28,6 +28,7 @@ class Operation:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     using_graphs: list[str] = field(default_factory=list)
+    using_named_graphs: list[str] = field(default_factory=list)
     fmt: str | None = None
 
 
@@ -124,7 +125,8 @@ def parse_operation(
         update=updates[0] if updates else None,
         default_graphs=params.getlist("default-graph-uri"),
         named_graphs=params.getlist("named-graph-uri"),
-        using_graphs=params.getlist("using-graph-uri") + params.getlist("using-named-graph-uri"),
+        using_graphs=params.getlist("using-graph-uri"),
+        using_named_graphs=params.getlist("using-named-graph-uri"),
         fmt=fmt,
     )
 

@@ -1,4 +1,4 @@
-"""The routes: ``/sparql`` (query, update, service description) and ``/store`` (read)."""
+"""The routes: ``/sparql`` (query, update, service description) and ``/store``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from cdskg.web.sparql.answers import _304, _etag, _not_acceptable, _not_modified
 from cdskg.web.sparql.description import _service_description
 from cdskg.web.sparql.flaskio import _endpoint, _exchange, _operation, _response
 from cdskg.web.sparql.query import answer_query
-from cdskg.web.sparql.update import _update
+from cdskg.web.sparql.update import _update, graph_store_write
 
 bp = Blueprint("sparql", __name__)
 
@@ -31,10 +31,13 @@ def sparql() -> Response:
     return _response(answer_query(_endpoint(), op, _exchange()))
 
 
-@bp.route("/store", methods=["GET"])
-@bp.route("/graph", methods=["GET"])
+@bp.route("/store", methods=["GET", "PUT", "POST", "DELETE"])
+@bp.route("/graph", methods=["GET", "PUT", "POST", "DELETE"])
 def graph_store() -> Response:
-    """Graph Store Protocol, read side: ``?graph=IRI``, ``?default`` or the whole dataset."""
+    """Graph Store Protocol: ``?graph=IRI``, ``?default`` or the whole dataset (read);
+    writes when updates are on (:func:`cdskg.web.sparql.update.graph_store_write`)."""
+    if request.method in ("PUT", "POST", "DELETE"):
+        return graph_store_write()
     graphs = request.args.getlist("graph")
     default = "default" in request.args
     if len(graphs) > 1 or (graphs and default):

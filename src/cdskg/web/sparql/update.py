@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hmac
 import logging
+import re
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Response, current_app, request
 
 from cdskg.rdf.namespaces import PREFIXES
@@ -19,29 +21,95 @@ from cdskg.web.sparql.protocol import Operation
 log = logging.getLogger("cdskg.web.sparql")
 
 
-def _update(op: Operation) -> Response:
-    cfg = settings()
-    if not cfg.enable_update:
-        raise HttpError(403, "forbidden", "this endpoint is read-only")
+def check_token(expected: str) -> None:
+    """The request's ``Authorization: Bearer`` must carry the update token.
+
+    :raises HttpError: 401 with ``WWW-Authenticate`` otherwise.
+    """
     auth = request.headers.get("Authorization", "")
     scheme, _, token = auth.partition(" ")
     if (
-        not cfg.update_token
+        not expected
         or scheme.lower() != "bearer"
-        or not hmac.compare_digest(token.strip().encode(), cfg.update_token.encode())
+        or not hmac.compare_digest(token.strip().encode(), expected.encode())
     ):
         raise HttpError(
             401,
             "unauthorized",
-            "SPARQL Update needs Authorization: Bearer <the server's update token>",
+            "writes need Authorization: Bearer <the server's update token>",
             headers={"WWW-Authenticate": 'Bearer realm="cdskg"'},
         )
-    if op.using_graphs:
-        raise HttpError(
-            400,
-            "bad request",
-            "using-graph-uri / using-named-graph-uri are not supported; use USING in the update",
-        )
+
+
+# Strings, IRIs and comments are skipped; groups count depth; the keywords that matter.
+_UPDATE_TOKENS = re.compile(
+    r"""\\.|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
+    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*|<[^<>"{}|^`\\\x00-\x20]*>"""
+    r"""|([{])|([}])|(?i:\b(WHERE|USING|WITH|DELETE|INSERT)\b)""",
+    re.DOTALL,
+)
+
+
+def with_using(update: str, graphs: list[str], named: list[str]) -> str:
+    """``update`` with ``USING <g>`` / ``USING NAMED <g>`` before the ``WHERE`` of each of
+    its operations: what the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` mean.
+
+    >>> with_using("INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", ["http://g/1"], [])
+    'INSERT { ?s ?p 1 } USING <http://g/1> WHERE { ?s ?p ?o }'
+
+    :raises HttpError: 400 if the update names its own dataset (USING, WITH) too, or uses
+        ``DELETE WHERE``, which takes no dataset; or if a parameter is not an IRI.
+    """
+    for iri in (*graphs, *named):
+        try:
+            ox.NamedNode(iri)
+        except ValueError as exc:
+            raise HttpError(400, "bad request", f"using-graph-uri: not an IRI ({exc})") from None
+    clause = "".join(f"USING <{g}> " for g in graphs) + "".join(
+        f"USING NAMED <{g}> " for g in named
+    )
+    depth = 0
+    previous = ""
+    cuts: list[int] = []
+    for m in _UPDATE_TOKENS.finditer(update):
+        opening, closing, word = m.groups()
+        if opening:
+            depth += 1
+            previous = "{"
+        elif closing:
+            depth = max(0, depth - 1)
+            previous = "}"
+        elif word and depth == 0:
+            word = word.upper()
+            if word in ("USING", "WITH"):
+                raise HttpError(
+                    400,
+                    "bad request",
+                    f"the update has its own {word} and using-graph-uri / using-named-graph-uri"
+                    " too; give the dataset one way",
+                )
+            if word == "WHERE":
+                if previous == "DELETE":
+                    raise HttpError(
+                        400,
+                        "bad request",
+                        "DELETE WHERE takes no dataset; write DELETE { … } WHERE { … } to use"
+                        " using-graph-uri",
+                    )
+                cuts.append(m.start())
+            previous = word
+    for at in reversed(cuts):
+        update = update[:at] + clause + update[at:]
+    return update
+
+
+def _update(op: Operation) -> Response:
+    cfg = settings()
+    if not cfg.enable_update:
+        raise HttpError(403, "forbidden", "this endpoint is read-only")
+    check_token(cfg.update_token)
+    if op.using_graphs or op.using_named_graphs:
+        op.update = with_using(op.update or "", op.using_graphs, op.using_named_graphs)
     assert op.update is not None
     try:
         check_shape(op.update, "update")
@@ -74,5 +142,87 @@ def _update(op: Operation) -> Response:
         op.update.replace("\n", " "),
     )
     resp = Response(status=204)
+    resp.headers["X-Store-Version"] = version
+    return resp
+
+
+#: Media types a Graph Store write may send, and how pyoxigraph parses them.
+GRAPH_BODIES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/n3": ox.RdfFormat.N3,
+}
+
+
+def graph_store_write() -> Response:
+    """Graph Store Protocol, write side (PUT replaces a graph, POST adds to it, DELETE drops
+    it) on ``?graph=IRI`` or ``?default``, behind the update token; each write is a new
+    store generation, as an update is."""
+    cfg = settings()
+    if not cfg.enable_update:
+        raise HttpError(
+            405,
+            "method not allowed",
+            "this endpoint is read-only (allowed: GET, HEAD)",
+            headers={"Allow": "GET, HEAD"},
+        )
+    check_token(cfg.update_token)
+    graphs = request.args.getlist("graph")
+    default = "default" in request.args
+    if len(graphs) + default != 1:
+        raise HttpError(400, "bad request", "give one graph=IRI, or default")
+    if graphs:
+        try:
+            target: ox.NamedNode | ox.DefaultGraph = ox.NamedNode(graphs[0])
+        except ValueError as exc:
+            raise HttpError(400, "bad request", f"graph: not an IRI ({exc})") from None
+    else:
+        target = ox.DefaultGraph()
+    quads: list[ox.Quad] = []
+    if request.method in ("PUT", "POST"):
+        media = (request.mimetype or "").lower()
+        if media not in GRAPH_BODIES:
+            raise HttpError(
+                415,
+                "unsupported media type",
+                f"{media or 'no Content-Type'}: send one of " + ", ".join(GRAPH_BODIES),
+            )
+        base = graphs[0] if graphs else _endpoint_iri()
+        try:
+            quads = [
+                ox.Quad(t.subject, t.predicate, t.object, target)
+                for t in ox.parse(request.get_data(), format=GRAPH_BODIES[media], base_iri=base)
+            ]
+        except (SyntaxError, ValueError) as exc:
+            raise HttpError(400, "bad request", f"the body is not valid {media}: {exc}") from None
+    root = Path(current_app.extensions["cdskg.store"].layout.root)
+    with next_generation(root) as writable:
+        existed = (
+            writable.contains_named_graph(target) if isinstance(target, ox.NamedNode) else True
+        )
+        if request.method == "DELETE" and not existed:
+            raise HttpError(404, "not found", f"no graph named <{graphs[0]}> in this store")
+        if request.method in ("PUT", "DELETE"):
+            if isinstance(target, ox.NamedNode):
+                if existed:
+                    writable.remove_graph(target)
+            else:
+                writable.clear_graph(target)
+        if request.method == "PUT" and isinstance(target, ox.NamedNode):
+            writable.add_graph(target)
+        writable.extend(quads)
+    _, version = store()
+    log.warning(
+        "Graph Store %s of %s from %s (%d triples), new store version %s",
+        request.method,
+        f"<{graphs[0]}>" if graphs else "the default graph",
+        request.remote_addr,
+        len(quads),
+        version,
+    )
+    created = request.method in ("PUT", "POST") and not existed
+    resp = Response(status=201 if created else 204)
     resp.headers["X-Store-Version"] = version
     return resp
