@@ -1,7 +1,8 @@
 """Score the extractor against hand-written gold annotations of the five corpus articles.
 
 Figures are paired on (locality, value, unit); the other fields are scored on the pairs.
-The test fails below precision or recall 0.95 on the pairing key.
+The test holds the seeds' promise on the pairing key: precision 1.0 (no figure the gold
+does not have) and recall at least 0.97.
 """
 
 from __future__ import annotations
@@ -89,7 +90,7 @@ def test_quantities_against_gold(results):
     print(f"(locality, value, unit): precision {precision:.3f} recall {recall:.3f} ({tp} pairs)")
     for f, n in sorted(fields.items()):
         print(f"  {f}: {n / tp:.3f}")
-    assert precision >= 0.95 and recall >= 0.95
+    assert precision == 1.0 and recall >= 0.97
     # each field of the paired figures agrees with the gold (105 of 105 on each today)
     assert all(n / tp >= 0.98 for n in fields.values()), fields
 

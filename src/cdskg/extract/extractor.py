@@ -413,7 +413,7 @@ class Extractor:
             seen_keys.add(key)
             shared = (
                 self._shared(kind, phrase, s[prev_end:start])
-                if kind in ("rank", "percentage") and index not in bounds and index not in upper_of
+                if kind == "rank" and index not in bounds and index not in upper_of
                 else None
             )
             for own, own_text in shared or [(indicator, phrase)]:
