@@ -54,7 +54,11 @@ def test_a_wheel_built_from_the_tree_carries_the_editor_files(tmp_path):
         (tree / "node_modules").symlink_to(REPO / "node_modules")
     out = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(tree)],
+        # the build tools come from the test environment ([test] extras): no download here
+        [
+            *(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"),
+            *("-q", "-w", str(out), str(tree)),
+        ],
         check=True,
         timeout=600,
     )
