@@ -14,7 +14,8 @@ import pytest
 
 from cdskg.extract.articles import SourceArticle
 from cdskg.extract.extractor import Extractor
-from cdskg.extract.locality import AGENCY, HAMLET, NATIONAL, PLACE_NAME, article_snapshot
+from cdskg.extract.locality import AGENCY, HAMLET, PLACE_NAME, article_snapshot
+from cdskg.extract.units import COUNTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,7 +32,7 @@ def extract(extractor, text: str):
 
 def places(extractor, record) -> dict[str, str]:
     """stated figure → the short name of its unit"""
-    units = extractor.gazetteer.table.units
+    units = {**extractor.gazetteer.table.units, COUNTRY.iri: COUNTRY}
     return {q.stated: units[q.area].short for q in record.quantities}
 
 
@@ -72,7 +73,7 @@ def test_ward_named_with_its_city_is_the_main_locality(extractor):
     assert places(extractor, r)["1.250"] == "Tân Quang"
 
 
-def test_national_comparison_places_each_province_and_skips_the_country(extractor):
+def test_national_comparison_places_each_province_and_the_country(extractor):
     r = extract(
         extractor,
         "Tỷ lệ hộ gia đình có cáp quang tại các tỉnh miền Bắc năm 2023\n\n"
@@ -83,7 +84,20 @@ def test_national_comparison_places_each_province_and_skips_the_country(extracto
     got = places(extractor, r)
     assert got["91%"] == "Bắc Giang" and got["88%"] == "Thái Bình"
     assert got["64%"] == "Hà Giang" and got["90%"] == "Hải Phòng"
-    assert skipped(r)["82"] == NATIONAL
+    assert got["82%"] == "Việt Nam"
+    assert [q.area for q in r.quantities if q.stated == "82%"] == [COUNTRY.iri]
+
+
+def test_counts_of_provinces_are_national_but_a_rank_s_field_is_not(extractor):
+    r = extract(
+        extractor,
+        "Bắc Giang xếp thứ 14 cả nước về chuyển đổi số năm 2023\n\n"
+        "Năm 2023, tỉnh Bắc Giang xếp thứ 14 cả nước về chỉ số chuyển đổi số. "
+        "Cả nước có 25 tỉnh, thành phố đã hoàn thành số hóa hồ sơ.",
+    )
+    got = places(extractor, r)
+    assert got["14"] == "Bắc Giang"
+    assert got["25"] == "Việt Nam"
 
 
 def test_ranking_rows_and_respectively(extractor):

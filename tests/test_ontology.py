@@ -51,6 +51,7 @@ UNITS = {
 }
 PILLAR_NOTATIONS = {"digital-government", "digital-economy", "digital-society", "overall"}
 LEVEL_NOTATIONS = {
+    "country",
     "province",
     "central-city",
     "district",

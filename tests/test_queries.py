@@ -181,7 +181,9 @@ def test_rollup_2025(store):
     can_tho = count(store, "?obs sdmx-dimension:refArea ?a", a=ID + "unit/pre2025/province/92")
     assert got["Thành phố Cần Thơ"] == 30 + can_tho
     assert table[0]["provinceLabel"] == "Thành phố Cần Thơ"
-    assert sum(got.values()) == count(store, "?obs a qb:Observation")
+    # every figure but the national ones (the country is no province's part)
+    national = count(store, f"?obs sdmx-dimension:refArea <{ID}unit/country/VN>")
+    assert sum(got.values()) == count(store, "?obs a qb:Observation") - national
     assert all(r["province"].startswith(ID + "unit/2025/province/") for r in table)
 
 
@@ -192,7 +194,9 @@ def test_pillar_overview(store):
     assert got[("Quận Bình Thủy", "digital society")] == 9
     assert got[("Quận Bình Thủy", "digital economy")] == 2
     assert got[("Tỉnh Nam Định", "digital government")] == 1
-    assert sum(got.values()) == count(store, "?obs a qb:Observation")
+    # every figure but the national ones (the country is no province's part)
+    national = count(store, f"?obs sdmx-dimension:refArea <{ID}unit/country/VN>")
+    assert sum(got.values()) == count(store, "?obs a qb:Observation") - national
 
 
 def test_articles(store):
@@ -431,3 +435,31 @@ def test_late_patterns_are_found() -> None:
       ?i skos:prefLabel ?label
     } ORDER BY ?label"""
     assert late_patterns(text) == ["?i skos:prefLabel ?label"]
+
+
+def test_ranking_leaves_the_country_out():
+    """The country's national figure is not ranked among localities (like with like)."""
+    st = ox.Store()
+    g = ox.NamedNode(ID + "article/t")
+    data = f"""
+        @prefix qb: <http://purl.org/linked-data/cube#> .
+        @prefix sdmx-dimension: <http://purl.org/linked-data/sdmx/2009/dimension#> .
+        @prefix sdmx-measure: <http://purl.org/linked-data/sdmx/2009/measure#> .
+        @prefix cdskg: <https://w3id.org/cdskg/ontology#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix time: <http://www.w3.org/2006/time#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+        <{ID}unit/country/VN> rdfs:label "Việt Nam"@vi ; cdskg:level <{ID}level/country> .
+        <{ID}unit/pre2025/province/93> rdfs:label "Tỉnh Hậu Giang"@vi ;
+            cdskg:level <{ID}level/province> .
+        <{ID}period/2023> time:hasBeginning <{ID}period/2023-01-01> .
+        <{ID}period/2023-01-01> time:inXSDDate "2023-01-01"^^xsd:date .
+        <{ID}obs/a> a qb:Observation ; cdskg:indicator <{ID}indicator/online-dossier-rate> ;
+            cdskg:valueRole "actual" ; sdmx-dimension:refArea <{ID}unit/country/VN> ;
+            sdmx-dimension:refPeriod <{ID}period/2023> ; sdmx-measure:obsValue 90.5 .
+        <{ID}obs/b> a qb:Observation ; cdskg:indicator <{ID}indicator/online-dossier-rate> ;
+            cdskg:valueRole "actual" ; sdmx-dimension:refArea <{ID}unit/pre2025/province/93> ;
+            sdmx-dimension:refPeriod <{ID}period/2023> ; sdmx-measure:obsValue 80.5 .
+    """
+    st.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=g)
+    assert [r["areaLabel"] for r in rows(st, "ranking")] == ["Tỉnh Hậu Giang"]

@@ -32,7 +32,7 @@ from cdskg.build.progress import ProgressPrinter
 from cdskg.build.stopwatch import Stopwatch
 from cdskg.errors import InputError
 from cdskg.extract.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
-from cdskg.extract.units import load_units
+from cdskg.extract.units import COUNTRY, load_units
 from cdskg.mapping.mapper import (
     unit_quads,
 )
@@ -132,7 +132,9 @@ def _load_reference(store: ox.Store, paths: ProjectPaths, ref_hash: str) -> None
         with path.open("rb") as fh:
             store.bulk_load(fh, format=ox.RdfFormat.TURTLE, to_graph=graph)
     table = load_units()
-    store.bulk_extend(unit_quads(table.units.values(), table.successors, iri.REFERENCE_GRAPH))
+    # the country is not in the statistics office's tables; it is written beside them
+    units = [COUNTRY, *table.units.values()]
+    store.bulk_extend(unit_quads(units, table.successors, iri.REFERENCE_GRAPH))
     ds = nn(iri.DATASET)
     store.extend(
         [

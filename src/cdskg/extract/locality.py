@@ -24,11 +24,19 @@ the text only, which administrative unit each figure is about:
   main locality. Level words without a name ("toàn xã", "của phường", "Huyện có", "Thị ủy",
   "địa phương này") refer to the unit of that level just named or the article's own.
 
-A figure is never given a guess: one whose nearest locality is the country, or that counts
-provinces ("25 tỉnh, thành phố"), is national (the knowledge graph has no unit for the
-country); one about a hamlet ("làng O2") or about agencies ("khối các sở"), and one that no
-unit can be given to, are reported as skipped with the reason. Numbers that are part of a
-place's name ("Phường 5", "khu phố 1, 2, 3") are not figures.
+A figure whose nearest locality is the country ("cả nước có …", "DTI quốc gia"), or that
+counts provinces ("25 tỉnh, thành phố"), is national: it is placed on the country
+(:data:`cdskg.extract.units.COUNTRY`, ``unit/country/VN``), not on a province. The country
+named as a rank's field ("xếp thứ 14 cả nước", "dẫn đầu toàn quốc") is not a locality, and
+a count a rank is out of ("thứ 14/63 tỉnh") is skipped, and so are a count of the provinces
+just named or of a ranking's head or tail ("2 địa phương này", "3 địa phương đứng cuối
+bảng") and a figure about the provinces a count names ("25 tỉnh, thành phố … hơn 50% số
+xã"). An article that is national as a
+whole (the country outweighs every unit) has no main locality: only a figure whose own
+clause or sentence names the country is national, a clause-less one is not guessed onto it.
+A figure is never given a guess: one about a hamlet ("làng O2") or about agencies ("khối các
+sở"), and one that no unit can be given to, are reported as skipped with the reason.
+Numbers that are part of a place's name ("Phường 5", "khu phố 1, 2, 3") are not figures.
 
 The phrases are data (``[locality]`` in ``mappings/mentions.toml``).
 """
@@ -48,17 +56,24 @@ from cdskg.extract.gazetteer import (
     UnitMention,
     snapshot_for,
 )
-from cdskg.extract.units import DISTRICT_LEVELS, POST2025, PRE2025, PROVINCE_LEVELS, AdminUnit
+from cdskg.extract.units import (
+    COUNTRY,
+    DISTRICT_LEVELS,
+    POST2025,
+    PRE2025,
+    PROVINCE_LEVELS,
+    AdminUnit,
+)
 from cdskg.rdf.iri import fold
 
 #: why a figure gets no unit (the build report's skipped numbers)
-NATIONAL = "national figure: the knowledge graph has no unit for the country"
 NO_PLACE = "no locality: its clause names no unit and the article has no main locality"
 AMBIGUOUS_MAIN = "no locality: the article names several localities equally"
 PLACE_NAME = "part of a place name"
 AGENCY = "about agencies (ministries, departments), not a locality"
 HAMLET = "about a hamlet: the unit table has no hamlets, and its commune is not its place"
 RANK_OUT_OF = "the number of provinces a rank is out of"
+GROUP = "about a group of provinces it counts, not the country as a whole"
 
 _BREAK = re.compile(r";|,\s|\s(?:và|còn|trong khi|tiếp theo là|tiếp đó là)\s|:\s|\.\s")
 _DATE = re.compile(
@@ -431,14 +446,22 @@ class Localities:
         c0 = _clause_start(s, start)
         c1 = _clause_end(s, end)
         if kind != "rank" and self.rules.province_count.match(s, end):
-            return None, RANK_OUT_OF if _rank_before(s, start) else NATIONAL
+            if _rank_before(s, start):
+                return None, RANK_OUT_OF
+            if _GROUP_AFTER.match(s, self.rules.province_count.match(s, end).end()):
+                return None, GROUP  # "2 địa phương này", "3 địa phương đứng cuối bảng"
+            # "25 tỉnh, thành phố đã …": a count of provinces is a figure about the country
+            return COUNTRY, None
         paired = self._respectively(s, start, places)
         if paired is not None:
             return paired, None
 
         def pick(p: Place, earlier: bool = False) -> tuple[AdminUnit | None, str | None] | None:
             if p.national:
-                return None, NATIONAL
+                if s[p.start : p.start + 1].isdigit():
+                    # "25 tỉnh, thành phố đã “phủ xanh” hơn 50% số xã": those provinces' share
+                    return None, GROUP
+                return COUNTRY, None
             if p.hamlet:
                 return None, HAMLET
             if p.agency:
@@ -655,6 +678,9 @@ def _clause_end(s: str, end: int) -> int:
     return m.start() if m else len(s)
 
 
+#: after a count of provinces: the provinces just named, or the head or tail of a ranking
+_GROUP_AFTER = re.compile(r"\s*(?:này|đó|nói trên|trên\b)|\s+(?:đứng|dẫn đầu|xếp)\b")
+
 _RANK_BEFORE = re.compile(r"(?:thứ|vị trí|hạng|trong|trên|/)\s*$", re.IGNORECASE)
 
 
@@ -663,7 +689,6 @@ def _rank_before(s: str, start: int) -> bool:
 
 
 __all__ = [
-    "NATIONAL",
     "NO_PLACE",
     "PLACE_NAME",
     "ArticleLocality",

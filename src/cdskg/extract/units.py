@@ -40,6 +40,7 @@ LEVEL_BY_TYPE = {
 
 #: Level notation → ontology class local name.
 CLASS_BY_LEVEL = {
+    "country": "Country",
     "province": "Province",
     "central-city": "CentralCity",
     "urban-district": "UrbanDistrict",
@@ -52,6 +53,11 @@ CLASS_BY_LEVEL = {
     "special-zone": "SpecialZone",
     "hamlet": "Hamlet",
 }
+
+#: The snapshot value of the country: it is the same unit before and after the reform.
+ALL_SNAPSHOTS = "all"
+#: ISO 3166-1 alpha-2 code of the country, its skos:notation.
+COUNTRY_CODE = "VN"
 
 PROVINCE_LEVELS = frozenset({"province", "central-city"})
 DISTRICT_LEVELS = frozenset({"urban-district", "district", "town", "provincial-city"})
@@ -70,6 +76,17 @@ class AdminUnit:
     snapshot: str
     parent: str | None = None  # IRI of the parent unit in the same snapshot
     key: str = ""  # the package's own key, used to link snapshots
+
+
+#: The country, the unit of national figures ("cả nước", "DTI quốc gia"). It is not in the
+#: statistics office's tables (not in :func:`load_units`, so the gazetteer never matches its
+#: name as a unit: the ``national`` phrases of ``[locality]`` find it), has no parent (the
+#: provinces keep none) and is valid in every snapshot.
+COUNTRY = AdminUnit(
+    iri.country(COUNTRY_CODE), COUNTRY_CODE, "country", "Việt Nam", "Việt Nam", ALL_SNAPSHOTS
+)
+#: Its English name (the reference graph labels it in both languages).
+COUNTRY_NAME_EN = "Viet Nam"
 
 
 @dataclass

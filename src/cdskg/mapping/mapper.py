@@ -34,7 +34,13 @@ import pyoxigraph as ox
 
 from cdskg.extract.records import ArticleRecord, Mention, Quantity
 from cdskg.extract.thesaurus import Thesaurus
-from cdskg.extract.units import CLASS_BY_LEVEL, AdminUnit
+from cdskg.extract.units import (
+    ALL_SNAPSHOTS,
+    CLASS_BY_LEVEL,
+    COUNTRY,
+    COUNTRY_NAME_EN,
+    AdminUnit,
+)
 from cdskg.mapping.model import KnownDocument, MentionFacts, group_quantities
 from cdskg.mapping.templates import Templates, _Node, _Template, _Triple
 from cdskg.mapping.terms import lit, nn, xsd_date
@@ -292,7 +298,7 @@ def context_triples(record: ArticleRecord, thesaurus: Thesaurus) -> Iterator[ox.
 def unit_quads(
     units: Iterable[AdminUnit], successors: dict[str, list[str]], graph: str
 ) -> Iterator[ox.Quad]:
-    """The reference data of administrative units."""
+    """The reference data of administrative units (the country among them, when given)."""
     g = nn(graph)
     for unit in units:
         s = nn(unit.iri)
@@ -304,7 +310,13 @@ def unit_quads(
         yield ox.Quad(s, nn(SKOS + "notation"), lit(unit.code), g)
         yield ox.Quad(s, nn(CDSKG + "snapshot"), lit(unit.snapshot), g)
         yield ox.Quad(s, nn(CDSKG + "level"), nn(iri.ID + "level/" + unit.level), g)
-        if unit.snapshot == "2025":
+        if unit.iri == COUNTRY.iri:
+            # its English name as a second prefLabel only: rdfs:label stays one Vietnamese
+            # name per unit, which the catalogue queries list one row per label by
+            yield ox.Quad(s, nn(SKOS + "prefLabel"), lit(COUNTRY_NAME_EN, "en"), g)
+        if unit.snapshot == ALL_SNAPSHOTS:
+            pass  # the country: in force before and after the reform, no validity bounds
+        elif unit.snapshot == "2025":
             yield ox.Quad(s, nn(CDSKG + "validFrom"), xsd_date("2025-07-01"), g)
         else:
             yield ox.Quad(s, nn(CDSKG + "validUntil"), xsd_date("2025-06-30"), g)

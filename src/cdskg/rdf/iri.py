@@ -13,6 +13,7 @@ article (and graph)  ``id/article/{file-stem}``                      the source 
 observation          ``id/obs/{file-stem}/{start}-{indicator}``      value offset, indicator
 evidence             ``id/evidence/{file-stem}/{start}-{end}``       sentence offsets
 administrative unit  ``id/unit/{snapshot}/{level}/{code}``           snapshot ``pre2025``/``2025``
+the country          ``id/unit/country/{code}``                      ISO 3166-1 alpha-2 (``VN``)
 indicator            ``id/indicator/{notation}``                     thesaurus notation
 breakdown            ``id/breakdown/{notation}``                     thesaurus notation
 document type        ``id/doctype/{notation}``                       thesaurus notation
@@ -88,6 +89,12 @@ def evidence(article_iri: str, start: int, end: int) -> str:
 
 def unit(snapshot: str, level: str, code: str) -> str:
     return f"{ID}unit/{slug(snapshot)}/{slug(level)}/{slug(code)}"
+
+
+def country(code: str = "VN") -> str:
+    """The country as a unit (national figures), by its ISO 3166-1 alpha-2 code; it belongs
+    to no snapshot, so its IRI has none."""
+    return f"{ID}unit/country/{code}"
 
 
 def indicator(notation: str) -> str:
