@@ -372,6 +372,7 @@ class Extractor:
                 if named_rank
                 else f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
                 continued,
+                last_of_kind.get("score") if prev_kind == "score" else None,
             )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             if qualifier == "exact" and index in bounds:
@@ -411,9 +412,15 @@ class Extractor:
             if kind == "percentage" and value > 100 and indicator.value_kind == "percentage":
                 record.warnings.append(f"{m.group(0)}% at {value_start}: over 100%, kept as stated")
             seen_keys.add(key)
+            # one value for a list of indicators: a rank's list, or a percentage's when the list
+            # is its subject ("tỷ lệ A và B đều đạt 100%"); a list after a percentage names what
+            # is counted ("100% doanh nghiệp dùng hóa đơn điện tử, các sản phẩm OCOP …")
+            listed = kind == "rank" or (
+                kind == "percentage" and bool(phrase) and phrase in s[prev_end:start]
+            )
             shared = (
                 self._shared(kind, phrase, s[prev_end:start])
-                if kind == "rank" and index not in bounds and index not in upper_of
+                if listed and index not in bounds and index not in upper_of
                 else None
             )
             for own, own_text in shared or [(indicator, phrase)]:
@@ -536,6 +543,7 @@ class Extractor:
         role: str = "actual",
         topic: str = "",
         continued: bool = False,
+        scored_before: Indicator | None = None,
     ):
         """The indicator of a figure and the phrase it was read from, in this order: a count
         that is a whole ("Trong 41 chỉ tiêu") or names an earlier one ("25 dịch vụ công này");
@@ -585,9 +593,25 @@ class Extractor:
         if inherit is not None and role == "change":
             # "… 12.100 tài khoản (tăng 218 tài khoản)": a change of the figure before
             return inherit, tail_words(since).strip(" ,;:()")
+        twin = self._rank_twin(scored_before) if scored_before and kind == "rank" else None
+        if twin is not None:
+            # "X đạt 83,4/100 điểm, tăng 25 điểm so với năm 2022, dẫn đầu cả nước": a rank
+            # that names nothing is the rank of what the figure before it scores
+            return twin, tail_words(since).strip(" ,;:()")
         phrases = own_phrase(before, long_after, kind)
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
+
+    def _rank_twin(self, scored: Indicator) -> Indicator | None:
+        """The rank concept of a scored index (``service-index-score`` → ``service-index-rank``,
+        ``dti-index`` → ``dti-rank``), by the thesaurus's naming of twins."""
+        for suffix in ("-score", "-value", "-index", ""):
+            if scored.notation.endswith(suffix):
+                base = scored.notation[: len(scored.notation) - len(suffix)]
+                twin = self.thesaurus.indicators.get(base + "-rank")
+                if twin is not None and twin.value_kind in KINDS["rank"]:
+                    return twin
+        return None
 
     def _shared(self, kind: str, phrase: str, since: str) -> list[tuple[Indicator, str]] | None:
         """The indicators one value is stated for when the figure's words list several
