@@ -7,7 +7,7 @@ STORE ?= data/store
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test web-assets demo build serve test test-fast lint format clean bench bench-build bench-validate bench-export bench-http
+.PHONY: install install-test web-assets demo build serve test test-fast lint format clean bench bench-build bench-extract bench-validate bench-export bench-http
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,13 +66,18 @@ ARTICLES ?= 1000
 bench-build: install-test
 	$(BIN)/python benchmarks/bench_build.py --articles $(ARTICLES)
 
+# Extraction alone on the dev corpus, articles/s per process (issue 20: at least 150).
+DEV_CORPUS ?= ../shared/corpus/dev
+bench-extract: install-test
+	$(BIN)/python benchmarks/bench_extract.py --corpus $(DEV_CORPUS)
+
 bench-validate: install-test
 	$(BIN)/python -u benchmarks/bench_validate.py --sizes 10000 100000 --pyshacl-max 1000
 
 bench-export: install-test build
 	$(BIN)/python benchmarks/bench_export.py --seed-store $(STORE) --observations $(OBSERVATIONS)
 
-bench: bench-build bench-validate bench-export bench-http
+bench: bench-build bench-extract bench-validate bench-export bench-http
 
 lint: install-test
 	$(BIN)/ruff check src tests benchmarks

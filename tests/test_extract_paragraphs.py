@@ -160,10 +160,11 @@ def test_organisation_names_are_whole(records):
 
 def test_sentence_words_after_a_head_are_no_organisation():
     ex = Extractor(ROOT / "mappings", ROOT / "ontology")
-    assert ex._trim_org("Trung tâm tập trung nguồn lực") == "Trung tâm"
-    assert ex._trim_org("VNPT Cần Thơ hoàn") == "VNPT Cần Thơ"
-    assert ex._trim_org("Ban Thường vụ Tỉnh ủy Bình Phước về") == "Ban Thường vụ Tỉnh ủy Bình Phước"
-    assert ex._trim_org("Sở Nội vụ") == "Sở Nội vụ"
+    assert ex.mentions._trim_org("Trung tâm tập trung nguồn lực") == "Trung tâm"
+    assert ex.mentions._trim_org("VNPT Cần Thơ hoàn") == "VNPT Cần Thơ"
+    trim = ex.mentions._trim_org
+    assert trim("Ban Thường vụ Tỉnh ủy Bình Phước về") == "Ban Thường vụ Tỉnh ủy Bình Phước"
+    assert ex.mentions._trim_org("Sở Nội vụ") == "Sở Nội vụ"
 
 
 def test_image_captions_dropped_with_their_reason(records):
@@ -240,3 +241,52 @@ def test_post_in_the_committee_of_the_article_locality(records):
         "Đặng Văn Tâm": ("Chủ tịch", "UBND phường Quang Trung"),
         "Lưu Thị Hà": ("Phó Chủ tịch", "UBND"),
     }
+
+
+def test_forms_of_figures(records):
+    r = records["10_tinh_ranks_ranges"]
+    by = {q.stated: q for q in r.quantities}
+    rank = by["9/63"]
+    assert rank.kind == "rank" and rank.denominator == Decimal(63)
+    assert rank.period.start == "2024-05-12"  # "ngày 12 tháng 5 năm 2024", not the year
+    change = by["4 bậc"]
+    assert (change.kind, change.role, change.value) == ("rank", "change", Decimal(4))
+    first = by["dẫn đầu"]
+    assert (first.kind, first.value) == ("rank", Decimal(1))
+    second = by["đứng thứ hai"]
+    assert (second.kind, second.value) == ("rank", Decimal(2))
+    low, high = by["70"], by["90%"]
+    assert (low.qualifier, high.qualifier) == ("at-least", "at-most")
+    assert low.unit == high.unit and low.indicator == high.indicator
+    assert low.role == high.role == "target"
+    times = by["3 lần"]
+    assert (times.kind, times.value) == ("multiple", Decimal(3))
+    assert not any(s.text in ("12", "5") and s.reason != "part of a date" for s in r.skipped)
+
+
+def test_two_rates_in_one_sentence_get_their_own_indicators(records):
+    r = records["10_tinh_ranks_ranges"]
+    by = {q.stated: q for q in r.quantities}
+    assert by["64,2%"].indicator != by["51,5%"].indicator
+    assert "thanh toán" in by["51,5%"].indicator_text
+
+
+def test_one_value_for_a_list_and_an_elliptic_second_figure(records):
+    r = records["10_tinh_ranks_ranges"]
+    third = {q.indicator for q in r.quantities if q.stated == "đứng thứ ba"}
+    assert third == {"dti-human-resources-rank", "dti-infrastructure-rank"}
+    # a rank that says what it ranks ("về tỷ lệ hồ sơ trực tuyến") is never given the index
+    # of the title: no rank concept fits, so it stays unclassified with its phrase
+    first = next(q for q in r.quantities if q.stated == "đứng đầu")
+    assert first.indicator == "unclassified" and "hồ sơ trực tuyến" in first.indicator_text
+    # "… cấp huyện đạt 97,1%, cấp xã 95,4%": the second takes the first's indicator
+    by = {q.stated: q for q in r.quantities}
+    assert by["95,4%"].indicator == by["97,1%"].indicator == "on-time-rate"
+    assert by["95,4%"].scope == "commune-level"
+
+
+def test_an_ordinal_of_a_ranking_is_a_rank_and_not_skipped(records):
+    r = records["10_tinh_ranks_ranges"]
+    rank = next(q for q in r.quantities if q.stated == "12" and q.kind == "rank")
+    assert rank.indicator == "dti-cybersecurity-rank"
+    assert not any(s.text == "12" and s.reason == "an ordinal" for s in r.skipped)

@@ -42,3 +42,18 @@ def test_as_of_and_range_kinds():
     # a deadline is a date, not an "as of"
     (deadline,) = find_periods("dự kiến đến 30-6-2023 hoàn thành", 2023)
     assert deadline.kind == "date"
+
+
+def test_dates_in_every_written_form():
+    def read(text):
+        return [(p.period.start, p.period.end, p.kind) for p in find_periods(text, 2024)]
+
+    assert read("ngày 15 tháng 3 năm 2023, xã đạt 5%") == [("2023-03-15", None, "date")]
+    assert read("tính đến ngày 15 tháng 3 năm 2023") == [("2023-03-15", None, "as-of")]
+    assert read("ngày 22.4, huyện") == [("2024-04-22", None, "date")]
+    assert read("tháng 3 năm 2023 có") == [("2023-03-01", "2023-03-31", "month")]
+    assert read("quý I/2024") == [("2024-01-01", "2024-03-31", "quarter")]
+    assert read("9 tháng đầu năm 2023") == [("2023-01-01", "2023-09-30", "half")]
+    assert read("6 tháng cuối năm") == [("2024-07-01", "2024-12-31", "half")]
+    # "15 tháng" alone is a duration, not a date
+    assert read("trong 15 tháng qua") == []

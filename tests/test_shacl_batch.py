@@ -86,7 +86,6 @@ def test_the_build_holds_back_the_fact_of_the_article_that_has_it(tmp_path: Path
     there; the articles around it load whole."""
     from cdskg.build.gate import ArticleBuilder
     from cdskg.build.stopwatch import Stopwatch
-
     from cdskg.extract.articles import read_article
     from cdskg.settings import project_paths
     from test_gate import BAD_RATE, GOOD

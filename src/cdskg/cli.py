@@ -1,4 +1,4 @@
-"""The command line: build, serve, query, validate, export.
+"""The command line: build, extract, serve, query, validate, export.
 
 Exit codes: 0 success; 1 the data has problems (violations, rejected articles) but the
 work that could be done was done; 2 usage or input errors. Expected failures print one
@@ -124,6 +124,66 @@ def build(
         report.write_text(result.as_json(), encoding="utf-8")
         click.echo(f"report written to {report}")
     sys.exit(result.exit_code)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="A table per article, or one JSON document with every article.",
+)
+@click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1),
+    envvar="CDSKG_MAX_ARTICLE_BYTES",
+    default=2_000_000,
+    show_default=True,
+    help="Refuse article files larger than this.",
+)
+def extract(files: tuple[Path, ...], fmt: str, max_bytes: int) -> None:
+    """Print the facts extraction finds in article FILES (or folders), each with its
+    sentence, and every number it skipped with the reason, without building a store.
+
+    The facts are shown before mapping and validation: a build may still hold one back.
+    Exit code 1 when a file cannot be read (the others are still shown).
+    """
+    import json
+
+    from cdskg.extract.articles import collect, read_article
+    from cdskg.extract.extractor import Extractor
+    from cdskg.extract.report import record_as_dict, render_table
+    from cdskg.settings import project_paths
+
+    try:
+        paths = list(collect(files))
+        home = project_paths()
+    except (CdskgError, FileNotFoundError) as exc:
+        _fail(exc)
+        return
+    if not paths:
+        _fail(UsageError(f"{', '.join(map(str, files))}: no article files (.txt, .text, .md)"))
+        return
+    extractor = Extractor(home.mappings, home.ontology)
+    articles, failed = [], 0
+    for path in paths:
+        try:
+            source = read_article(path, max_bytes)
+        except CdskgError as exc:
+            click.echo(f"cdskg: error: {exc}", err=True)
+            failed += 1
+            continue
+        article = record_as_dict(extractor.extract(source))
+        article["path"] = str(path)
+        if fmt == "table":
+            click.echo(render_table(article))
+        articles.append(article)
+    if fmt == "json":
+        click.echo(json.dumps({"articles": articles}, ensure_ascii=False, indent=2))
+    sys.exit(EXIT_DATA if failed else EXIT_OK)
 
 
 @main.command()

@@ -35,6 +35,8 @@ class NoiseRules:
     caption: tuple[tuple[re.Pattern[str], str], ...] = ()
     #: reasons for the title repeated in the body and the caption under it; None: keep
     title_repeat: tuple[str, str, int] | None = None
+    #: reason and longest line for a line printed twice in a row (alt text and caption)
+    repeated_line: tuple[str, int] | None = None
 
     @classmethod
     def load(cls, path: Path) -> NoiseRules:
@@ -46,6 +48,7 @@ class NoiseRules:
             return tuple((re.compile(r["pattern"], flags), r["reason"]) for r in data.get(kind, []))
 
         repeat = data.get("title_repeat")
+        twice = data.get("repeated_line")
         return cls(
             pairs("tail"),
             pairs("line"),
@@ -54,6 +57,7 @@ class NoiseRules:
             (repeat["reason"], repeat["caption_reason"], int(repeat.get("caption_max", 200)))
             if repeat
             else None,
+            (twice["reason"], int(twice.get("max", 250))) if twice else None,
         )
 
 
@@ -113,6 +117,7 @@ def clean(text: str, rules: NoiseRules) -> Cleaned:
 
 
 _SENTENCE_INSIDE = re.compile(r"[.!?…]\s+\S")
+_DIGIT = re.compile(r"\d")
 
 
 def _captions(
@@ -136,7 +141,7 @@ def _captions(
         s, e, ln = lines[i]
         if not ln.strip() or not free(s, e):
             continue
-        if rules.title_repeat and ln.strip() == title:
+        if rules.title_repeat and ln.strip().rstrip(".") == title.rstrip("."):
             reason, caption_reason, longest = rules.title_repeat
             drops.append(Drop(s, e, reason, text[s:e]))
             if i + 1 < len(lines) and not blank(i + 1):
@@ -145,6 +150,18 @@ def _captions(
                 if len(one) <= longest and not _SENTENCE_INSIDE.search(one) and free(s2, e2):
                     drops.append(Drop(s2, e2, caption_reason, text[s2:e2]))
             continue
+        if (
+            rules.repeated_line
+            and len(ln.strip()) <= rules.repeated_line[1]
+            and not _DIGIT.search(ln)
+        ):
+            # an image's alt text printed above its caption: the same line twice in a row
+            # (a paragraph with figures printed twice is the page's, not a caption)
+            j = next((k for k in range(i + 1, min(i + 3, len(lines))) if not blank(k)), None)
+            if j is not None and lines[j][2].strip() == ln.strip() and free(*lines[j][:2]):
+                drops.append(Drop(s, e, rules.repeated_line[0], text[s:e]))
+                drops.append(Drop(lines[j][0], lines[j][1], rules.repeated_line[0], lines[j][2]))
+                continue
         if blank(i - 1) and blank(i + 1):
             for pattern, reason in rules.caption:
                 if pattern.search(ln):

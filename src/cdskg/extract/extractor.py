@@ -9,240 +9,61 @@ about the language is data: ``mappings/noise.toml`` (cleaning),
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from cdskg.extract import forms
 from cdskg.extract.articles import SourceArticle, title_of
 from cdskg.extract.clean import NoiseRules, clean
+from cdskg.extract.figures import (
+    CLAUSE_BREAK,
+    DEFAULT_UNIT,
+    FIGURE,
+    KINDS,
+    NOUN_AFTER,
+    PERCENT_AFTER,
+    THIS_AFTER,
+    FigureRules,
+    clause_end,
+)
 from cdskg.extract.gazetteer import Gazetteer, snapshot_for
+from cdskg.extract.indicators import IndicatorMatcher, content, own_phrase, tail_words
+from cdskg.extract.locality import ArticleLocality, Localities, LocalityRules
+from cdskg.extract.mentions import MentionFinder, MentionRules
 from cdskg.extract.numbers import parse_number
 from cdskg.extract.periods import context_year, find_periods
-from cdskg.extract.records import ArticleRecord, Evidence, Mention, Period, Quantity, Skipped
+from cdskg.extract.records import ArticleRecord, Evidence, Period, Quantity, Skipped
+from cdskg.extract.sentences import Sentence, split_sentences
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
 from cdskg.extract.units import AdminUnit, load_units
 from cdskg.rdf import iri
 from cdskg.text.fold import fold
 from cdskg.text.normalize import normalize
 
-PERCENT = "http://qudt.org/vocab/unit/PERCENT"
-NUM = "http://qudt.org/vocab/unit/NUM"
-UNITLESS = "http://qudt.org/vocab/unit/UNITLESS"
-VND = "http://qudt.org/vocab/currency/VND"
-
-_SENTENCE_END = re.compile(
-    r"(?<=[.!?…;])(?<!TP\.)(?<!Tp\.)(?<!TS\.)(?<!ThS\.)[\"”’)]*\s+(?=[\"“*(–-]?\s*[A-ZĐÀ-Ỹ0-9])|\n+"
-)
-_PERCENT_AFTER = re.compile(r"\s*(%|phần trăm)")
-_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
-#: a figure: a number, or a ratio of two ("19/19", "118.286/149.647", "83,4/100")
-FIGURE = re.compile(rf"(?<![\w.,/])({_NUM})(?:\s*/\s*({_NUM}))?(?![\w/]|[.,]\d)")
-_NOUN_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s*){1,4})")
-#: "25 dịch vụ công này" ("these 25 public services"): words and "này" right after a count
-_THIS_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s+){1,4}?)này(?!\w)")
-_CLAUSE_BREAK = re.compile(r"[,;:(]|\s(?:và|với|trong đó|đạt)\s")
-_CLAUSE_END = re.compile(r"[;:.(]|,\s*(?=\w)|\strong đó\s")
-
-
-def _clause_end(after: str) -> int:
-    """Where the clause that starts ``after`` ends; a comma ends it only before a capital
-    or a digit ("80 nhiệm vụ, Bến Cát …"), not inside a noun phrase ("cán bộ, công chức")."""
-    for m in _CLAUSE_END.finditer(after):
-        if m.group(0).startswith(","):
-            nxt = after[m.end() : m.end() + 1]
-            if not (nxt.isupper() or nxt.isdigit()):
-                continue
-        return m.start()
-    return len(after)
-
-
-#: value kinds of the thesaurus an extracted figure kind may take
-_KINDS = {
-    "percentage": ("percentage",),
-    "count": ("count", "ratio"),
-    "ratio": ("ratio", "count"),
-    "money": ("money",),
-    "score": ("score",),
-    "rank": ("rank",),
-}
-_DEFAULT_UNIT = {
-    "percentage": PERCENT,
-    "count": NUM,
-    "ratio": NUM,
-    "money": VND,
-    "score": UNITLESS,
-    "rank": UNITLESS,
-}
-
-
-@dataclass(frozen=True)
-class FigureRules:
-    qualifiers: dict[str, str]  # longest first
-    qualifiers_after: dict[str, str]
-    target_words: tuple[str, ...]
-    change_words: tuple[str, ...]
-    multipliers: dict[str, int]
-    not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
-    rank_before: re.Pattern[str]
-    score_after: re.Pattern[str]
-    money_after: re.Pattern[str]
-    ratio_rate: re.Pattern[str]
-    scopes: dict[str, str]
-    parent_refs: dict[str, str]
-    baseline: tuple[str, ...]
-    rate_of_count: dict[str, str]
-    openers: tuple[str, ...] = ()
-    total_before: re.Pattern[str] | None = None
-    total_phrase: str = ""
-    carry_kinds: frozenset[str] = frozenset()
-    present: re.Pattern[str] | None = None
-
-    @classmethod
-    def load(cls, path: Path) -> FigureRules:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        kinds = data["kinds"]
-        return cls(
-            # longest first (ties in file order): the order both _qualifier and _role try
-            qualifiers=dict(
-                sorted(
-                    {fold(k): v for k, v in data["qualifiers"].items()}.items(),
-                    key=lambda kv: -len(kv[0]),
-                )
-            ),
-            qualifiers_after={fold(k): v for k, v in data.get("qualifiers_after", {}).items()},
-            target_words=tuple(fold(w) for w in data["roles"]["target"]),
-            change_words=tuple(fold(w) for w in data["roles"]["change"]),
-            multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
-            not_a_figure=tuple(
-                (re.compile(r["pattern"]), r["reason"]) for r in data["not_a_figure"]
-            ),
-            rank_before=re.compile(kinds["rank_before"]),
-            score_after=re.compile(kinds["score_after"]),
-            money_after=re.compile(kinds["money_after"]),
-            ratio_rate=re.compile(data["ratio_rate"]["between"]),
-            scopes={fold(k): v for k, v in data.get("scopes", {}).items()},
-            parent_refs={fold(k): v for k, v in data.get("parent_refs", {}).items()},
-            baseline=tuple(fold(w) for w in data.get("baseline", {}).get("before", [])),
-            rate_of_count=dict(data.get("rate_of_count", {})),
-            openers=tuple(fold(w) for w in data.get("continuation", {}).get("openers", [])),
-            total_before=re.compile(data["totals"]["before"]) if "totals" in data else None,
-            total_phrase=data.get("totals", {}).get("phrase", ""),
-            carry_kinds=frozenset(data.get("periods", {}).get("carry", [])),
-            present=re.compile(data["periods"]["present"])
-            if "present" in data.get("periods", {})
-            else None,
-        )
-
-
-@dataclass(frozen=True)
-class Sentence:
-    start: int
-    end: int
-    text: str
-
-
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of the cleaned text, with their offsets."""
-    result = []
-    pos = 0
-    for m in _SENTENCE_END.finditer(text):
-        chunk = text[pos : m.start()]
-        if chunk.strip():
-            lead = len(chunk) - len(chunk.lstrip())
-            result.append(Sentence(pos + lead, m.start(), chunk.strip()))
-        pos = m.end()
-    tail = text[pos:]
-    if tail.strip():
-        lead = len(tail) - len(tail.lstrip())
-        result.append(Sentence(pos + lead, pos + lead + len(tail.strip()), tail.strip()))
-    return result
-
-
-_CAP = r"[A-ZĐÀÁẢÃẠĂẮẰẲẴẶÂẤẦẨẪẬÈÉẺẼẸÊẾỀỂỄỆÌÍỈĨỊÒÓỎÕỌÔỐỒỔỖỘƠỚỜỞỠỢÙÚỦŨỤƯỨỪỬỮỰỲÝỶỸỴ]"
-_NAME = rf"{_CAP}[\w]*(?:\s+{_CAP}[\w]*){{1,3}}"
-_POST_STOP = re.compile(r"\s+(?:cho biết|kiến nghị|nhấn mạnh|phát biểu|khẳng định|nêu|đề nghị)\b")
-_ORG_STOP = re.compile(
-    r"\s+(?:đã|đang|sẽ|ngày|công bố|trên|tiếp tục|kiến nghị|cho biết|phê duyệt|là|có|và|với|"
-    r"chỉ đạo|ban hành|tổ chức|hướng dẫn|thực hiện)\b"
-)
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
 _ANY_DIGIT = re.compile(r"\d")
-_ACRONYM = re.compile(r"\s*\([^()]{1,12}\)")
-_DATE_AFTER = re.compile(r"\s+ngày\s+(\d{1,2})\s*[/-]\s*(\d{1,2})\s*[/-]\s*(\d{4})")
-
-
-@dataclass(frozen=True)
-class MentionRules:
-    """``mappings/mentions.toml``: how people, organisations, documents, platforms and
-    the article's own metadata (publisher, authors) are found."""
-
-    person: re.Pattern[str]
-    post_before: re.Pattern[str]
-    posts: tuple[str, ...]
-    org_heads: tuple[str, ...]
-    organisation: re.Pattern[str]
-    document: re.Pattern[str]
-    doc_types: dict[str, str]
-    platforms: tuple[tuple[re.Pattern[str], tuple[str, ...], str], ...]  # pattern, aliases, name
-    source_line: re.Pattern[str]
-    author_lines: tuple[re.Pattern[str], ...]
-    closing_author: re.Pattern[str]
-    lead_prefixes: dict[str, str]
-    org_names: tuple[str, ...] = ()
-    not_org_names: tuple[str, ...] = ()
-
-    @classmethod
-    def load(cls, path: Path) -> MentionRules:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        honorifics = "|".join(map(re.escape, data["people"]["honorifics"]))
-        posts = tuple(sorted(data["people"]["posts"], key=len, reverse=True))
-        post_alt = "|".join(map(re.escape, posts))
-        heads = tuple(sorted(data["organisations"]["heads"], key=len, reverse=True))
-        head_alt = "|".join(map(re.escape, heads))
-        types = sorted(data["documents"]["types"], key=len, reverse=True)
-        type_alt = "|".join(map(re.escape, types))
-        meta = data["metadata"]
-        return cls(
-            person=re.compile(
-                rf"(?<!\w)(?i:{honorifics})\s+(?P<name>{_NAME})"
-                rf"(?:\s*[,–-]\s*(?P<post>(?:{post_alt})\b[^,.:;()]*))?"
-            ),
-            post_before=re.compile(
-                rf"(?<!\w)(?P<post>(?:{post_alt})\s+[^,.:;()]*?)\s+(?P<name>{_CAP}\w*\s+"
-                rf"{_CAP}\w*\s+{_CAP}\w*)(?=\s+(?:cho biết|nhấn mạnh|phát biểu|khẳng định|nêu))"
-            ),
-            posts=posts,
-            org_heads=heads,
-            organisation=re.compile(
-                rf"(?<!\w)(?P<org>(?:{head_alt})(?:\s+(?:T[Pp]\.(?=\s)|[\w-]+)){{0,10}})"
-            ),
-            document=re.compile(
-                rf"(?<!\w)(?P<type>(?i:{type_alt}))\s+(?:số\s+)?"
-                rf"(?P<id>\d+(?:[/-][\dA-ZĐa-zđ.]+)*(?:[/-][A-ZĐ][\wĐ.-]*)?)(?![\w/])"
-            ),
-            doc_types={t.lower(): t for t in types},
-            platforms=tuple(
-                (
-                    re.compile(
-                        r"(?<!\w)(?:" + "|".join(re.escape(fold(a)) for a in aliases) + r")(?!\w)"
-                    ),
-                    tuple(fold(a) for a in aliases),
-                    name,
-                )
-                for name, aliases in data["platforms"].items()
-            ),
-            source_line=re.compile(meta["source_line"], re.MULTILINE),
-            author_lines=tuple(re.compile(p) for p in meta["author_lines"]),
-            closing_author=re.compile(meta["closing_author"]),
-            lead_prefixes=dict(meta.get("lead_prefixes", {})),
-            org_names=tuple(sorted(data["organisations"].get("names", []), key=len, reverse=True)),
-            not_org_names=tuple(data["organisations"].get("not_names", [])),
-        )
+#: "tăng 2 bậc", "giảm 3 hạng": a change of rank
+_RANK_CHANGE = re.compile(r"\s*(?:bac|hang)\b(?!\s+(?:nhat|nhi|ba))")
+#: "gấp 3 lần", "hơn 13 lần so với": a multiple
+_TIMES = re.compile(r"\s*lan\b")
+_DIFFERENCE = re.compile(r"\b(?:chenh lech|cao hon|thap hon|nhieu hon|gap)\b")
+_COMPARED = re.compile(r"\s*(?:so voi|so|tong so)\b")
+#: "6 và 12", "6, 12": a figure joined to the one before
+_JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
+#: the noun of a count ends at a comma ("300 văn bản đến, phát hành … 30 văn bản đi")
+_COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
+_EACH = re.compile(r"\bđều\b")
+#: a rank that names what it ranks: "… về X" after it
+_ABOUT_AFTER = re.compile(r"^\s*(?:[^,;]{0,30}?\s)?ve\s+")
+_PROVINCE_LEVELS = frozenset({"province", "central-city"})
+#: what separates the parts of a list of indicators one value is stated for
+_LIST_SPLIT = re.compile(r"\s*(?:[,;:]|\bvà\b|\bbao gồm\b|\bgồm\b|\bcùng\b)\s*")
+_LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
+_PHRASE_END = re.compile(r"[;(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
+#: the next number in a figure's clause ends its phrase; an age does not ("từ 15 tuổi")
+_NEXT_NUMBER = re.compile(r"\d(?![\d.,]*\s*tuổi)")
 
 
 def _pick(matches: list[PhraseMatch], nearest: str) -> tuple[Indicator, str]:
@@ -263,7 +84,19 @@ class Extractor:
         self.figures = FigureRules.load(mappings_dir / "quantities.toml")
         self.mention_rules = MentionRules.load(mappings_dir / "mentions.toml")
         self.thesaurus = Thesaurus.load(ontology_dir)
-        self.gazetteer = Gazetteer(load_units())
+        self.matcher = IndicatorMatcher(
+            self.thesaurus,
+            self.figures.abbreviations,
+            self.figures.definition_factor,
+            tones=self.figures.tones,
+            synonyms=self.figures.synonyms,
+        )
+        place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
+        self.gazetteer = Gazetteer(
+            load_units(), place_rules.aliases, place_rules.not_a_place_before
+        )
+        self.localities = Localities(self.gazetteer, place_rules)
+        self.mentions = MentionFinder(self.mention_rules, self.gazetteer)
         self.today = today or date.today()
         self._families: dict[str, str] = {}
 
@@ -273,8 +106,9 @@ class Extractor:
         text = cleaned.text
         title, _ = title_of(text)
         year = context_year(text, self.today.year)
-        snapshot = snapshot_for(f"{year}-12-31" if year < self.today.year else None)
-        main = self.gazetteer.main_locality(title, text, snapshot)
+        datelines = [d.text for d in cleaned.drops if d.reason.startswith("dateline")]
+        art = self.localities.article(title, text, year, self.today.year, datelines)
+        main = art.main
         article_iri = iri.article(source.name)
         record = ArticleRecord(
             iri=article_iri,
@@ -287,7 +121,7 @@ class Extractor:
         )
         if main is None:
             record.warnings.append(
-                "no administrative unit found in the article; its figures cannot be placed"
+                f"{art.reason}; only figures with a unit named in their sentence are placed"
             )
         else:
             record.places[main.iri] = main
@@ -310,16 +144,19 @@ class Extractor:
 
         context_units: list[AdminUnit] = [main] if main else []
         default_period = Period(f"{year}-01-01", f"{year}-12-31", basis="article-context")
-        self._metadata(record)
-        self._mentions(record, to_source, main)
+        self.mentions.metadata(record)
+        self.mentions.mentions(record, to_source, main)
         seen_keys: set[tuple[str, str, str]] = set()
-        state: dict[str, object] = {}
+        state: dict[str, object] = {"article": art}
         prev_end = 0
         for sent in split_sentences(text):
             if "\n" in text[prev_end : sent.start]:
-                # a new paragraph: no period or scope carries into it
+                # a new paragraph: no period, scope or framing unit carries into it
                 state.pop("carry", None)
                 state.pop("scopes", None)
+                state.pop("last_of_kind", None)
+                state.pop("paragraph", None)
+                self.localities.new_paragraph(state)
             prev_end = sent.end
             if sent.start == 0 and sent.text == title:
                 continue
@@ -337,183 +174,6 @@ class Extractor:
         return record
 
     # -- metadata and mentions ---------------------------------------------------------
-
-    def _metadata(self, record: ArticleRecord) -> None:
-        """Publisher from "Nguồn: …" or a lead prefix ("TPO -"), authors from by-lines."""
-        rules = self.mention_rules
-        text = record.text
-        m = rules.source_line.search(text)
-        if m:
-            record.publisher = m.group("publisher")
-        body = text[len(record.title) :].lstrip()
-        if record.publisher is None:
-            for prefix, publisher in rules.lead_prefixes.items():
-                if re.match(rf"\s*{re.escape(prefix)}\s*[–-]", body, re.MULTILINE) or re.search(
-                    rf"(?m)^\s*{re.escape(prefix)}\s*[–-]", body
-                ):
-                    record.publisher = publisher
-                    break
-        lines = [ln.strip() for ln in text.split("\n") if ln.strip()]
-        tail = [ln for ln in lines[-4:] if not rules.source_line.match(ln)]
-        for line in tail:
-            for pattern in rules.author_lines:
-                a = pattern.match(line)
-                if a and a.group("author").strip() not in record.authors:
-                    record.authors.append(a.group("author").strip())
-                    break
-        if not record.authors and tail and len(lines) > 2:
-            a = rules.closing_author.match(tail[-1])
-            if a:
-                record.authors.append(a.group("author").strip())
-
-    def _mentions(self, record: ArticleRecord, to_source, main: AdminUnit | None) -> None:
-        """People (with their post and organisation), organisations, legal documents and
-        platforms, each once per article, with the evidence of its first mention."""
-        rules = self.mention_rules
-        text = record.text
-        seen: set[tuple[str, str]] = set()
-
-        def ev(start: int, end: int) -> Evidence:
-            s0, s1 = to_source(start, end)
-            return Evidence(
-                start,
-                end,
-                s0,
-                s1,
-                text[start:end],
-                text[max(0, start - 32) : start],
-                text[end : end + 32],
-            )
-
-        def add(mention: Mention) -> None:
-            # "Trung tâm … (IOC) quận Bình Thủy" is "Trung tâm … quận Bình Thủy"
-            name = _ACRONYM.sub("", mention.name)
-            key = (mention.kind, mention.identifier or fold(name))
-            if key in seen:
-                return
-            seen.add(key)
-            record.mentions.append(mention)
-
-        people: list[tuple[int, Mention]] = []
-        matches = [(m, False) for m in rules.person.finditer(text)]
-        matches += [(m, True) for m in rules.post_before.finditer(text)]
-        for m, post_first in matches:
-            if post_first and fold(m.group("name")) in self.gazetteer.table.by_short:
-                continue  # "Phó Chủ tịch UBND xã Tân Phú Trung cho biết": a unit, not a name
-            post, org = self._split_post(m.group("post"), main)
-            mention = Mention(
-                "person", m.group("name"), ev(m.start(), m.end()), post=post, organisation=org
-            )
-            people.append((m.start(), mention))
-        # a person named with a post wins over the same person named bare
-        people.sort(key=lambda pm: (pm[1].post is None, pm[0]))
-        for _, mention in people:
-            add(mention)
-        for m in rules.document.finditer(text):
-            doc_type = rules.doc_types.get(m.group("type").lower(), m.group("type"))
-            ident = m.group("id").rstrip(".-/")
-            date_m = _DATE_AFTER.match(text, m.end())
-            end = date_m.end() if date_m else m.end()
-            when = None
-            if date_m:
-                try:
-                    when = date(
-                        int(date_m.group(3)), int(date_m.group(2)), int(date_m.group(1))
-                    ).isoformat()
-                except ValueError:
-                    when = None
-            add(
-                Mention(
-                    "document",
-                    f"{doc_type} {ident}",
-                    ev(m.start(), end),
-                    identifier=ident if "/" in ident or "-" in ident else f"{doc_type} {ident}",
-                    doc_type=doc_type,
-                    date=when,
-                )
-            )
-        folded = fold(text)
-        for pattern, aliases, name in rules.platforms:
-            # a platform's pattern needs one of its aliases as written: most articles name
-            # few platforms, and a substring test is much cheaper than the pattern's scan
-            if any(alias in folded for alias in aliases):
-                m = pattern.search(folded)
-                if m is not None:
-                    add(Mention("platform", name, ev(m.start(), m.end())))
-        for m in rules.organisation.finditer(text):
-            if any(text.startswith(n, m.start()) for n in rules.not_org_names):
-                continue
-            whole = next((n for n in rules.org_names if text.startswith(n, m.start())), None)
-            if whole is not None:
-                org = text[m.start() : self._org_unit_end(text, m.start() + len(whole))]
-            else:
-                org = self._trim_org(m.group("org").strip())
-            if len(org.split()) < 2 or org in rules.org_heads:
-                continue
-            add(Mention("organisation", org, ev(m.start(), m.start() + len(org))))
-        record.mentions.sort(key=lambda x: x.evidence.start)
-
-    def _org_unit_end(self, text: str, end: int) -> int:
-        """Where a whole organisation name ends: after the bracketed acronym and the unit
-        that follow it, if any ("… (IOC) thành phố Bến Cát")."""
-        rest = text[end : end + 80]
-        gap = re.match(r"(?:\s*\([^()\n]{1,12}\))?\s+", rest)
-        units = self.gazetteer.mentions(rest)
-        if gap and units and units[0].start == gap.end():
-            return end + units[0].end
-        acronym = re.match(r"\s*\([^()\n]{1,12}\)", rest)
-        return end + acronym.end() if acronym else end
-
-    def _trim_org(self, org: str) -> str:
-        """An organisation ends with the unit it belongs to ("UBND tỉnh Cà Mau"), not with
-        the name of the person after it; without a unit it ends with its last capitalised
-        word and the lowercase syllable that completes it ("Bộ Y tế", "Ban Thường vụ
-        Huyện ủy"), not with the words of the sentence that goes on."""
-        org = _ORG_STOP.split(org)[0]
-        units = self.gazetteer.mentions(org)
-        if units:
-            return org[: units[0].end]
-        words = org.rstrip(".").split()
-        head = next((h for h in self.mention_rules.org_heads if org.startswith(h)), "")
-        keep = max(1, len(head.split()))
-        while len(words) > keep and not words[-1][:1].isupper():
-            n = len(words)
-            # "Y tế", "Huyện ủy": a capitalised word and the syllable that completes it
-            if (
-                n - 2 >= keep
-                and words[-2][:1].isupper()
-                and (n - 2 == keep or not words[-3][:1].isupper())
-            ):
-                break
-            words.pop()
-        return " ".join(words)
-
-    def _split_post(
-        self, phrase: str | None, main: AdminUnit | None = None
-    ) -> tuple[str | None, str | None]:
-        """A post phrase split into the post and its organisation ("Chủ tịch", "UBND tỉnh
-        Cà Mau"). An organisation named by its level only ("Chủ tịch UBND phường" in an
-        article about a ward) is the one of the article's main locality at that level."""
-        if not phrase:
-            return None, None
-        phrase = _POST_STOP.split(phrase.strip())[0].strip()
-        best = None
-        for head in self.mention_rules.org_heads:
-            i = phrase.find(head, 1)
-            if i > 0 and (best is None or i < best):
-                best = i
-        if best is None:
-            return phrase, None
-        rest = phrase[best:].strip()
-        org = self._trim_org(rest)
-        if main is not None and org in self.mention_rules.org_heads:
-            level = main.name[: len(main.name) - len(main.short)].strip()
-            said = rest[len(org) :].split()
-            if level and fold(" ".join(said[: len(level.split())])) == fold(level):
-                org = f"{org} {level.lower()} {main.short}"
-        return phrase[:best].strip(), org
-
-    # -- figures -----------------------------------------------------------------------
 
     def _sentence(
         self,
@@ -541,10 +201,17 @@ class Extractor:
             if _ANY_DIGIT.search(s)
             else []
         )
-        periods = [p for p in find_periods(s, year) if not self._is_baseline(folded, p.start)]
+        if blocked or _ANY_DIGIT.search(s):
+            blocked += self.localities.name_numbers(s)
+        stated = find_periods(s, year)
+        periods = [p for p in stated if not self._is_baseline(folded, p.start)]
+        # "tăng 2 bậc so với năm 2020": the periods a figure is compared with
+        baselines = [p for p in stated if self._is_baseline(folded, p.start)]
         carried = self._carry(s, periods, state)
-        snapshot = snapshot_for(periods[0].period.start if periods else f"{year}-06-30")
-        placed = self.gazetteer.resolve_all(s, snapshot, context=context_units)
+        art: ArticleLocality = state["article"]  # type: ignore[assignment]
+        snapshot = snapshot_for(periods[0].period.start) if periods else art.snapshot
+        places = self.localities.places(s, snapshot, context_units, art)
+        placed = [(p, p.unit) for p in places if p.unit is not None]
         for _, unit in placed:
             record.places[unit.iri] = unit
         # a sentence that goes on with "Trong đó" keeps the scope of the one before
@@ -568,14 +235,27 @@ class Extractor:
         prev_end = 0
         pending_ratio: tuple[Decimal, Decimal, int] | None = None
         last_count: str | None = None
-        for m in FIGURE.finditer(s):
+        # the indicator of the latest figure of each kind in the paragraph, for figures
+        # that leave theirs unsaid
+        last_of_kind: dict[str, Indicator] = state.setdefault("last_of_kind", {})  # type: ignore[assignment]
+        found = forms.hits(s, folded, state.get("ranked"))  # type: ignore[arg-type]
+        bounds = forms.ranges(folded, found)
+        upper_of = {j: i for i, j in bounds.items()}
+        prev_kind: str | None = None
+        lower_role = "actual"
+        last_phrase = ""
+        for index, m in enumerate(found):
             start, end = m.start(), m.end()
+            before_folded = folded[max(0, start - 40) : start]
+            rank_context = self.figures.rank_before.search(before_folded) or (
+                # "và thứ 7 cả nước về …", "thứ 2 vùng Đông Nam Bộ": an ordinal of a ranking
+                before_folded.endswith("thu ")
+                and self.figures.rank_after is not None
+                and self.figures.rank_after.match(folded, end)
+            )
             hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
-            if hit is not None:
+            if hit is not None and not (rank_context and hit[1] == "an ordinal"):
                 record.skipped.append(Skipped(m.group(0), sent.start + start, hit[1]))
-                continue
-            if main is None and not placed:
-                record.skipped.append(Skipped(m.group(0), sent.start + start, "no locality"))
                 continue
             try:
                 value = parse_number(m.group(1))
@@ -585,15 +265,24 @@ class Extractor:
                 continue
             numerator = None
             stated_end = end
-            before_folded = folded[max(0, start - 40) : start]
             after_folded = folded[end : end + 40]
-            pct = _PERCENT_AFTER.match(s, end) if denominator is None else None
-            if pct:
+            pct = PERCENT_AFTER.match(s, end) if denominator is None else None
+            upper = found[bounds[index]] if index in bounds else None
+            if upper is not None and not pct and PERCENT_AFTER.match(s, upper.end()):
+                pct = re.compile("").match(s, end)  # "60-80%": the lower bound is one too
+            rank_change = _RANK_CHANGE.match(after_folded)
+            if m.kind is not None:
+                kind = m.kind  # a verbal rank ("dẫn đầu cả nước")
+            elif rank_change and denominator is None:
+                kind, stated_end = "rank", end + rank_change.end()  # "tăng 2 bậc"
+            elif pct:
                 kind, stated_end = "percentage", pct.end()
                 if pending_ratio and pending_ratio[2] == start:
                     numerator, denominator = pending_ratio[0], pending_ratio[1]
-            elif self.figures.rank_before.search(before_folded):
+            elif rank_context:
                 kind = "rank"
+            elif prev_kind == "rank" and _JOINED.fullmatch(s[prev_end:start]):
+                kind = "rank"  # "lần lượt đứng thứ 6 và 12"
             elif denominator is not None and self.figures.score_after.match(after_folded):
                 kind = "score"
             elif denominator is not None:
@@ -606,9 +295,18 @@ class Extractor:
                     )
                     continue
                 kind, numerator = "ratio", value
+                if value != value.to_integral_value():
+                    kind = "density"  # "0,7/1.000 dân": so many per so many, not a count
             else:
                 kind = "count"
-                mult = self._multiplier(s, end)
+                times = _TIMES.match(after_folded)
+                if times and (
+                    before_folded.rstrip().endswith("gap")
+                    or _COMPARED.match(after_folded, times.end())
+                    or _DIFFERENCE.search(before_folded)
+                ):
+                    kind, stated_end = "multiple", end + times.end()  # "gấp 3 lần"
+                mult = self._multiplier(s, end) if kind == "count" else None
                 if mult:
                     value, stated_end = value * mult[0], mult[1]
                 money = self.figures.money_after.match(folded[stated_end : stated_end + 40])
@@ -616,58 +314,147 @@ class Extractor:
                     kind, stated_end = "money", stated_end + money.end()
                 elif self.figures.score_after.match(folded[stated_end : stated_end + 40]):
                     kind = "score"
+                elif value != value.to_integral_value():
+                    kind = "score"  # "giá trị DTI đạt 0,8241": a fraction counts nothing
             if kind in ("score", "rank", "ratio"):
                 stated_end = self._noun_end(s, stated_end) if kind == "score" else stated_end
             window_start = self._clause_start(s, prev_end, start)
             before = s[window_start:start]
             after = s[stated_end : stated_end + 48]
-            after = after[: _clause_end(after)]
-            breaks = [b.end() for b in _CLAUSE_BREAK.finditer(s, window_start, start)]
+            after = after[: clause_end(after)]
+            breaks = [b.end() for b in CLAUSE_BREAK.finditer(s, window_start, start)]
             near = s[breaks[-1] if breaks else window_start : start]
             upto = s[:start]
-            if any(folded.startswith(w) for w in self.figures.openers):
+            continued = any(folded.startswith(w) for w in self.figures.openers)
+            if continued:
                 upto = str(state.get("previous", "")) + " " + upto
-            indicator, phrase = self._indicator(upto, before, after, kind, last_count, near)
+            # what follows the number, to the end of its clause: a comma does not end it
+            # ("100% cơ quan, đơn vị, UBND các xã ứng dụng phần mềm …"), the next number does
+            phrase_from = upper.end() if upper is not None else stated_end
+            if upper is not None and PERCENT_AFTER.match(s, upper.end()):
+                phrase_from = PERCENT_AFTER.match(s, upper.end()).end()
+            long_after = s[phrase_from : phrase_from + 120]
+            stop = (_COUNT_PHRASE_END if kind in ("count", "money") else _PHRASE_END).search(
+                long_after
+            )
+            long_after = long_after[: stop.start()] if stop else long_after
+            # the next number ends the phrase, unless it is no figure ("gồm 4 chỉ số chính")
+            digit = next(
+                (
+                    d
+                    for d in _NEXT_NUMBER.finditer(long_after)
+                    if not any(b0 <= phrase_from + d.start() < b1 for b0, b1, _ in blocked)
+                ),
+                None,
+            )
+            long_after = long_after[: digit.start()] if digit else long_after
+            # "… có số lượng hồ sơ cao nhất": a verbal rank that names what it ranks
+            named_rank = m.kind == "rank" and fold(m.group(0) or "").endswith(" nhat")
+            indicator, phrase = self._indicator(
+                upto,
+                before,
+                after,
+                kind,
+                last_count,
+                near,
+                long_after,
+                # a change in per cent after a figure of another kind is the relative change
+                # of what that figure measures ("Xã hội số đạt 0,7692, tăng 13,4%")
+                f"{last_phrase} {s[prev_end:start]}"
+                if kind == "percentage"
+                and prev_kind not in (None, "percentage")
+                and self._role(before) == "change"
+                else s[prev_end:start],
+                "" if named_rank else str(state.get("previous", "")),
+                last_of_kind.get(kind),
+                self._role(before),
+                ""
+                if named_rank
+                else f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
+                continued,
+            )
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
+            if qualifier == "exact" and index in bounds:
+                qualifier = "at-least"  # the lower bound of a range
+            elif qualifier == "exact" and index in upper_of:
+                qualifier = "at-most"
             role = self._role(before)
+            if index in upper_of and role == "actual":
+                role = lower_role  # "mục tiêu 70-90%": the upper bound is a target too
+            lower_role = role
             scope = self._scope(fold(before)) or sentence_scope
             named = any(window_start <= pm.start < start for pm, _ in placed)
             scope = self._family_scope(scope, indicator.notation, scopes, n, named)
-            # a unit in brackets after another names that one's parent, not the figure's place
-            placed_here = [(pm, u) for pm, u in placed if s[max(0, pm.start - 1) : pm.start] != "("]
-            area = self._area(placed_here, start, main, fold(s[window_start:start]), record)
+            area, why = self._area(s, start, stated_end, places, state, kind, fold(before), record)
+            if area is None:
+                record.skipped.append(Skipped(m.group(0), sent.start + start, why or "no locality"))
+                prev_end = stated_end
+                continue
+            record.places[area.iri] = area
+            local = self.figures.below_province.get(indicator.notation)
+            if local and area.level not in _PROVINCE_LEVELS and local in self.thesaurus.labels:
+                # the provincial DTI ranks provinces: a commune's or district's rank or score is
+                # the province's own assessment of its units
+                indicator = self.thesaurus.indicators[local]
             period = self._period(periods, start, end, s) or carried or default_period
+            baseline = next(
+                (
+                    b.period
+                    for b in baselines
+                    if stated_end <= b.start <= stated_end + 40
+                    and ";" not in s[stated_end : b.start]
+                ),
+                None,
+            )
             key = (indicator.notation, area.iri, period.start + (period.end or ""))
             value_start = sent.start + start
             if kind == "percentage" and value > 100 and indicator.value_kind == "percentage":
                 record.warnings.append(f"{m.group(0)}% at {value_start}: over 100%, kept as stated")
             seen_keys.add(key)
-            unit = _DEFAULT_UNIT[kind] if indicator.notation == "unclassified" else indicator.unit
-            record.quantities.append(
-                Quantity(
-                    value=value,
-                    unit=unit,
-                    stated=s[start:stated_end],
-                    value_start=value_start,
-                    value_end=sent.start + stated_end,
-                    indicator=indicator.notation,
-                    indicator_text=phrase,
-                    area=area.iri,
-                    period=period,
-                    evidence=ev,
-                    qualifier=qualifier,
-                    role=role,
-                    numerator=numerator,
-                    denominator=denominator,
-                    scope=scope,
-                    kind=kind,
-                )
+            shared = (
+                self._shared(kind, phrase, s[prev_end:start])
+                if kind in ("rank", "percentage") and index not in bounds and index not in upper_of
+                else None
             )
+            for own, own_text in shared or [(indicator, phrase)]:
+                unit = DEFAULT_UNIT[kind] if own.notation == "unclassified" else own.unit
+                record.quantities.append(
+                    Quantity(
+                        value=value,
+                        unit=unit,
+                        stated=s[start:stated_end],
+                        value_start=value_start,
+                        value_end=sent.start + stated_end,
+                        indicator=own.notation,
+                        indicator_text=own_text,
+                        area=area.iri,
+                        period=period,
+                        evidence=ev,
+                        qualifier=qualifier,
+                        role=role,
+                        numerator=numerator,
+                        denominator=denominator,
+                        scope=scope,
+                        kind=kind,
+                        baseline=baseline,
+                    )
+                )
+            if kind == "rank" and denominator is not None and denominator <= 999:
+                state["ranked"] = max(int(denominator), int(state.get("ranked", 0)))  # type: ignore[call-overload]
             if kind in ("count", "money"):
                 last_count = indicator.notation
-            prev_end = stated_end
+            if indicator.notation != "unclassified":
+                last_of_kind[kind] = indicator
+            last_phrase = phrase
+            if m.kind is None:
+                # a verbal rank ("… có tỷ lệ X cao nhất với 78,4%") is inside the phrase of
+                # the figure after it, which still reads from the figure before
+                prev_end = stated_end
+            prev_kind = kind
         self._skip_unseen(record, sent, blocked)
+        self.localities.remember(s, places, state, main)
         state["previous"] = s
+        state["paragraph"] = f"{state.get('paragraph', '')} {s}"[-600:]
 
     @staticmethod
     def _skip_unseen(
@@ -677,6 +464,11 @@ class Extractor:
         nor a ratio) are still reported as skipped, once per blocked span."""
         s = sent.text
         reported = [k.start - sent.start for k in record.skipped if k.start >= sent.start]
+        # a blocked span that holds a figure read after all (an ordinal of a ranking, "vị trí
+        # thứ 21/63") is no skipped number
+        reported += [
+            q.value_start - sent.start for q in record.quantities if q.evidence.start == sent.start
+        ]
         done: list[tuple[int, int]] = []
         for b0, b1, reason in sorted(blocked, key=lambda b: (b[0], b[0] - b[1])):
             if any(b0 <= r < b1 for r in reported) or any(b0 < e and d < b1 for d, e in done):
@@ -698,14 +490,14 @@ class Extractor:
         if m is None:
             # "… người dân chiếm tỷ lệ": the words between may hold letters only
             nxt = FIGURE.search(s, end, end + 60)
-            if nxt is None or not _PERCENT_AFTER.match(s, nxt.end()):
+            if nxt is None or not PERCENT_AFTER.match(s, nxt.end()):
                 return None
             m = self.figures.ratio_rate.match(folded[end : nxt.start()])
             if m is None:
                 return None
             return nxt.start()
         nxt = FIGURE.match(s, end + m.end())
-        if nxt and _PERCENT_AFTER.match(s, nxt.end()):
+        if nxt and PERCENT_AFTER.match(s, nxt.end()):
             return nxt.start()
         return None
 
@@ -722,7 +514,7 @@ class Extractor:
 
     @staticmethod
     def _clause_start(s: str, prev_end: int, start: int) -> int:
-        breaks = [m.end() for m in _CLAUSE_BREAK.finditer(s, prev_end, start)]
+        breaks = [m.end() for m in CLAUSE_BREAK.finditer(s, prev_end, start)]
         # a clause that is only "đạt" or a qualifier says nothing: look one further back
         for b in reversed(breaks):
             if len(s[b:start].strip()) > 12:
@@ -737,12 +529,23 @@ class Extractor:
         kind: str,
         last_count: str | None = None,
         near: str = "",
+        long_after: str = "",
+        since: str = "",
+        previous: str = "",
+        inherit: Indicator | None = None,
+        role: str = "actual",
+        topic: str = "",
+        continued: bool = False,
     ):
-        """The indicator of a figure: for counts the noun right after them ("254 trạm BTS");
-        then the phrase nearest before it in its clause, then the phrase right after it, then
-        a wider clause before it, then the rate of the count just before ("thu nhận 47.059 hồ
-        sơ, đạt 90,97%"), then the nearest phrase earlier in the sentence."""
-        wanted = _KINDS[kind]
+        """The indicator of a figure and the phrase it was read from, in this order: a count
+        that is a whole ("Trong 41 chỉ tiêu") or names an earlier one ("25 dịch vụ công này");
+        a comparison term of the figure before ("cao hơn … là 21,8%"); the figure's own phrase
+        (and the words since the figure before) scored against the thesaurus
+        (:meth:`_scored`); the rate of the count just before ("thu nhận 47.059 hồ sơ, đạt
+        90,97%"); the indicator of the figure before when the words since name nothing; the
+        sentence before, the title and paragraph as context; a change of the figure before.
+        Failing all, ``unclassified`` with the figure's own phrase: never a near concept."""
+        wanted = KINDS[kind]
 
         def ok(m: PhraseMatch) -> bool:
             return m.indicator.value_kind in wanted
@@ -750,7 +553,7 @@ class Extractor:
         whole = self._whole(upto[-80:], after, ok) if kind == "count" else None
         if whole is not None:
             return whole
-        this = _THIS_AFTER.match(after) if kind == "count" else None
+        this = THIS_AFTER.match(after) if kind == "count" else None
         if this is not None:
             # "25 dịch vụ công này": the phrase named earlier that starts with those words
             noun = fold(this.group(1).strip())
@@ -760,30 +563,117 @@ class Extractor:
             if pool:
                 return _pick(pool, nearest="end")
 
-        after_matches = [m for m in self.thesaurus.matches(after) if m.start < 24 and ok(m)]
-        right_after = [m for m in after_matches if m.start <= 3]
-        if kind in ("count", "ratio") and right_after:
-            return _pick(right_after, nearest="start")
-        pool = [m for m in self.thesaurus.matches(near) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        if right_after:
-            return _pick(right_after, nearest="start")
-        pool = [m for m in self.thesaurus.matches(before) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        if after_matches:
-            return _pick(after_matches, nearest="start")
+        own_noun = kind in ("count", "money") and bool(_LETTER_AFTER.match(long_after))
+        if inherit is not None and not own_noun and self._compared(since):
+            # "đạt 26%, cao hơn so với mặt bằng chung của tỉnh là 21,8%": a comparison term
+            # of the figure before, of the same indicator
+            return inherit, tail_words(since).strip(" ,;:")
+        scored = self._scored(before, long_after, kind, since)
+        if scored is not None:
+            return scored
         if kind == "percentage" and last_count in self.figures.rate_of_count:
             rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
             if rate is not None:
                 return rate, before.strip(" ,;:")[-80:]
-        pool = [m for m in self.thesaurus.matches(upto) if ok(m)]
-        if pool:
-            return _pick(pool, nearest="end")
-        noun = _NOUN_AFTER.match(after)
-        raw = before.strip(" ,;:") or (noun.group(1).strip() if noun else "")
-        return self.thesaurus.unclassified, raw[-80:]
+        if inherit is not None and not own_noun and content(since, names=False) <= 2:
+            # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
+            # figure before (in the sentence or its paragraph) names what this one measures
+            return inherit, tail_words(since).strip(" ,;:()")
+        scored = self._scored(before, long_after, kind, since, previous, topic, continued)
+        if scored is not None:
+            return scored
+        if inherit is not None and role == "change":
+            # "… 12.100 tài khoản (tăng 218 tài khoản)": a change of the figure before
+            return inherit, tail_words(since).strip(" ,;:()")
+        phrases = own_phrase(before, long_after, kind)
+        raw = phrases[0][0] if phrases else before.strip(" ,;:")
+        return self.thesaurus.unclassified, raw
+
+    def _shared(self, kind: str, phrase: str, since: str) -> list[tuple[Indicator, str]] | None:
+        """The indicators one value is stated for when the figure's words list several
+        ("đứng đầu về 4 chỉ số chính gồm Nhận thức số, Thể chế số và …", "về tỷ lệ tiếp nhận
+        hồ sơ trực tuyến và thanh toán trực tuyến"): each listed part that scores well above
+        the threshold on its own, when two parts or more name different indicators."""
+        wanted = KINDS[kind]
+        floor = self.figures.indicator_threshold + 0.1
+        # the figure's own words; the words since the figure before when they say the value
+        # holds for each ("cả 3 trụ cột, gồm: …, kinh tế số và xã hội số đều xếp thứ 2")
+        since = since[since.rfind(";") + 1 :]  # the clause of the figure only
+        texts = [phrase] + ([since] if _EACH.search(since) else [])
+        for text in texts:
+            parts = [p for p in _LIST_SPLIT.split(text) if p and content(p) >= 2]
+            if len(parts) < 2:
+                continue
+            found: dict[str, tuple[Indicator, str]] = {}
+            for part in parts:
+                ranked = self.matcher.rank(part, wanted, top=1)
+                if ranked and ranked[0].score >= floor:
+                    found.setdefault(ranked[0].indicator.notation, (ranked[0].indicator, part))
+            if len(found) >= 2:
+                return list(found.values())
+        return None
+
+    def _compared(self, since: str) -> bool:
+        """Whether the words since the figure before make this one a comparison term of it
+        ("cao hơn so với bình quân của tỉnh là")."""
+        folded = fold(since)
+        return any(w in folded for w in self.figures.comparison_words)
+
+    def _scored(
+        self,
+        before: str,
+        after: str,
+        kind: str,
+        since: str = "",
+        previous: str = "",
+        topic: str = "",
+        continued: bool = False,
+    ) -> tuple[Indicator, str] | None:
+        """The indicator whose labels or definition best fit the figure's own phrase, if
+        it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
+        the words since the figure before it in the sentence (``since``) count a little less;
+        a rank or a score may also be named in the sentence before (``previous``)."""
+        wanted = KINDS[kind]
+        phrases = own_phrase(before, after, kind)
+        named = (
+            kind == "rank"
+            and bool(phrases)
+            and content(phrases[0][0], names=False) >= 3
+            and bool(_ABOUT_AFTER.match(fold(after)))
+        )
+        if named:
+            # "đứng đầu cả nước về tỷ lệ …", "xếp thứ 7 cả nước về chỉ số hài lòng …": a rank
+            # that says what it ranks is read in its own words only, never given the index
+            # named before it in the sentence, the paragraph or the title
+            since = previous = topic = ""
+        if since and all(since != p for p, _ in phrases):
+            # an own phrase of one or two meaningful syllables ("tăng", "đạt tỉ lệ") names
+            # nothing: the words since the figure before then count as much
+            weak = not phrases or content(phrases[0][0]) < 3
+            phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
+        weak = not phrases or content(phrases[0][0], names=False) < 3
+        if previous and (kind in ("rank", "score") or weak):
+            # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
+            # its indicator there almost as surely as in its own words
+            factor = 0.9 if continued else 0.75
+            phrases.append((tail_words(previous, 250) + " " + tail_words(since, 120), factor))
+        if topic and kind in ("rank", "score"):
+            # "Chỉ số SIPAS 2023: … Quảng Ninh dẫn đầu": an index ranked or scored is often
+            # named only in the title or earlier in the paragraph
+            phrases.append((topic, -0.7))
+        best: tuple[float, Indicator] | None = None
+        # a negative factor marks a context (the sentence before, the title and paragraph)
+        for text, signed in phrases:
+            factor, context = abs(signed), signed < 0
+            if best is not None and best[0] >= factor:
+                continue  # no score beats 1: this phrase cannot win
+            for found in self.matcher.rank(text, wanted, top=1, context=context):
+                score = found.score * factor
+                if best is None or score > best[0]:
+                    best = (score, found.indicator)
+        if best is None or best[0] < self.figures.indicator_threshold:
+            return None
+        return best[1], phrases[0][0]
 
     def _whole(
         self, upto: str, after: str, ok: Callable[[PhraseMatch], bool]
@@ -794,7 +684,7 @@ class Extractor:
         rules = self.figures
         if rules.total_before is None or not rules.total_before.search(fold(upto)):
             return None
-        noun = _NOUN_AFTER.match(after)
+        noun = NOUN_AFTER.match(after)
         if noun is None:
             return None
         words = noun.group(1).strip()
@@ -880,25 +770,26 @@ class Extractor:
 
     def _area(
         self,
-        placed,
+        s: str,
         start: int,
-        main: AdminUnit | None,
-        folded_before: str = "",
-        record: ArticleRecord | None = None,
-    ) -> AdminUnit:
-        before = [(m, u) for m, u in placed if m.start < start]
-        if before:
-            return before[-1][1]
-        if main is not None:
+        end: int,
+        places,
+        state: dict,
+        kind: str,
+        folded_before: str,
+        record: ArticleRecord,
+    ) -> tuple[AdminUnit | None, str | None]:
+        """The figure's unit (:meth:`Localities.area`); a ``parent_refs`` phrase in its clause
+        ("bình quân của tỉnh") names the main locality's ancestor instead of the main."""
+        art: ArticleLocality = state["article"]
+        parent = None
+        if art.main is not None:
             for phrase, level in self.figures.parent_refs.items():
                 if phrase in folded_before:
-                    parent = self.gazetteer.ancestor_at(main, level)
+                    parent = self.gazetteer.ancestor_at(art.main, level)
                     if parent is not None:
-                        if record is not None:
-                            record.places[parent.iri] = parent
-                        return parent
-            return main
-        return placed[0][1]
+                        break
+        return self.localities.area(s, start, end, places, art, state, kind, parent=parent)
 
     def _carry(self, s: str, periods, state: dict[str, object]) -> Period | None:
         """The period carried into this sentence from an earlier one of its paragraph
@@ -939,4 +830,4 @@ class Extractor:
         return min(after, key=lambda p: (p.priority, p.start)).period
 
 
-__all__ = ["Decimal", "Extractor", "split_sentences"]
+__all__ = ["Decimal", "Extractor", "FigureRules", "MentionRules", "split_sentences"]

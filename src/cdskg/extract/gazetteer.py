@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 
 from cdskg.extract.units import (
@@ -28,17 +27,35 @@ _TYPE_LEVELS: dict[str, frozenset[str]] = {
     "quan": frozenset({"urban-district"}),
     "huyen": frozenset({"district"}),
     "thi xa": frozenset({"town"}),
+    "tx": frozenset({"town"}),
     "phuong": frozenset({"ward"}),
     "xa": frozenset({"commune"}),
     "thi tran": frozenset({"township"}),
     "dac khu": frozenset({"special-zone"}),
 }
+_TIERS = (PROVINCE_LEVELS, DISTRICT_LEVELS, WARD_LEVELS)
+# A party committee named with its unit ("Huyện ủy Chi Lăng", "Thị ủy Bến Cát") names that
+# unit: committee word (folded) → the type word it stands for.
+COMMITTEES = {
+    "tinh uy": "tinh",
+    "thanh uy": "thanh pho",
+    "huyen uy": "huyen",
+    "quan uy": "quan",
+    "thi uy": "thi xa",
+    "dang uy xa": "xa",
+    "dang uy phuong": "phuong",
+}
 
 _UPPER = "A-ZĐÀ-ỸÁẢẠÃẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÂĂÊÔƠƯ"
 _NAME_WORD = rf"(?:[{_UPPER}][\w]*|\d+)"
+#: a type word (any case: "huyện", "Huyện", "HUYỆN"), a committee word, or "TP." glued to
+#: the name ("TP.Hồ Chí Minh"), then up to four capitalised name words
 MENTION = re.compile(
-    r"(?<!\w)((?i:tỉnh|thành phố|TP\.?|quận|huyện|thị xã|phường|xã|thị trấn|đặc khu))"
-    rf"\s+({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})",
+    r"(?<!\w)((?i:đảng [uủ]y xã|đảng [uủ]y phường|đảng uỷ xã|đảng uỷ phường|tỉnh ủy|tỉnh uỷ|"
+    r"thành ủy|thành uỷ|huyện ủy|huyện uỷ|quận ủy|quận uỷ|thị ủy|thị uỷ|"
+    r"tỉnh|thành phố|quận|huyện|thị xã|phường|xã|thị trấn|đặc khu)\s+"
+    r"|(?i:TP|TX)\.\s*|(?i:TP|TX)\s+)"
+    rf"({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})",
 )
 _NOT_NAMES = {"ubnd", "uy ban", "hdnd"}
 
@@ -53,19 +70,44 @@ class UnitMention:
 
 
 class Gazetteer:
-    def __init__(self, table: UnitTable):
+    """Unit mentions in text and their resolution to units of the table.
+
+    ``aliases`` maps other names of a province ("TP.HCM", "Thừa Thiên Huế", "Thủ đô") to
+    its short name in the table; they are found like bare province names.
+    ``not_a_place_before``: words after which a bare province name names something else
+    ("Đoàn TNCS Hồ Chí Minh", "tư tưởng Hồ Chí Minh").
+    """
+
+    def __init__(
+        self,
+        table: UnitTable,
+        aliases: dict[str, str] | None = None,
+        not_a_place_before: re.Pattern[str] | None = None,
+    ):
         self.table = table
         self._provinces = {
             fold(u.short): u for u in table.units.values() if u.level in PROVINCE_LEVELS
         }
-        bare = sorted({k for k in self._provinces if len(k) > 3}, key=len, reverse=True)
-        self._bare_province = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, bare)) + r")(?!\w)")
+        self._aliases = {fold(k): fold(v) for k, v in (aliases or {}).items()}
+        self._not_a_place_before = not_a_place_before
+        bare = sorted(
+            {k for k in self._provinces if len(k) > 3} | set(self._aliases), key=len, reverse=True
+        )
+        # "Bà Rịa - Vũng Tàu" is also written "Bà Rịa-Vũng Tàu", "Bà Rịa – Vũng Tàu"
+        alternatives = "|".join(re.escape(k).replace(r"\ \-\ ", r"\s*[-–]\s*") for k in bare)
+        self._bare_province = re.compile(r"(?<!\w)(" + alternatives + r")(?!\w)")
+        self._predecessors: dict[str, list[str]] = {}
+        for old, news in table.successors.items():
+            if table.units[old].level in PROVINCE_LEVELS:
+                for new in news:
+                    self._predecessors.setdefault(new, []).append(old)
 
     def mentions(self, text: str) -> list[UnitMention]:
         """Typed mentions ("quận Bình Thủy", "TP. Cần Thơ") with their candidate units."""
         found: list[UnitMention] = []
         for m in MENTION.finditer(text):
-            type_key = fold(m.group(1)).rstrip(".")
+            type_key = fold(m.group(1)).strip().rstrip(".")
+            type_key = COMMITTEES.get(type_key, type_key)
             levels = _TYPE_LEVELS.get(type_key)
             if levels is None:
                 continue
@@ -73,16 +115,28 @@ class Gazetteer:
             # the longest run of name words that names a unit of that type
             for n in range(len(words), 0, -1):
                 name = " ".join(words[:n])
-                cands = tuple(
-                    u for u in self.table.by_short.get(fold(name), []) if u.level in levels
-                )
+                key = fold(name)
+                if key.isdigit():
+                    # a numbered unit keeps its type word in the table ("Phường 5", "Quận 3")
+                    key = f"{type_key} {key}"
+                named = self.table.by_short.get(key, [])
+                cands = tuple(u for u in named if u.level in levels)
+                if not cands:
+                    # a unit upgraded since ("thị xã Phú Mỹ", now a city; "xã" now "phường")
+                    # still has its name within its tier
+                    tier = next((t for t in _TIERS if levels <= t), frozenset())
+                    cands = tuple(u for u in named if u.level in tier)
+                # the name as written, diacritics included, over its folded twins
+                # ("Phú Mỹ" is not "Phù Mỹ")
+                exact = tuple(u for u in cands if u.short.lower() == name.lower())
+                cands = exact or cands
                 if levels & WARD_LEVELS:
                     # a ward of that name may have been merged away in this locality
                     # while others of the same name live on elsewhere
                     cands += self._former(levels, name)
                 if cands:
                     end = m.start(2) + len(name)
-                    found.append(UnitMention(m.start(), end, m.group(1), name, cands))
+                    found.append(UnitMention(m.start(), end, m.group(1).strip(), name, cands))
                     break
         return found
 
@@ -100,8 +154,16 @@ class Gazetteer:
         result = []
         for m in self._bare_province.finditer(folded):
             key = m.group(1)
-            if not all(w[:1].isupper() for w in text[m.start() : m.end()].split()):
-                continue  # "nâng cao bằng" is not Cao Bằng
+            key = self._aliases.get(key) or re.sub(r"\s*[-–]\s*", " - ", key)
+            key = self._aliases.get(key, key)
+            if not text[m.start()].isupper():
+                continue  # "nâng cao bằng" is not Cao Bằng; "Bến tre" is Bến Tre
+            if text[m.start() - 1 : m.start()] == "-" or text[m.end() : m.end() + 1] == "-":
+                continue  # part of a compound name ("Vĩnh Sơn-cho")
+            if self._not_a_place_before is not None and self._not_a_place_before.search(
+                text[max(0, m.start() - 30) : m.start()]
+            ):
+                continue  # "Đoàn TNCS Hồ Chí Minh": a person's name in an organisation's
             cands = tuple(u for u in self.table.by_short.get(key, []) if u.level in PROVINCE_LEVELS)
             if cands:
                 result.append(UnitMention(m.start(), m.end(), "", text[m.start() : m.end()], cands))
@@ -118,15 +180,32 @@ class Gazetteer:
         cands = in_snapshot or [u for u in cands if u.snapshot != POST2025] or cands
         if len(cands) == 1:
             return cands[0]
-        context_iris = {u.iri for u in context}
+        context_iris = self._across_eras(context)
         for unit in cands:
             if any(a.iri in context_iris for a in self._ancestors(unit)):
                 return unit
         for unit in cands:
             # a unit whose descendant is in context (e.g. the city of a mentioned ward)
-            if any(any(a.iri == unit.iri for a in self._ancestors(c)) for c in context):
+            scope = self._across_eras([unit])
+            if any(any(a.iri in scope for a in self._ancestors(c)) for c in context):
                 return unit
         return None
+
+    def _across_eras(self, units: list[AdminUnit]) -> set[str]:
+        """The IRIs of ``units`` and of the provinces that preceded or succeeded them across
+        the 2025 reform: a province named in a 2025 article places a ward of its old area."""
+        iris = set()
+        for u in units:
+            iris.add(u.iri)
+            if u.level in PROVINCE_LEVELS:
+                iris.update(self.table.successors.get(u.iri, ()))
+                iris.update(self._predecessors.get(u.iri, ()))
+        return iris
+
+    def is_within(self, unit: AdminUnit, other: AdminUnit) -> bool:
+        """True when ``unit`` is ``other`` or lies inside it (across the reform for provinces)."""
+        scope = self._across_eras([other])
+        return unit.iri in scope or any(a.iri in scope for a in self._ancestors(unit))
 
     def ancestor_at(self, unit: AdminUnit, level: str) -> AdminUnit | None:
         """The ancestor of ``unit`` at ``level`` ("province" means either province level)."""
@@ -141,27 +220,6 @@ class Gazetteer:
             return []
         parent = self.table.units[unit.parent]
         return [parent, *self.table.ancestors(parent)]
-
-    def main_locality(self, title: str, text: str, snapshot: str) -> AdminUnit | None:
-        """The unit the article is mostly about: most mentioned, title counting thrice."""
-        units = self.resolve_all(text, snapshot)
-        title_units = self.resolve_all(title, snapshot, context=[u for _, u in units])
-        seen = {u.iri: u for _, u in units + title_units}
-        counts: Counter[str] = Counter()
-        for _, u in units:
-            counts[u.iri] += 1
-        for _, u in title_units:
-            counts[u.iri] += 3
-        if not counts:
-            return None
-        rank = {"province": 0, "central-city": 0}
-
-        def score(iri: str) -> tuple[int, int]:
-            unit = seen[iri]
-            specific = 0 if unit.level in rank else (1 if unit.level in DISTRICT_LEVELS else 2)
-            return counts[iri], -specific if unit.level in WARD_LEVELS else specific
-
-        return seen[max(counts, key=score)]
 
     def resolve_all(
         self, text: str, snapshot: str, context: list[AdminUnit] | None = None
@@ -197,5 +255,5 @@ def snapshot_for(date_iso: str | None) -> str:
     return PRE2025
 
 
-__all__ = ["Gazetteer", "UnitMention", "snapshot_for"]
+__all__ = ["COMMITTEES", "Gazetteer", "UnitMention", "snapshot_for"]
 _ = _NOT_NAMES

@@ -51,7 +51,17 @@ _UNTIL = re.compile(
     rf"{_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/])"
 )
 _DATE = re.compile(rf"(?i)(?:ngày\s+)?{_D}{_SEP}{_M}{_SEP}{_Y}(?![\d/])")
-_HALF = re.compile(r"(?i)6\s+tháng\s+(đầu|cuối)\s+năm(?:\s+(\d{4}))?")
+_HALF = re.compile(r"(?i)(\d{1,2})\s+tháng\s+(đầu|cuối)\s+năm(?:\s+(\d{4}))?")
+#: "ngày 15 tháng 3 năm 2023", "15 tháng 3, 2023", "ngày 15 tháng 3"
+_DATE_WORDS = re.compile(
+    r"(?i)(?P<ngay>ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})"
+    r"(?:\s*(?:năm|,)\s*(?P<y>\d{4}))?(?!\d)"
+)
+_AS_OF_BEFORE = re.compile(r"(?i)tính\s+(?:đến|tới)\s+$")
+#: "tháng 3 năm 2023"
+_MONTH_WORDS = re.compile(r"(?i)(?<!\d )tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+#: "ngày 22.4", "ngày 22.4.2023": a date written with dots
+_DOT_DATE = re.compile(r"(?i)ngày\s+(\d{1,2})\.(\d{1,2})(?:\.(\d{4}))?(?![\d.])")
 _QUARTER = re.compile(r"(?i)quý\s+(I{1,3}|IV|[1-4])(?:\s*[/-]\s*|\s+(?:năm\s+)?)(\d{4})")
 _SCHOOL_YEAR = re.compile(r"(?i)năm\s+học\s+(\d{4})\s*[-–]\s*(\d{4})")
 _SPAN = re.compile(r"(?i)giai\s+đoạn\s+(?:từ\s+)?(\d{4})\s*[-–]\s*(\d{4})")
@@ -86,10 +96,37 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
         if d:
             found.append(PeriodMention(m.start(), m.end(), Period(d), 2))
     for m in _HALF.finditer(text):
-        y = year_or(m.group(2))
-        first = fold(m.group(1)) == "dau"
-        a, b = (f"{y}-01-01", f"{y}-06-30") if first else (f"{y}-07-01", f"{y}-12-31")
+        # "6 tháng đầu năm", "9 tháng đầu năm 2024", "6 tháng cuối năm"
+        n, y = int(m.group(1)), year_or(m.group(3))
+        if not 1 <= n <= 11:
+            continue
+        if fold(m.group(2)) == "dau":
+            a, b = f"{y}-01-01", _month_end(y, n)
+        else:
+            a, b = f"{y}-{13 - n:02d}-01", f"{y}-12-31"
         found.append(PeriodMention(m.start(), m.end(), Period(a, b), 1, "half"))
+    for m in _DATE_WORDS.finditer(text):
+        if not m.group("ngay") and not m.group("y"):
+            continue  # "15 tháng 3" alone may be a duration and a month
+        d = _iso(year_or(m.group("y")), int(m.group("m")), int(m.group("d")))
+        if d:
+            lead = _AS_OF_BEFORE.search(text, max(0, m.start() - 16), m.start())
+            if lead:  # "tính đến ngày 15 tháng 3 năm 2023"
+                found.append(PeriodMention(lead.start(), m.end(), Period(d), 1, "as-of"))
+            else:
+                found.append(PeriodMention(m.start(), m.end(), Period(d), 2))
+    for m in _DOT_DATE.finditer(text):
+        d = _iso(year_or(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if d:
+            found.append(PeriodMention(m.start(), m.end(), Period(d), 2))
+    for m in _MONTH_WORDS.finditer(text):
+        y, mo = int(m.group(2)), int(m.group(1))
+        if 1 <= mo <= 12:
+            found.append(
+                PeriodMention(
+                    m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2, "month"
+                )
+            )
     for m in _QUARTER.finditer(text):
         q = ROMAN.get(m.group(1).upper()) or int(m.group(1))
         y = int(m.group(2))

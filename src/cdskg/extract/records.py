@@ -53,8 +53,11 @@ class Quantity:
     #: the figure is about the sub-units of ``area`` at this level ("cấp xã" of a district:
     #: "commune-level"), not the unit itself; None when it is about ``area`` as a whole
     scope: str | None = None
-    #: "percentage" | "count" | "ratio" | "money" | "score" | "rank": how it was written
+    #: "percentage" | "count" | "ratio" | "money" | "score" | "rank" | "multiple": how it
+    #: was written
     kind: str = "count"
+    #: the period the figure is compared with ("tăng 2 bậc so với năm 2020"), if stated
+    baseline: Period | None = None
 
 
 @dataclass(frozen=True)

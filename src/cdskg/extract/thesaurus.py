@@ -40,10 +40,21 @@ class PhraseMatch:
 class Thesaurus:
     """Indicators by notation, and a matcher over their labels."""
 
-    def __init__(self, indicators: dict[str, Indicator], phrases: dict[str, list[str]]):
+    def __init__(
+        self,
+        indicators: dict[str, Indicator],
+        phrases: dict[str, list[str]],
+        definitions: dict[str, str] | None = None,
+        deprecated: frozenset[str] = frozenset(),
+    ):
         self.indicators = indicators
+        #: the Vietnamese labels (preferred, alternative, hidden) of each indicator that
+        #: extraction may point to (none of the deprecated ones)
+        self.labels = {n: ls for n, ls in phrases.items() if n not in deprecated}
+        self.definitions = {n: d for n, d in (definitions or {}).items() if n not in deprecated}
+        self.deprecated = deprecated
         self._by_phrase: dict[str, str] = {}
-        for notation, labels in phrases.items():
+        for notation, labels in self.labels.items():
             for label in labels:
                 key = fold(label).strip()
                 # the first indicator to claim a phrase keeps it; the ontology tests
@@ -96,13 +107,34 @@ class Thesaurus:
             SELECT ?notation ?label WHERE {
               ?ind a cdskg:Indicator ; skos:notation ?notation .
               { ?ind skos:altLabel ?label } UNION { ?ind skos:prefLabel ?label }
+              UNION { ?ind skos:hiddenLabel ?label }
               FILTER(lang(?label) = "vi")
             } ORDER BY ?notation ?label"""
         )
         for row in store.query(label_query):
             phrases.setdefault(row["notation"].value, []).append(row["label"].value)
         phrases.pop(UNCLASSIFIED, None)
-        return cls(indicators, phrases)
+        definitions: dict[str, str] = {}
+        def_query = (
+            sparql_prologue()
+            + """
+            SELECT ?notation ?def WHERE {
+              ?ind a cdskg:Indicator ; skos:notation ?notation ; skos:definition ?def .
+              FILTER(lang(?def) = "vi")
+            }"""
+        )
+        for row in store.query(def_query):
+            definitions[row["notation"].value] = row["def"].value
+        definitions.pop(UNCLASSIFIED, None)
+        dep_query = (
+            sparql_prologue()
+            + """
+            SELECT ?notation WHERE {
+              ?ind a cdskg:Indicator ; skos:notation ?notation ; owl:deprecated true .
+            }"""
+        )
+        deprecated = frozenset(row["notation"].value for row in store.query(dep_query))
+        return cls(indicators, phrases, definitions, deprecated)
 
     @property
     def unclassified(self) -> Indicator:

@@ -70,6 +70,12 @@ def has_indicator_text(quantity: Quantity, roots: dict[str, Any]) -> bool:
     return bool(quantity.indicator_text)
 
 
+@predicate("observation")
+def has_baseline(quantity: Quantity, roots: dict[str, Any]) -> bool:
+    """The article compares the figure with a period ("tăng 2 bậc so với năm 2020")."""
+    return quantity.baseline is not None
+
+
 @predicate("mention")
 def holds_post_in_one_body(mention: Mention, roots: dict[str, Any]) -> bool:
     """A person whose post's organisation names one body ("UBND thị xã Duyên Hải", not a

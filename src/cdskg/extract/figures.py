@@ -1,0 +1,139 @@
+"""``mappings/quantities.toml``: the rules that say what a figure is and how it is written."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cdskg.rdf.iri import fold
+
+PERCENT = "http://qudt.org/vocab/unit/PERCENT"
+NUM = "http://qudt.org/vocab/unit/NUM"
+UNITLESS = "http://qudt.org/vocab/unit/UNITLESS"
+VND = "http://qudt.org/vocab/currency/VND"
+
+PERCENT_AFTER = re.compile(r"\s*(%|phần trăm)")
+_NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
+#: a figure: a number, or a ratio of two ("19/19", "118.286/149.647", "83,4/100")
+FIGURE = re.compile(rf"(?<![\w.,/])({_NUM})(?:\s*/\s*({_NUM}))?(?![\w/]|[.,]\d)")
+NOUN_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s*){1,4})")
+#: "25 dịch vụ công này" ("these 25 public services"): words and "này" right after a count
+THIS_AFTER = re.compile(r"\s+((?:[^\W\d_]+\s+){1,4}?)này(?!\w)")
+CLAUSE_BREAK = re.compile(r"[,;:(]|\s(?:và|với|trong đó|đạt)\s")
+CLAUSE_END = re.compile(r"[;:.(]|,\s*(?=\w)|\strong đó\s")
+
+
+def clause_end(after: str) -> int:
+    """Where the clause that starts ``after`` ends; a comma ends it only before a capital
+    or a digit ("80 nhiệm vụ, Bến Cát …"), not inside a noun phrase ("cán bộ, công chức")."""
+    for m in CLAUSE_END.finditer(after):
+        if m.group(0).startswith(","):
+            nxt = after[m.end() : m.end() + 1]
+            if not (nxt.isupper() or nxt.isdigit()):
+                continue
+        return m.start()
+    return len(after)
+
+
+#: value kinds of the thesaurus an extracted figure kind may take
+KINDS = {
+    "percentage": ("percentage",),
+    "count": ("count", "ratio"),
+    "ratio": ("ratio", "count"),
+    "money": ("money",),
+    "score": ("score",),
+    "rank": ("rank",),
+    "multiple": ("multiple", "ratio"),
+    "density": ("ratio",),
+}
+DEFAULT_UNIT = {
+    "percentage": PERCENT,
+    "count": NUM,
+    "ratio": NUM,
+    "money": VND,
+    "score": UNITLESS,
+    "rank": UNITLESS,
+    "multiple": UNITLESS,
+    "density": NUM,
+}
+
+
+@dataclass(frozen=True)
+class FigureRules:
+    qualifiers: dict[str, str]  # longest first
+    qualifiers_after: dict[str, str]
+    target_words: tuple[str, ...]
+    change_words: tuple[str, ...]
+    multipliers: dict[str, int]
+    not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
+    rank_before: re.Pattern[str]
+    score_after: re.Pattern[str]
+    money_after: re.Pattern[str]
+    ratio_rate: re.Pattern[str]
+    scopes: dict[str, str]
+    parent_refs: dict[str, str]
+    baseline: tuple[str, ...]
+    rate_of_count: dict[str, str]
+    openers: tuple[str, ...] = ()
+    total_before: re.Pattern[str] | None = None
+    total_phrase: str = ""
+    carry_kinds: frozenset[str] = frozenset()
+    present: re.Pattern[str] | None = None
+    #: the score an indicator needs to be given to a figure (cdskg.extract.indicators)
+    indicator_threshold: float = 0.5
+    abbreviations: dict[str, str] = field(default_factory=dict)
+    synonyms: dict[str, str] = field(default_factory=dict)
+    below_province: dict[str, str] = field(default_factory=dict)
+    comparison_words: tuple[str, ...] = ()
+    definition_factor: float = 0.0
+    tones: bool = True
+    rank_after: re.Pattern[str] | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> FigureRules:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+        kinds = data["kinds"]
+        return cls(
+            # longest first (ties in file order): the order both _qualifier and _role try
+            qualifiers=dict(
+                sorted(
+                    {fold(k): v for k, v in data["qualifiers"].items()}.items(),
+                    key=lambda kv: -len(kv[0]),
+                )
+            ),
+            qualifiers_after={fold(k): v for k, v in data.get("qualifiers_after", {}).items()},
+            target_words=tuple(fold(w) for w in data["roles"]["target"]),
+            change_words=tuple(fold(w) for w in data["roles"]["change"]),
+            multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
+            not_a_figure=tuple(
+                (re.compile(r["pattern"]), r["reason"]) for r in data["not_a_figure"]
+            ),
+            rank_before=re.compile(kinds["rank_before"]),
+            score_after=re.compile(kinds["score_after"]),
+            money_after=re.compile(kinds["money_after"]),
+            ratio_rate=re.compile(data["ratio_rate"]["between"]),
+            scopes={fold(k): v for k, v in data.get("scopes", {}).items()},
+            parent_refs={fold(k): v for k, v in data.get("parent_refs", {}).items()},
+            baseline=tuple(fold(w) for w in data.get("baseline", {}).get("before", [])),
+            rate_of_count=dict(data.get("rate_of_count", {})),
+            openers=tuple(fold(w) for w in data.get("continuation", {}).get("openers", [])),
+            total_before=re.compile(data["totals"]["before"]) if "totals" in data else None,
+            total_phrase=data.get("totals", {}).get("phrase", ""),
+            carry_kinds=frozenset(data.get("periods", {}).get("carry", [])),
+            present=re.compile(data["periods"]["present"])
+            if "present" in data.get("periods", {})
+            else None,
+            indicator_threshold=float(data.get("indicators", {}).get("threshold", 0.5)),
+            abbreviations=dict(data.get("indicators", {}).get("abbreviations", {})),
+            synonyms=dict(data.get("indicators", {}).get("synonyms", {})),
+            below_province=dict(data.get("indicators", {}).get("below_province", {})),
+            rank_after=re.compile(kinds["rank_after"]) if "rank_after" in kinds else None,
+            tones=bool(data.get("indicators", {}).get("tones", True)),
+            definition_factor=float(data.get("indicators", {}).get("definitions", 0.0)),
+            comparison_words=tuple(
+                fold(w) for w in data.get("indicators", {}).get("comparison", [])
+            ),
+        )

@@ -1,0 +1,497 @@
+"""Which indicator a figure measures: its own noun phrase scored against the thesaurus.
+
+A figure's phrase (the words that govern the number, see :func:`own_phrase`) is compared
+with every indicator of a fitting value kind (a percentage only with percentage indicators,
+a rank only with ranks …; deprecated concepts never) through the indicator's Vietnamese
+labels: preferred, alternative and hidden, and optionally its definition. Words are
+syllables keyed with their tone (:func:`syllable_key`: "toàn" is not "toán", "hóa" is "hoá");
+a phrase written without diacritics is compared accent-folded. Abbreviations ("TTHC") are read
+as the words they stand for, synonyms ("qua mạng") as theirs, and words that only restate the
+value kind ("tỷ lệ" of a percentage, "xếp thứ" of a rank) are left out. The features are the
+syllables and the pairs of neighbouring syllables (Vietnamese words are mostly two syllables:
+"hồ sơ", "trực tuyến"), each weighted by how rare it is among the indicators (IDF), so "số"
+weighs little and "đúng hạn" much.
+
+A label scores the weighted share of its features found in the phrase (all of them when the
+label is written in the phrase as is), lowered by the share of the phrase the label leaves
+unexplained (the more specific indicator wins a tie); for a context (a title, a paragraph)
+that share hardly counts. A definition, when used, scores the share of the phrase it explains,
+discounted. The best indicator is taken when it reaches the threshold, else the figure stays
+unclassified with its phrase. Thresholds and weights are in ``[indicators]`` of
+``mappings/quantities.toml``, with the measurements that chose them.
+
+Token overlap was chosen over a fuzzy-string library (rapidfuzz and scikit-learn are not
+installed, and the project does not depend on them): the gains of edit distance are on
+misspellings, which tone keys, folding and hidden labels already cover, and what decides an
+indicator here is which words of the phrase a label covers, not how similar two strings are.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from cdskg.extract.thesaurus import Indicator, Thesaurus
+from cdskg.rdf.iri import fold
+
+_WORD = re.compile(r"[a-z0-9]+")
+#: syllables that carry no meaning of their own in an indicator phrase (folded)
+STOPWORDS = frozenset(
+    [
+        "cua",
+        "cac",
+        "nhung",
+        "duoc",
+        "da",
+        "dang",
+        "se",
+        "va",
+        "voi",
+        "trong",
+        "tren",
+        "cho",
+        "tai",
+        "theo",
+        "la",
+        "co",
+        "dat",
+        "nay",
+        "do",
+        "mot",
+        "mo",
+        "cung",
+        "nhu",
+        "thi",
+        "ve",
+        "tu",
+        "den",
+        "toi",
+        "nam",
+        "ngay",
+        "thang",
+        "hien",
+        "nay",
+        "hon",
+        "gan",
+        "khoang",
+        "tong",
+        "dia",
+        "ban",
+        "toan",
+        "dia",
+        "phuong",
+        "huyen",
+        "tinh",
+        "xa",
+        "phuong",
+        "quan",
+        "thanh",
+        "pho",
+        "thi",
+        "tran",
+        "con",
+    ]
+)
+
+
+def _pairs(words: list[str], stop: frozenset[str] = STOPWORDS) -> set[str]:
+    out = {w for w in words if w not in stop}
+    out.update(f"{a} {b}" for a, b in itertools.pairwise(words) if not (a in stop and b in stop))
+    return out
+
+
+#: the tone marks of Vietnamese (combining characters after NFD) and their digits
+_TONES = {"\u0301": "1", "\u0300": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+_VOWELS = set("aăâeêioôơuưy")
+_SYLLABLE = re.compile(r"[^\W_]+")
+
+
+def syllable_key(word: str) -> str:
+    """A syllable with its tone as a trailing digit, so that "hóa" and "hoá" (two placements
+    of one tone) and "tỷ" and "tỉ" (two spellings) are one key, and "toàn" ("whole") and
+    "toán" ("pay"), which accent folding confuses, are two.
+
+    >>> syllable_key("hóa") == syllable_key("hoá"), syllable_key("tỷ") == syllable_key("tỉ")
+    (True, True)
+    >>> syllable_key("toàn") == syllable_key("toán")
+    False
+    """
+    nfd = unicodedata.normalize("NFD", word.lower())
+    tone = ""
+    base = []
+    for ch in nfd:
+        if ch in _TONES:
+            tone = _TONES[ch]
+        else:
+            base.append(ch)
+    key = unicodedata.normalize("NFC", "".join(base)).replace("\u00f0", "đ")
+    if len(key) >= 2 and key[-1] == "y" and key[-2] not in _VOWELS:
+        key = key[:-1] + "i"  # "tỷ", "kỹ", "lý" written "tỉ", "kĩ", "lí"
+    return key + tone
+
+
+def _keys(text: str) -> str:
+    return " ".join(syllable_key(w) for w in _SYLLABLE.findall(text))
+
+
+#: stop words and kind words as syllable keys (for tone-aware matching)
+STOP_KEYS = frozenset(
+    _keys(
+        "của các những được đã đang sẽ và với trong trên cho tại theo là có đạt này đó một mỗi "
+        "mọi cũng như thì về từ đến tới năm ngày tháng hiện nay hơn gần khoảng tổng địa bàn toàn "
+        "phương huyện tỉnh xã phường quận thành phố thị trấn còn"
+    ).split()
+)
+_KIND_PHRASES = {
+    "rank": "đứng ở thứ hạng|đứng ở vị trí|xếp thứ hạng|xếp hạng|thứ hạng|xếp thứ|đứng thứ|"
+    "đứng vị trí|vị trí|hạng|thứ",
+    "percentage": "tỷ lệ|phần trăm",
+    "score": "tổng điểm|số điểm|điểm số|đạt điểm|điểm",
+    "count": "số lượng",
+}
+KIND_KEYS = {
+    kind: re.compile(
+        r"(?<!\S)(?:" + "|".join(re.escape(_keys(p)) for p in phrases.split("|")) + r")(?!\S)"
+    )
+    for kind, phrases in _KIND_PHRASES.items()
+}
+
+
+#: words that only restate a value kind ("xếp thứ" of a rank, "tỷ lệ" of a percentage):
+#: once the kind is fixed they say nothing about the indicator, in a phrase or a label
+KIND_WORDS = {
+    "rank": re.compile(
+        r"\b(?:dung o thu hang|dung o vi tri|xep thu hang|xep hang|thu hang|xep thu|dung thu|"
+        r"dung vi tri|vi tri|hang|thu)\b"
+    ),
+    "percentage": re.compile(r"\b(?:ty le|ti le|phan tram)\b"),
+    "score": re.compile(r"\b(?:tong diem|so diem|diem so|dat diem|diem)\b"),
+    "count": re.compile(r"\b(?:so luong)\b"),
+}
+
+
+@dataclass(frozen=True)
+class Scored:
+    indicator: Indicator
+    score: float
+    label: str  # the label (or "definition") that gave the score
+
+
+@dataclass(frozen=True)
+class _Entry:
+    notation: str
+    label: str
+    folded: str  # " word word … " as compared
+    feats: frozenset[str]
+    weight: float
+    definition: bool = False
+
+
+class IndicatorMatcher:
+    """The thesaurus's indicators as bags of weighted features, scored against a phrase."""
+
+    #: a definition explains a phrase less surely than a label (0: definitions not used)
+    DEFINITION_FACTOR = 0.7
+    #: how much the share of the phrase a label leaves unexplained lowers its score
+    SPECIFICITY = 0.35
+    #: a syllable in at most this many labels and definitions finds candidates on its own
+    RARE = 40
+
+    def __init__(
+        self,
+        thesaurus: Thesaurus,
+        abbreviations: dict[str, str] | None = None,
+        definition_factor: float = 0.7,
+        tones: bool = True,
+        synonyms: dict[str, str] | None = None,
+    ):
+        self.thesaurus = thesaurus
+        #: compare syllables with their tones (else accent-folded)
+        self.tones = tones
+        self._abbreviations = abbreviations
+        #: word as written → its key (or the keys of what it abbreviates)
+        self._word_keys: dict[str, str] = {}
+        self._synonyms = synonyms
+        to_words = _keys if tones else (lambda t: " ".join(_WORD.findall(fold(t))))
+        pairs = [(to_words(a), to_words(b)) for a, b in (synonyms or {}).items()]
+        self._synonym_pattern = (
+            re.compile(r"(?<!\S)(" + "|".join(re.escape(a) for a, _ in pairs) + r")(?!\S)")
+            if pairs
+            else None
+        )
+        self._synonym_of = dict(pairs)
+        self._folded: IndicatorMatcher | None = None
+        self._stop = STOP_KEYS if tones else STOPWORDS
+        #: folded abbreviation → folded words ("tthc" → "thu tuc hanh chinh")
+        self.abbreviations = {
+            fold(k): _keys(v) if tones else " ".join(_WORD.findall(fold(v)))
+            for k, v in (abbreviations or {}).items()
+        }
+        raw: list[tuple[str, str, str, bool]] = []
+        for notation, labels in thesaurus.labels.items():
+            kind = thesaurus.indicators[notation].value_kind
+            for label in labels:
+                raw.append((notation, label, self.words(label, kind), False))
+        self.definition_factor = definition_factor
+        for notation, text in thesaurus.definitions.items() if definition_factor > 0 else ():
+            kind = thesaurus.indicators[notation].value_kind
+            raw.append((notation, "definition", self.words(text, kind), True))
+        bags: dict[str, set[str]] = {}
+        for notation, _, folded, is_def in raw:
+            if not is_def:
+                bags.setdefault(notation, set()).update(_pairs(folded.split(), self._stop))
+        df = Counter(f for bag in bags.values() for f in bag)
+        n = max(1, len(bags))
+        self.idf = {f: math.log(1 + n / c) for f, c in df.items()}
+        self._wcache: dict[str, float] = {}
+        self._default_idf = math.log(1 + n)
+        #: value kind → feature → indexes (into ``_entries``) of the entries that have it
+        self._entries: list[_Entry] = []
+        self._index: dict[str, dict[str, list[int]]] = {}
+        for notation, label, folded, is_def in raw:
+            f = _pairs(folded.split(), self._stop)
+            if not f:
+                continue
+            entry = _Entry(notation, label, f" {folded} ", frozenset(f), self._weight(f), is_def)
+            kind = thesaurus.indicators[notation].value_kind
+            index = self._index.setdefault(kind, {})
+            for feature in f:
+                index.setdefault(feature, []).append(len(self._entries))
+            self._entries.append(entry)
+        self._cache: dict[tuple[str, tuple[str, ...], bool], list[tuple[str, float, str]]] = {}
+
+    def words(self, text: str, kind: str | None = None) -> str:
+        """``text`` folded to words as compared: abbreviations written out, the words of
+        ``kind`` left out."""
+        return self._kind_words(self._plain_words(text), kind)
+
+    def _plain_words(self, text: str) -> str:
+        abbreviations = self.abbreviations
+        if self.tones:
+            cache = self._word_keys
+            keys = []
+            for w in _SYLLABLE.findall(text):
+                key = cache.get(w)
+                if key is None:
+                    key = cache[w] = abbreviations.get(fold(w)) or syllable_key(w)
+                keys.append(key)
+            out = " ".join(keys)
+        else:
+            out = " ".join(
+                x for w in _WORD.findall(fold(text)) for x in abbreviations.get(w, w).split()
+            )
+        if self._synonym_pattern is not None:
+            out = self._synonym_pattern.sub(lambda m: self._synonym_of[m.group(1)], out)
+        return out
+
+    def _kind_words(self, plain: str, kind: str | None) -> str:
+        patterns = KIND_KEYS if self.tones else KIND_WORDS
+        if kind in patterns:
+            return " ".join(patterns[kind].sub(" ", plain).split())
+        return plain
+
+    def _w(self, feature: str) -> float:
+        w = self._wcache.get(feature)
+        if w is None:
+            w = self.idf.get(feature, self._default_idf)
+            w = w if " " in feature else w * 0.6  # a pair says more than a syllable
+            self._wcache[feature] = w
+        return w
+
+    def _weight(self, feats) -> float:
+        return sum(self._w(f) for f in feats)
+
+    def rank(
+        self, phrase: str, kinds: tuple[str, ...], top: int = 3, context: bool = False
+    ) -> list[Scored]:
+        """The best indicators of the value kinds ``kinds`` for ``phrase``, best first. A
+        ``context`` (a title, a paragraph) is not the figure's phrase: how much of it a label
+        leaves unexplained hardly counts."""
+        if self.tones and phrase.isascii():
+            # written without diacritics ("ho so truc tuyen"): compare accent-folded
+            if self._folded is None:
+                self._folded = IndicatorMatcher(
+                    self.thesaurus,
+                    self._abbreviations,
+                    self.definition_factor,
+                    tones=False,
+                    synonyms=self._synonyms,
+                )
+            return self._folded.rank(phrase, kinds, top, context)
+        key = (phrase, kinds, context)
+        ranked = self._cache.get(key)
+        if ranked is None:
+            ranked = self._rank(phrase, kinds, 0.05 if context else self.SPECIFICITY)
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = ranked
+        return [Scored(self.thesaurus.indicators[n], sc, lb) for n, sc, lb in ranked[:top]]
+
+    def clear_cache(self) -> None:
+        """Forget the phrases scored so far (they are kept for the phrases an article
+        repeats, such as a title that is also its first sentence)."""
+        self._cache.clear()
+
+    def _rank(
+        self, phrase: str, kinds: tuple[str, ...], specificity: float
+    ) -> list[tuple[str, float, str]]:
+        best: dict[str, tuple[float, str]] = {}
+        entries = self._entries
+        plain = self._plain_words(phrase)
+        for kind in kinds:
+            folded = self._kind_words(plain, kind)
+            pf = _pairs(folded.split(), self._stop)
+            index = self._index.get(kind)
+            if not pf or not index:
+                continue
+            weights = {f: self._w(f) for f in pf}
+            p_weight = sum(weights.values())
+            count_pairs = self.definition_factor > 0
+            overlap: dict[int, float] = defaultdict(float)
+            pairs: dict[int, int] = defaultdict(int)
+            for f, w in weights.items():
+                postings = index.get(f)
+                if postings is None:
+                    continue
+                pair = count_pairs and " " in f
+                for i in postings:
+                    overlap[i] += w
+                    if pair:
+                        pairs[i] += 1
+            padded = f" {folded} "
+            for i, shared in overlap.items():
+                e = entries[i]
+                explained = shared / p_weight
+                if e.definition:
+                    # a definition explains a phrase only through two word pairs or more
+                    if pairs.get(i, 0) < 2:
+                        continue
+                    score = self.definition_factor * explained
+                else:
+                    covered = 1.0 if e.folded in padded else shared / e.weight
+                    score = covered * (1 - specificity * (1 - explained))
+                if score > best.get(e.notation, (0.0, ""))[0]:
+                    best[e.notation] = (score, e.label)
+        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
+        return [(n, sc, lb) for n, (sc, lb) in ranked]
+
+    def best(self, phrase: str, kinds: tuple[str, ...], threshold: float) -> Scored | None:
+        ranked = self.rank(phrase, kinds, top=1)
+        if ranked and ranked[0].score >= threshold:
+            return ranked[0]
+        return None
+
+
+#: words between a figure's subject and the number ("Tỷ lệ … đạt 90%", "… là 12", "…: 5"),
+#: folded; stripped from the end of the words before a number, repeatedly
+_LINK = (
+    "dat duoc|dat ty le|dat muc|chiem ty le|o muc|lan luot la|lan luot dat|lan luot|dat|la|"
+    "chiem|gom|co|voi|bang|len|xuong|tang len|giam xuong|tang them|giam di|tang|giam|"
+    "khoang|gan|hon|tren|duoi|xap xi|uoc dat|uoc tinh|it nhat|toi thieu|toi da|chua den|"
+    "vuot|trong do|cu the"
+)
+_LINK_END = re.compile(rf"(?:^|\s)(?:{_LINK})\s*[:–-]?\s*$|\s*[:–-]\s*$")
+#: copulas: when one stands right before the number, the words before it are the subject
+_COPULA_END = re.compile(
+    r"(?:^|\s)(?:dat duoc|dat ty le|dat muc|chiem ty le|o muc|dat|la|chiem|lan luot la|"
+    r"lan luot dat|lan luot)(?:\s+(?:khoang|gan|hon|tren|duoi|xap xi|it nhat|toi thieu|"
+    r"toi da|chua den|vuot))?\s*$|:\s*$"
+)
+#: words after a number that are not its noun ("90% so với kế hoạch", "97% trở lên")
+_NOT_NOUN_AFTER = re.compile(
+    r"^\s*(?:so voi|tro len|tro xuong|ke hoach|cung ky|tren tong|tong so|"
+    r"diem|lan|bac|hang)\b"
+)
+_ABOUT = re.compile(r"^(?:[^,;]{0,30}?\s)?ve\s+")
+_LETTER_START = re.compile(r"^\s*[^\W\d_]")
+
+
+def _strip_links(before: str) -> tuple[str, bool, bool]:
+    """``before`` without the linking words at its end; whether a copula was among them
+    (then ``before`` is the figure's subject) and whether any linking word was."""
+    folded = fold(before)
+    copula = linked = False
+    while True:
+        m = _LINK_END.search(folded)
+        if m is None or m.start() == m.end():
+            break
+        copula = copula or bool(_COPULA_END.search(folded[m.start() :]))
+        linked = linked or bool(folded[m.start() :].strip(" :-–"))
+        folded = folded[: m.start()]
+        before = before[: m.start()]
+    return before.strip(" ,;:-–("), copula, linked
+
+
+def tail_words(text: str, limit: int = 80) -> str:
+    """The end of ``text``, at most ``limit`` characters, cut between words."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[-limit:]
+    space = cut.find(" ")
+    return cut[space + 1 :] if 0 <= space < limit // 2 else cut
+
+
+def head_words(text: str, limit: int = 80) -> str:
+    """The start of ``text``, at most ``limit`` characters, cut between words."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    space = cut.rfind(" ")
+    return cut[:space] if space > limit // 2 else cut
+
+
+def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
+    """The phrases that may name what a figure measures, most likely first, each with how
+    much its score counts: ``before`` is its clause up to the number, ``after`` the clause
+    from the end of the number as written.
+
+    A count or a percentage followed by a noun measures that noun ("238 dịch vụ công trực
+    tuyến", "100% văn bản được ký số"), unless the words before end with a copula ("Tỷ lệ
+    hồ sơ trực tuyến đạt 90%"); ranks and scores measure the words before them. The whole
+    clause without the number comes second, counted a little less.
+    """
+    subject, copula, linked = _strip_links(before)
+    subject = tail_words(subject)
+    # words after a comma right after the number open another clause ("xếp thứ 5, Kinh tế
+    # số xếp thứ 8"): they are not this figure's
+    noun = "" if after.lstrip(" )")[:1] in (",", ";") else head_words(after.strip(" ,;:-–)"))
+    folded_after = fold(noun)
+    if kind in ("rank", "score"):
+        # "xếp thứ 5 về chính quyền số", "đứng thứ 2 cả nước về tỷ lệ …": what follows "về"
+        about = _ABOUT.match(folded_after) if kind == "rank" else None
+        primary = noun[about.end() :] if about else subject
+    else:
+        nounlike = (
+            bool(noun)
+            and bool(_LETTER_START.match(noun))
+            and not _NOT_NOUN_AFTER.match(folded_after)
+        )
+        primary = subject if (copula and subject) or not nounlike else noun
+        primary = primary or noun
+        if kind in ("count", "money") and primary == noun and subject and not linked:
+            # "đã hoàn thành 21 chỉ tiêu": the verb that governs a count is part of its phrase
+            primary = f"{tail_words(subject, 30)} {noun}"
+    whole = f"{subject} {noun}".strip()
+    out = [(primary, 1.0)] if primary else []
+    if whole and whole != primary:
+        out.append((whole, 0.9))
+    return out
+
+
+def content(text: str, names: bool = True) -> int:
+    """How many syllables of ``text`` carry meaning (not stop words); with ``names`` false,
+    capitalised words (names of places and people) do not count."""
+    if not names:
+        text = " ".join(w for w in text.split() if not w[:1].isupper())
+    return len(syllables(text))
+
+
+def syllables(text: str) -> list[str]:
+    """Accent-folded, lower-case syllables of ``text`` without the stop words."""
+    return [w for w in _WORD.findall(fold(text)) if w not in STOPWORDS]

@@ -1,0 +1,237 @@
+"""Where a figure is (cdskg.extract.locality), on our own short articles in the genres of
+the dev corpus: type words in any case, party committees, a ward named with its city,
+national comparisons, rankings, "respectively", the country, hamlets, and articles that
+name no unit. Every figure is either placed on a unit its text supports or skipped with a
+reason."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from cdskg.extract.articles import SourceArticle
+from cdskg.extract.extractor import Extractor
+from cdskg.extract.locality import AGENCY, HAMLET, NATIONAL, PLACE_NAME, article_snapshot
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return Extractor(ROOT / "mappings", ROOT / "ontology", today=date(2026, 12, 1))
+
+
+def extract(extractor, text: str):
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    return extractor.extract(source)
+
+
+def places(extractor, record) -> dict[str, str]:
+    """stated figure → the short name of its unit"""
+    units = extractor.gazetteer.table.units
+    return {q.stated: units[q.area].short for q in record.quantities}
+
+
+def skipped(record) -> dict[str, str]:
+    return {k.text: k.reason for k in record.skipped}
+
+
+def test_type_word_in_capitals_names_the_district(extractor):
+    r = extract(
+        extractor,
+        "LỤC NGẠN ĐẨY MẠNH DỊCH VỤ CÔNG TRỰC TUYẾN\n\n"
+        "HUYỆN LỤC NGẠN – Năm 2023, tỷ lệ hồ sơ trực tuyến của huyện đạt 65%. "
+        "Huyện có 29 tổ công nghệ số cộng đồng.",
+    )
+    assert r.main_locality.endswith("/district/" + r.main_locality.rsplit("/", 1)[1])
+    assert set(places(extractor, r).values()) == {"Lục Ngạn"}
+
+
+def test_committee_named_alone_is_the_article_s_unit(extractor):
+    r = extract(
+        extractor,
+        "Thị xã Hương Trà sơ kết chuyển đổi số năm 2023\n\n"
+        "Ban Thường vụ Thị ủy Hương Trà đã họp sơ kết. Thị ủy cho biết 100% cơ quan "
+        "đã dùng chữ ký số; thị xã có 45 điểm wifi công cộng.",
+    )
+    assert set(places(extractor, r).values()) == {"Hương Trà"}
+
+
+def test_ward_named_with_its_city_is_the_main_locality(extractor):
+    r = extract(
+        extractor,
+        "Phường Tân Quang, thành phố Tuyên Quang hoàn thành số hóa hồ sơ\n\n"
+        "Năm 2023, phường Tân Quang, thành phố Tuyên Quang đã số hóa 1.250 hồ sơ. "
+        "Tại thành phố Tuyên Quang, các phường đều có tổ công nghệ số.",
+    )
+    unit = extractor.gazetteer.table.units[r.main_locality]
+    assert (unit.level, unit.short) == ("ward", "Tân Quang")
+    assert places(extractor, r)["1.250"] == "Tân Quang"
+
+
+def test_national_comparison_places_each_province_and_skips_the_country(extractor):
+    r = extract(
+        extractor,
+        "Tỷ lệ hộ gia đình có cáp quang tại các tỉnh miền Bắc năm 2023\n\n"
+        "Theo Bộ Thông tin và Truyền thông, tỷ lệ hộ gia đình có cáp quang trên cả nước "
+        "đạt 82%. Bắc Giang đạt 91%; Thái Bình đạt 88%, trong khi Hà Giang còn 64%. "
+        "Đứng thứ 2 là Hải Phòng với 90%.",
+    )
+    got = places(extractor, r)
+    assert got["91%"] == "Bắc Giang" and got["88%"] == "Thái Bình"
+    assert got["64%"] == "Hà Giang" and got["90%"] == "Hải Phòng"
+    assert skipped(r)["82"] == NATIONAL
+
+
+def test_ranking_rows_and_respectively(extractor):
+    r = extract(
+        extractor,
+        "Bảng xếp hạng chỉ số chuyển đổi số cấp tỉnh năm 2023\n\n"
+        "Dẫn đầu là Bắc Ninh (0,6512), tiếp theo là Quảng Ninh (0,6420) và Hải Phòng (0,6301). "
+        "Với 0,5511 điểm và 0,5302 điểm, Nam Định và Ninh Bình lần lượt đứng thứ 9 và 11.",
+    )
+    got = places(extractor, r)
+    assert got["0,6512"] == "Bắc Ninh" and got["0,6420"] == "Quảng Ninh"
+    assert got["0,6301"] == "Hải Phòng"
+    assert got["0,5511 điểm"] == "Nam Định" and got["0,5302 điểm"] == "Ninh Bình"
+    assert got["9"] == "Nam Định" and got["11"] == "Ninh Bình"
+
+
+def test_figures_of_an_article_that_names_no_unit_are_skipped(extractor):
+    r = extract(
+        extractor,
+        "Kết quả cải cách hành chính năm 2022\n\n"
+        "Năm 2022, chỉ số cải cách hành chính của tỉnh đạt 88,1 điểm, tăng 2 bậc.",
+    )
+    assert not r.quantities
+    assert skipped(r)["88,1"].startswith("no locality")
+    assert r.warnings and r.main_locality is None
+
+
+def test_hamlet_figures_are_not_given_to_the_commune(extractor):
+    r = extract(
+        extractor,
+        "Xã Vĩnh Sơn kích hoạt tài khoản định danh cho người dân\n\n"
+        "Năm 2025, xã Vĩnh Sơn, tỉnh Gia Lai có 72% người dân đã kích hoạt tài khoản. "
+        "Riêng tại làng Kon Trú, 40 người đã được hỗ trợ.",
+    )
+    got = places(extractor, r)
+    assert got["72%"] == "Vĩnh Sơn"
+    assert skipped(r)["40"] == HAMLET
+
+
+def test_numbers_in_place_names_and_agency_rankings_are_not_figures(extractor):
+    r = extract(
+        extractor,
+        "Phường 5 thành phố Mỹ Tho ra mắt tuyến phố thanh toán số\n\n"
+        "Năm 2023, Phường 5 có 80 hộ kinh doanh dùng mã QR tại các khu phố: 1, 3 và 4. "
+        "Trong khối các sở, Sở Y tế đứng đầu với 812,5 điểm. "
+        "Văn phòng UBND thành phố là đơn vị đứng đầu trong khối các sở với 905 điểm.",
+    )
+    got = places(extractor, r)
+    assert got["80"] == "Phường 5"
+    reasons = skipped(r)
+    assert reasons["5"] == reasons["1"] == reasons["3"] == reasons["4"] == PLACE_NAME
+    assert reasons["812,5"] == reasons["905"] == AGENCY
+    assert all(q.value_start < r.text.index("Văn phòng") for q in r.quantities)
+
+
+def test_snapshot_follows_the_dateline():
+    assert article_snapshot(2025, 2026, "2025-11-04") == "2025"
+    assert article_snapshot(2025, 2026, "2025-03-01") == "pre2025"
+    assert article_snapshot(2026, 2026) == "2025"
+    assert article_snapshot(2022, 2026) == "pre2025"
+
+
+def test_post_reform_commune_is_placed_under_its_new_province(extractor):
+    r = extract(
+        extractor,
+        "Kích hoạt định danh điện tử ở vùng cao\n\n"
+        " date 2025-11-04 Đến nay, xã Vĩnh Sơn, tỉnh Gia Lai có 72,5% tài khoản đã kích hoạt.",
+    )
+    unit = extractor.gazetteer.table.units[next(iter(r.quantities)).area]
+    assert (unit.short, unit.snapshot) == ("Vĩnh Sơn", "2025")
+    assert any(d["reason"].startswith("dateline") for d in r.dropped)
+
+
+def test_a_list_after_a_semicolon_keeps_its_unit(extractor):
+    r = extract(
+        extractor,
+        "Tỉnh Bắc Giang đẩy mạnh chuyển đổi số\n\n"
+        "Chủ tịch UBND xã Tân Hoa, huyện Lục Ngạn cho biết: 100% cán bộ của xã đã dùng chữ "
+        "ký số; 98% hồ sơ được giải quyết đúng hạn.",
+    )
+    got = places(extractor, r)
+    assert got["100%"] == got["98%"] == "Tân Hoa"
+
+
+def test_a_comparison_s_baseline_is_not_the_subject_of_the_next_clause(extractor):
+    r = extract(
+        extractor,
+        "Tỷ trọng kinh tế số các tỉnh năm 2023\n\n"
+        "Tỉnh dẫn đầu là Bắc Ninh (40,5%) so với Hà Giang (3,5%), chênh lệch hơn 11 lần.",
+    )
+    got = places(extractor, r)
+    assert got["40,5%"] == "Bắc Ninh" and got["3,5%"] == "Hà Giang"
+    assert next(v for k, v in got.items() if k.startswith("11")) == "Bắc Ninh"  # "11 lần"
+
+
+@pytest.mark.parametrize(
+    ("said", "unit"),
+    [
+        ("tỉnh Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu"),  # hyphen without spaces
+        ("Bà Rịa – Vũng Tàu", "Bà Rịa - Vũng Tàu"),  # en dash
+        ("BR-VT", "Bà Rịa - Vũng Tàu"),  # an alias in mentions.toml
+        ("tỉnh Đắc Lắc", "Đắk Lắk"),  # another spelling
+        ("TP.Hồ Chí Minh", "Hồ Chí Minh"),  # "TP." glued to the name
+        ("TPHCM", "Hồ Chí Minh"),
+        ("thị xã Phú Mỹ", "Phú Mỹ"),  # a town since made a city: the name within its tier
+        ("Huyện ủy Lục Ngạn", "Lục Ngạn"),  # a party committee names its unit
+    ],
+)
+def test_ways_of_writing_a_unit(extractor, said, unit):
+    found = [
+        p for p in extractor.localities.places(f"Năm 2023, {said} đạt 80%.", "pre2025", [], None)
+    ]
+    assert [p.unit.short for p in found if p.unit is not None] == [unit]
+
+
+def test_the_name_as_written_wins_over_its_folded_twin(extractor):
+    (place,) = extractor.localities.places("Năm 2023, thị xã Phú Mỹ đạt 80%.", "pre2025", [], None)
+    assert place.unit.short == "Phú Mỹ"  # not huyện Phù Mỹ (Bình Định): "phu my" folded
+
+
+def test_the_publisher_s_province_places_an_article_that_names_no_unit(extractor):
+    text = (
+        "Kết quả cải cách hành chính năm 2022\n\n"
+        "Năm 2022, chỉ số cải cách hành chính của tỉnh đạt 88,1 điểm, tăng 2 bậc.\n\n"
+        "Nguồn: Báo Lạng Sơn"
+    )
+    assert places(extractor, extract(extractor, text))["88,1 điểm"] == "Lạng Sơn"
+    domain = text.replace("Nguồn: Báo Lạng Sơn", "Xem thêm tại baolangson.vn")
+    assert places(extractor, extract(extractor, domain))["88,1 điểm"] == "Lạng Sơn"
+
+
+@pytest.mark.parametrize(
+    "said", ["Đoàn TNCS Hồ Chí Minh", "tư tưởng Hồ Chí Minh", "Chủ tịch Hồ Chí Minh"]
+)
+def test_a_province_name_that_names_a_person_is_not_a_place(extractor, said):
+    assert not extractor.localities.places(f"Năm 2023, {said} được nhắc tới.", "pre2025", [], None)
+
+
+def test_rows_of_a_ranking_table_take_their_own_province(extractor):
+    r = extract(
+        extractor,
+        "Bảng xếp hạng chỉ số chuyển đổi số cấp tỉnh năm 2023\n\n"
+        "Xếp hạng | Tỉnh, thành phố | Điểm\n"
+        "1 | Bắc Ninh | 0,6512\n"
+        "2 | Quảng Ninh | 0,6420\n"
+        "3 | Hải Phòng | 0,6301\n",
+    )
+    got = places(extractor, r)
+    assert got["0,6512"] == "Bắc Ninh" and got["0,6420"] == "Quảng Ninh"
+    assert got["0,6301"] == "Hải Phòng" and got["1"] == "Bắc Ninh" and got["3"] == "Hải Phòng"
+    assert not any(d["reason"] == "menu line" for d in r.dropped)
