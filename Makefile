@@ -16,15 +16,12 @@ $(BIN)/python:
 install: $(BIN)/python web-assets
 	$(BIN)/pip install --quiet -e .
 
-# The query editor (YASGUI, from the npm registry), served by cdskg itself, never a CDN:
-# npm ci into node_modules/, then the built files are copied into the package.
-VENDOR := src/cdskg/web/static/vendor
-web-assets: $(VENDOR)/yasgui.min.js
-
-$(VENDOR)/yasgui.min.js: package.json package-lock.json
-	npm ci --no-audit --no-fund --ignore-scripts
-	mkdir -p $(VENDOR)
-	cp node_modules/@zazuko/yasgui/build/yasgui.min.js node_modules/@zazuko/yasgui/build/yasgui.min.css $(VENDOR)/
+# The query editor (YASGUI, from the npm registry) and its monospace font with Vietnamese
+# (JetBrains Mono, @fontsource), served by cdskg itself, never a CDN: npm ci into
+# node_modules/, then the files the pages use are copied into the package's static/vendor/.
+# The package build (setup.py) runs the same script, so `pip install .` and wheels carry them.
+web-assets:
+	$(PYTHON) src/cdskg/web/assets.py --if-needed
 
 install-test: $(BIN)/python web-assets
 	$(BIN)/pip install --quiet -e '.[test]'

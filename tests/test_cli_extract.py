@@ -49,3 +49,9 @@ def test_extract_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["extract", str(tmp_path / "nope.txt")])
     assert result.exit_code == 2
     assert "nope.txt" in result.stderr and "no such file" in result.stderr
+
+
+def test_extract_a_folder_without_articles_says_what_to_give(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["extract", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "no article files" in result.stderr and "give article files" in result.stderr

@@ -64,3 +64,12 @@ def test_own_phrase_subject_before_a_copula_and_noun_after_a_count():
     )
     # a rank measures what follows "về"
     assert own_phrase("Tỉnh xếp thứ ", " về chính quyền số", "rank")[0][0] == "chính quyền số"
+
+
+def test_the_indicator_rules_of_quantities_toml_are_read():
+    from cdskg.extract.figures import FigureRules
+
+    rules = FigureRules.load(ROOT / "mappings" / "quantities.toml")
+    assert 0 < rules.indicator_threshold < 1
+    assert rules.comparison_words and rules.abbreviations and rules.synonyms
+    assert rules.below_province.get("dti-rank") == "local-dti-rank"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -199,7 +200,9 @@ def test_sparql_page_serves_yasgui_locally(server):
     r = get(server, "/sparql", headers=HTML)
     assert r.status_code == 200
     assert "/static/vendor/yasgui.min.js" in r.text
-    assert "cdn" not in r.text.lower() and "unpkg" not in r.text
+    # no script or style from elsewhere (JSON escapes such as \u1ecdn are not a CDN)
+    assert not re.search(r'(src|href)="(https?:)?//', r.text)
+    assert "cdn." not in r.text.lower() and "unpkg" not in r.text
     js = get(server, "/static/vendor/yasgui.min.js")
     assert js.status_code == 200 and len(js.content) > 100_000
 
@@ -231,3 +234,161 @@ def test_a_resource_page_lists_200_incoming_links_and_counts_the_rest(
     assert "/id/test/s000" in listed and "/id/test/s199" in listed
     assert "/id/test/s200" not in listed
     assert "… +50 " in page
+
+
+def _search_box_value(page: str) -> str:
+    box = page.split('id="search-box"', 1)[1].split(">", 1)[0]
+    return box.split('value="', 1)[1].split('"', 1)[0]
+
+
+def test_catalogue_pages_leave_the_search_box_empty(server):
+    """Issue 21, point 3: the query object was passed as ``q``, which the search box shows."""
+    from cdskg.publish import query_catalogue
+
+    for q in query_catalogue.load_all():
+        page = get(server, f"/queries/{q.name}", headers=HTML).text
+        assert _search_box_value(page) == "", q.name
+    page = get(server, "/search", params={"q": "binh thuy"}, headers=HTML).text
+    assert _search_box_value(page) == "binh thuy"
+
+
+def test_vocabulary_lists_the_stores_classes_and_properties(server):
+    """The editor's autocompletion source (issue 21, point 5): ontology and data terms."""
+    r = get(server, "/vocabulary")
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/json")
+    body = r.json()
+    assert "https://w3id.org/cdskg/ontology#Pillar" in body["classes"]  # declared
+    assert "http://purl.org/linked-data/cube#Observation" in body["classes"]  # used
+    assert "https://w3id.org/cdskg/ontology#statedAs" in body["properties"]
+    assert "http://purl.org/linked-data/sdmx/2009/dimension#refArea" in body["properties"]
+    assert body["prefixes"]["sdmx-dimension"] == "http://purl.org/linked-data/sdmx/2009/dimension#"
+    again = get(server, "/vocabulary", headers={"If-None-Match": r.headers["ETag"]})
+    assert again.status_code == 304
+
+
+JSON = {"Accept": "application/json"}
+
+
+def test_browsers_get_an_error_page_for_an_unknown_iri(server):
+    """Issue 21, point 8: an HTML page in the site's language saying what is missing and
+    where to go; clients asking for JSON (or for anything) keep the JSON error shape."""
+    path = "/id/unit/pre2025/district/999999"
+    r = get(server, path, headers=HTML)
+    assert r.status_code == 404 and r.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="vi">' in r.text and "Không tìm thấy" in r.text
+    assert f"{ID}unit/pre2025/district/999999" in r.text
+    assert 'href="/search?q=999999"' in r.text and 'href="/queries"' in r.text
+    r = get(server, path, headers=HTML, params={"lang": "en"})
+    assert r.status_code == 404 and "Not found" in r.text and "Nothing in the graph" in r.text
+    for headers in (JSON, {}):
+        r = get(server, path, headers=headers)
+        assert r.status_code == 404
+        assert r.json() == {
+            "status": 404,
+            "error": "not found",
+            "detail": f"nothing is known about <{ID}unit/pre2025/district/999999>",
+        }
+
+
+def _rows(r: requests.Response) -> list[dict]:
+    assert r.status_code == 200, r.text[:300]
+    return r.json()["results"]["bindings"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "online-dossier-rate",  # the notation, as in the IRI
+        "tỷ lệ hồ sơ trực tuyến",  # the Vietnamese label
+        "ty le ho so truc tuyen",  # without accents
+        "cdsid:indicator/online-dossier-rate",  # a prefixed name
+    ],
+)
+def test_catalogue_iri_parameters_take_a_notation_or_a_label(server, value):
+    by_iri = _rows(
+        get(server, "/queries/ranking", params={"indicator": ID + "indicator/online-dossier-rate"})
+    )
+    assert by_iri
+    assert _rows(get(server, "/queries/ranking", params={"indicator": value})) == by_iri
+    page = get(server, "/queries/ranking", params={"indicator": value}, headers=HTML)
+    assert page.status_code == 200 and page.text.count('class="bar-row"') == len(by_iri)
+
+
+@pytest.mark.parametrize("value", ["918", "Bình Thủy", "binh thuy", "Quận Bình Thủy"])
+def test_catalogue_area_by_code_or_name(server, value):
+    rows = _rows(get(server, "/queries/locality-profile", params={"area": value}))
+    assert rows and {r["area"]["value"] for r in rows} == {ID + "unit/pre2025/district/918"}
+
+
+def test_catalogue_parameter_errors(server):
+    # a name several units share: the page lists them (told apart by their parent)
+    r = get(server, "/queries/locality-profile", params={"area": "An Thới"}, headers=HTML)
+    assert r.status_code == 400 and r.headers["Content-Type"].startswith("text/html")
+    assert "nhiều đơn vị hành chính" in r.text
+    picks = r.text.split('id="error-candidates"', 1)[1].split("</ul>", 1)[0]
+    assert picks.count("<li>") >= 2 and "/queries/locality-profile?area=https%3A" in picks
+    r = get(server, "/queries/locality-profile", params={"area": "An Thới"}, headers=JSON)
+    assert r.status_code == 400 and r.json()["error"] == "bad parameter"
+    assert "names" in r.json()["detail"] and ID + "unit/" in r.json()["detail"]
+    # nothing of that name
+    r = get(server, "/queries/ranking", params={"indicator": "no such thing"}, headers=HTML)
+    assert (
+        r.status_code == 400 and "no such thing" in r.text and 'href="/queries/ranking"' in r.text
+    )
+    assert get(server, "/queries/ranking", params={"indicator": "nope"}).json()["status"] == 400
+    # a value of the wrong type, a parameter the query does not have, an unknown query
+    r = get(server, "/queries/high-rates", params={"min": "lots"}, headers=HTML)
+    assert r.status_code == 400 and "«lots»" in r.text and "«min»" in r.text
+    r = get(server, "/queries/ranking", params={"area": "918", "lang": "en"}, headers=HTML)
+    assert r.status_code == 400 and "has no parameter «area»" in r.text
+    r = get(server, "/queries/no-such-query", headers=HTML)
+    assert r.status_code == 404 and "no-such-query" in r.text and "<html" in r.text
+    assert get(server, "/queries/no-such-query").json()["status"] == 404
+
+
+def test_catalogue_form_offers_a_pick_list(server):
+    r = get(server, "/queries/ranking", headers=HTML)
+    assert 'list="pick-indicator"' in r.text
+    options = r.text.split('<datalist id="pick-indicator">', 1)[1].split("</datalist>", 1)[0]
+    assert '<option value="tỷ lệ hồ sơ trực tuyến">' in options
+    r = get(server, "/queries/locality-profile", headers=HTML)
+    assert (
+        "Quận Bình Thủy" in r.text.split('<datalist id="pick-area">', 1)[1].split("</datalist>")[0]
+    )
+
+
+def _visible(html: str) -> str:
+    """The page's text without tags, attribute values (titles keep variable names) and
+    code (the query's SPARQL, parameter names)."""
+    import html as html_lib
+
+    body = html.split("<main>", 1)[1].split("</main>", 1)[0]
+    body = re.sub(r"<(pre|code)\b.*?</\1>", " ", body, flags=re.DOTALL)
+    return html_lib.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def test_the_vietnamese_interface_has_no_developer_words(server):
+    """Issue 21, point 11: roles, column titles, parameter help, report keys, class names
+    and timestamps in the reader's language."""
+    text = _visible(get(server, "/id/unit/pre2025/district/918", headers=HTML).text)
+    assert "thực đạt" in text and " actual " not in text
+    assert "thực đạt" in _visible(get(server, "/id/" + OBS, headers=HTML).text)
+    page = get(server, "/queries/indicator-by-locality", headers=HTML).text
+    text = _visible(page)
+    for developer in ("areaLabel", "stated", " obs "):
+        assert developer not in text.replace("\n", " ")
+    assert "Địa bàn" in text and "Cách viết" in text and 'title="?areaLabel"' in page
+    assert "Địa bàn (tên)" in text  # ?areaLabel beside ?area
+    assert "xsd:decimal" not in text and "xsd:date" not in text
+    assert "chỉ tiêu: tên, mã" in text  # parameter help
+    en = _visible(get(server, "/queries/indicator-by-locality?lang=en", headers=HTML).text)
+    assert "As written" in en and "the indicator" in en
+    text = _visible(get(server, "/id/indicator/online-dossier-rate", headers=HTML).text)
+    assert "skos:Concept" not in text and "khái niệm" in text
+    text = _visible(get(server, "/search", params={"q": "binh thuy"}, headers=HTML).text)
+    assert "cdskg:" not in text and "đơn vị hành chính" in text
+    text = _visible(get(server, "/", headers=HTML).text)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", text) and "(UTC)" in text
+    text = _visible(get(server, "/validation", headers=HTML).text)
+    assert "facts_rejected" not in text and "số liệu bị giữ lại" in text
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:", text)

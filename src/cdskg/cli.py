@@ -165,7 +165,12 @@ def extract(files: tuple[Path, ...], fmt: str, max_bytes: int) -> None:
         _fail(exc)
         return
     if not paths:
-        _fail(UsageError(f"{', '.join(map(str, files))}: no article files (.txt, .text, .md)"))
+        _fail(
+            UsageError(
+                f"{', '.join(map(str, files))}: no article files (.txt, .text, .md) there;"
+                " give article files or a folder that holds them"
+            )
+        )
         return
     extractor = Extractor(home.mappings, home.ontology)
     articles, failed = [], 0

@@ -198,8 +198,6 @@ class IndicatorMatcher:
     DEFINITION_FACTOR = 0.7
     #: how much the share of the phrase a label leaves unexplained lowers its score
     SPECIFICITY = 0.35
-    #: a syllable in at most this many labels and definitions finds candidates on its own
-    RARE = 40
 
     def __init__(
         self,
@@ -362,7 +360,7 @@ class IndicatorMatcher:
                     overlap[i] += w
                     if pair:
                         pairs[i] += 1
-            padded = f" {folded} "
+            # a label written in the phrase as is has all its features there: covered is 1
             for i, shared in overlap.items():
                 e = entries[i]
                 explained = shared / p_weight
@@ -372,9 +370,12 @@ class IndicatorMatcher:
                         continue
                     score = self.definition_factor * explained
                 else:
-                    covered = 1.0 if e.folded in padded else shared / e.weight
-                    score = covered * (1 - specificity * (1 - explained))
-                if score > best.get(e.notation, (0.0, ""))[0]:
+                    covered = shared / e.weight
+                    score = (covered if covered < 1.0 else 1.0) * (
+                        1 - specificity * (1 - explained)
+                    )
+                held = best.get(e.notation)
+                if held is None or score > held[0]:
                     best[e.notation] = (score, e.label)
         ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
         return [(n, sc, lb) for n, (sc, lb) in ranked]

@@ -86,3 +86,8 @@ def with_lang(path: str, lang: str) -> str:
     base, _, frag = path.partition("#")
     sep = "&" if "?" in base else "?"
     return f"{base}{sep}{urlencode({'lang': lang})}" + (f"#{frag}" if frag else "")
+
+
+def vocabulary() -> str:
+    """The store's classes, properties and predeclared prefixes, for the editor (JSON)."""
+    return "/vocabulary"

@@ -6,7 +6,13 @@ request, calls the helpers of :mod:`.graph` or the catalogue, and renders a temp
 article text reaches templates as plain strings (Jinja escapes them), never as markup.
 """
 
-from cdskg.web.pages import home, ontology, queries, resources  # noqa: F401  (register views)
+from cdskg.web.pages import (  # noqa: F401  (register views)
+    home,
+    ontology,
+    queries,
+    resources,
+    vocabulary,
+)
 from cdskg.web.pages.common import bp, with_prologue
 from cdskg.web.pages.graph import compact
 

@@ -3,19 +3,22 @@ the language choice, content negotiation of RDF, and the editor's example querie
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 
-from flask import Blueprint, Response, request
+import pyoxigraph as ox
+from flask import Blueprint, Response, has_request_context, request
 
 from cdskg.publish import query_catalogue as catalogue
 from cdskg.rdf import formats
-from cdskg.rdf.namespaces import (
-    PREFIXES,
-)
-from cdskg.web import urls
+from cdskg.rdf.namespaces import ID, PREFIXES
+from cdskg.web import assets, urls
 from cdskg.web.negotiation import parse_accept
+from cdskg.web.pages import words
 
 bp = Blueprint("pages", __name__)
+log = logging.getLogger("cdskg.web")
 
 LANGS = ("vi", "en")
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -84,6 +87,10 @@ TEXT = {
         "open_editor": "Mở trong trình soạn SPARQL",
         "rows": "dòng",
         "chart": "Biểu đồ",
+        "chart_declared": "các cột do dòng «# chart: ?nhãn ?giá_trị» của câu truy vấn chỉ định",
+        "chart_guessed": "cột số đầu tiên theo cột chữ đầu tiên; thêm dòng"
+        " «# chart: ?nhãn ?giá_trị»"
+        " ở đầu câu truy vấn để chọn cột",
         "examples": "Câu hỏi mẫu",
         "definition": "Định nghĩa",
         "classes": "Lớp",
@@ -93,6 +100,28 @@ TEXT = {
         "more": "còn nữa",
         "none": "Chưa có.",
         "language": "English",
+        "error_400": "Yêu cầu chưa đúng",
+        "error_404": "Không tìm thấy",
+        "error_where": "Bạn có thể",
+        "error_detail": "Chi tiết kỹ thuật",
+        "unknown_resource": "Đồ thị không có gì mang địa chỉ {iri}.",
+        "unknown_query": "Không có câu hỏi mẫu nào tên «{name}».",
+        "bad_param": "Giá trị «{value}» của tham số «{param}» không dùng được.",
+        "no_param": "Câu hỏi này không có tham số «{param}»; tham số của nó: {names}.",
+        "no_match": "Tham số «{param}»: không có {kind} nào có mã hay tên «{value}».",
+        "many_match": "Tham số «{param}»: «{value}» là tên của nhiều {kind}; hãy chọn một:",
+        "kind_indicator": "chỉ tiêu",
+        "kind_unit": "đơn vị hành chính",
+        "kind_article": "bài báo",
+        "kind_pillar": "trụ cột",
+        "go_search": "Tìm «{q}»",
+        "go_home": "Về trang chủ",
+        "go_queries": "Xem danh sách câu hỏi mẫu",
+        "go_query": "Mở câu hỏi «{title}» với giá trị mặc định",
+        "pick_hint": "gõ tên hoặc mã, hoặc chọn trong danh sách",
+        "editor_missing": "Trình soạn truy vấn không tải được: máy chủ thiếu tệp {files}"
+        " (cài mà không có npm?). Người quản trị chạy «make web-assets» trong thư mục mã nguồn"
+        " rồi khởi động lại máy chủ. Trong lúc chờ, biểu mẫu dưới đây vẫn gửi được truy vấn.",
     },
     "en": {
         "site": "Local digital transformation knowledge graph",
@@ -148,6 +177,9 @@ TEXT = {
         "open_editor": "Open in the SPARQL editor",
         "rows": "rows",
         "chart": "Chart",
+        "chart_declared": "the columns named by the query's «# chart: ?label ?value» line",
+        "chart_guessed": "the first numeric column against the first text column; a"
+        " «# chart: ?label ?value» line at the top of the query chooses them",
         "examples": "Example questions",
         "definition": "Definition",
         "classes": "Classes",
@@ -157,6 +189,28 @@ TEXT = {
         "more": "more",
         "none": "None yet.",
         "language": "Tiếng Việt",
+        "error_400": "Bad request",
+        "error_404": "Not found",
+        "error_where": "Where to go",
+        "error_detail": "Technical detail",
+        "unknown_resource": "Nothing in the graph has the address {iri}.",
+        "unknown_query": "There is no catalogue question named «{name}».",
+        "bad_param": "The value «{value}» of the parameter «{param}» cannot be used.",
+        "no_param": "This question has no parameter «{param}»; its parameters: {names}.",
+        "no_match": "Parameter «{param}»: no {kind} has the code or name «{value}».",
+        "many_match": "Parameter «{param}»: «{value}» names several {kind}s; pick one:",
+        "kind_indicator": "indicator",
+        "kind_unit": "administrative unit",
+        "kind_article": "article",
+        "kind_pillar": "pillar",
+        "go_search": "Search for «{q}»",
+        "go_home": "Go to the home page",
+        "go_queries": "See the list of questions",
+        "go_query": "Open «{title}» with its default values",
+        "pick_hint": "type a name or a code, or pick from the list",
+        "editor_missing": "The query editor cannot load: the server lacks {files} (installed"
+        " without npm?). Its administrator runs «make web-assets» in the source tree and"
+        " restarts the server. Meanwhile the form below still sends queries.",
     },
 }
 
@@ -196,7 +250,67 @@ def template_globals() -> dict[str, object]:
         "catalogue_examples": catalogue_examples,
         "default_query": default_query,
         "prefixes": PREFIXES,
+        "chart_rows": CHART_ROWS,
+        "editor_missing": assets.missing,
+        "pillar_label": pillar_label,
     }
+
+
+@bp.app_template_filter("role")
+def _role(value: str) -> str:
+    return words.role_label(value, current_lang())
+
+
+@bp.app_template_filter("column")
+def _column(name: str) -> str:
+    return words.column_label(name, current_lang())
+
+
+@bp.app_template_filter("param_label")
+def _param_label(name: str) -> str:
+    return words.param_label(name, current_lang())
+
+
+@bp.app_template_filter("param_help")
+def _param_help(name: str, english: str) -> str:
+    return words.param_help(name, english, current_lang())
+
+
+@bp.app_template_filter("count_label")
+def _count_label(key: str) -> str:
+    return words.count_label(key, current_lang())
+
+
+@bp.app_template_filter("status_label")
+def _status_label(status: str) -> str:
+    return words.status_label(status, current_lang())
+
+
+@bp.app_template_filter("when")
+def _when(stamp: str | None) -> str:
+    return words.when(stamp, current_lang())
+
+
+def pillar_label(code: str) -> str:
+    """A pillar's label from its notation (``digital-government``), in the page's language."""
+    from cdskg.web.context import store
+    from cdskg.web.pages.graph import label
+
+    st, _version = store()
+    return label(st, ox.NamedNode(ID + "pillar/" + code), current_lang())
+
+
+@bp.record_once
+def _say_when_editor_files_are_missing(_state) -> None:
+    absent = assets.missing()
+    if absent:
+        log.warning(
+            "the query editor's files are missing from %s: %s; the /sparql page says so."
+            " Run `make web-assets` (npm) in the source tree, or install from a wheel built"
+            " with npm",
+            assets.VENDOR,
+            ", ".join(absent),
+        )
 
 
 def with_prologue(text: str) -> str:
@@ -255,6 +369,52 @@ def quote_arg(value: str) -> str:
     return quote(value, safe="")
 
 
+def wants_html() -> bool:
+    """Whether an error should be a page: the Accept header names an HTML type (browsers
+    do) and does not rank JSON above it. Clients asking for JSON, or for anything (``*/*``,
+    as curl does), keep the one JSON error shape."""
+    html = json = 0.0
+    for media, q in parse_accept(request.headers.get("Accept")):
+        if media in HTML_TYPES:
+            html = max(html, q)
+        elif media in ("application/json", "application/problem+json"):
+            json = max(json, q)
+    return html > 0 and html >= json
+
+
+def error_page(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    message: str,
+    links: list[tuple[str, str]] = (),
+    candidates: list[tuple[str, str]] = (),
+    html: bool | None = None,
+) -> Response:
+    """An error as a page in the site's language for browsers (``message``, a list of
+    ``(href, text)`` to go on with and of ``candidates`` to pick from), as the JSON error
+    shape ``{status, error, detail}`` for everyone else (``html`` decides instead of the
+    Accept header, for a view that already chose HTML)."""
+    from flask import render_template
+
+    from cdskg.web.errors import error_response
+
+    if not (wants_html() if html is None else html):
+        return error_response(status, title, detail)
+    t = TEXT[current_lang()]
+    body = render_template(
+        "error.html",
+        status=status,
+        heading=t.get(f"error_{status}", title),
+        message=message,
+        detail=detail,
+        links=[*links, (urls.home(), t["go_home"])],
+        candidates=list(candidates),
+    )
+    return Response(body, status=status, mimetype="text/html")
+
+
 def wanted_format() -> str | None:
     """``html`` or an RDF format name from ?format= or Accept; None when nothing fits."""
     fmt = request.args.get("format")
@@ -270,9 +430,68 @@ def wanted_format() -> str | None:
     return None
 
 
-def bars(items: list[tuple[str, float, str | None]]) -> list[dict[str, object]]:
+#: Rows a result chart draws (catalogue pages and the editor alike).
+CHART_ROWS = 60
+
+
+def bars(
+    items: list[tuple[str, float, str | None]], lang: str | None = None
+) -> list[dict[str, object]]:
+    """Bars for the ``bars`` macro: label, value, link, width in percent of the largest
+    value, and the value as shown (in ``lang``, by default the page's). ``static/query-ui.js``
+    draws the editor's chart with the same rule and markup (an SVG bar: no inline style,
+    which the CSP forbids).
+
+    >>> [(b["width"], b["shown"]) for b in bars([("a", 50, None), ("b", 12.5, None)], "en")]
+    [(100.0, '50'), (25.0, '12.5')]
+    """
+    if lang is None:
+        lang = current_lang() if has_request_context() else "en"
     top = max((v for _, v, _ in items), default=0) or 1
     return [
-        {"label": lab, "value": v, "href": href, "width": round(100 * max(v, 0) / top, 1)}
+        {
+            "label": lab,
+            "value": v,
+            "href": href,
+            "width": round(100 * max(v, 0) / top, 1),
+            "shown": chart_number(v, lang),
+        }
         for lab, v, href in items
     ]
+
+
+def chart_number(value: float, lang: str = "en") -> str:
+    """A chart value as people write it, and as ``query-ui.js`` writes it (the browser's
+    ``Intl.NumberFormat`` for vi-VN or en-GB): grouped thousands, at most four decimals.
+
+    >>> chart_number(68350.0, "vi"), chart_number(90.13, "vi"), chart_number(1 / 3, "vi")
+    ('68.350', '90,13', '0,3333')
+    >>> chart_number(68350.0), chart_number(90.13), chart_number(-2.5)
+    ('68,350', '90.13', '-2.5')
+    """
+    text = f"{float(value):,.4f}".rstrip("0").rstrip(".")
+    if lang == "vi":
+        text = text.translate(str.maketrans(",.", ".,"))
+    return text
+
+
+def chart_values(columns: list[str], chart: tuple[str, str] | None, rows: list[list]) -> list:
+    """The ``(label, value, href)`` items of a result's chart, from the query's
+    ``# chart: ?LABEL ?VALUE`` header (``rows`` as :func:`~.graph.link` makes them); rows
+    whose value is not a number are left out, and none when the query declares no chart or
+    its columns are not in the result."""
+    if not chart or chart[0] not in columns or chart[1] not in columns:
+        return []
+    li, vi = columns.index(chart[0]), columns.index(chart[1])
+    items = []
+    for row in rows:
+        label, value = row[li], row[vi]
+        if label is None or value is None or value.get("href"):
+            continue
+        try:
+            number = float(value["text"])
+        except ValueError:
+            continue
+        if math.isfinite(number):
+            items.append((label["text"], number, label.get("href")))
+    return items[:CHART_ROWS]

@@ -16,6 +16,7 @@ from cdskg.store.query import run_query
 from cdskg.web import urls
 from cdskg.web.pages.common import bars, current_lang
 from cdskg.web.pages.graph import href_of, iri_node, link, objects_of, one_of, types_of
+from cdskg.web.pages.words import role_label
 
 _FACTS = """
 SELECT ?obs ?area ?indicator ?pillar ?value ?stated ?role ?period ?article ?unit ?end WHERE {
@@ -115,6 +116,8 @@ def observation_panel(st, node, lang) -> dict[str, object]:
     ):
         o = one_of(st, node, p)
         fact[key] = link(st, o, lang) if o is not None else None
+    if fact["role"] is not None:
+        fact["role"] = {**fact["role"], "text": role_label(fact["role"]["text"], lang)}
     return {"fact": fact, "evidence": evidence_panel(st, ev) if ev is not None else None}
 
 

@@ -15,6 +15,7 @@ from cdskg.rdf.namespaces import (
     XSD,
 )
 from cdskg.web import urls
+from cdskg.web.pages.words import class_label
 
 
 def iri_node(iri: str) -> ox.NamedNode:
@@ -71,7 +72,7 @@ def label(st: ox.Store, term, lang: str) -> str:
     iri = term.value
     if iri.startswith(PERIOD_PREFIX):
         return iri[len(PERIOD_PREFIX) :].replace("--", " – ")
-    return compact(iri)
+    return class_label(iri, lang) or compact(iri)
 
 
 def types_of(st: ox.Store, node: ox.NamedNode) -> set[str]:

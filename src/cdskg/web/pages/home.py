@@ -17,8 +17,8 @@ from cdskg.store.query import run_query
 from cdskg.text.fold import fold
 from cdskg.web import urls
 from cdskg.web.context import store
-from cdskg.web.pages.common import bp, current_lang
-from cdskg.web.pages.graph import compact, iri_node, label, one_of, triples_of, types_of
+from cdskg.web.pages.common import bars, bp, current_lang
+from cdskg.web.pages.graph import iri_node, label, one_of, triples_of, types_of
 from cdskg.web.stats import summary
 
 
@@ -68,6 +68,7 @@ def _compute_home(st: ox.Store, lang: str) -> tuple[dict[str, object], list[dict
     for p in info["pillars"]:
         p["label"] = label(st, iri_node(p["pillar"]), lang)
         p["href"] = urls.resource(p["pillar"])
+    info["pillar_chart"] = bars([(p["label"], p["count"], p["href"]) for p in info["pillars"]])
     news = {
         t.subject
         for t in triples_of(st, None, iri_node(RDF + "type"), iri_node(SCHEMA + "NewsArticle"))
@@ -89,7 +90,8 @@ def search():
     for iri, text, n in hits:
         node = iri_node(iri)
         parent = one_of(st, node, CDSKG + "parentUnit")
-        kind = sorted(compact(t) for t in types_of(st, node) if t.startswith(CDSKG))
+        classes = [t for t in types_of(st, node) if t.startswith(CDSKG)]
+        kind = sorted(label(st, iri_node(t), lang) for t in classes)
         results.append(
             {
                 "href": urls.resource(iri),
@@ -98,10 +100,10 @@ def search():
                 "iri": iri,
                 "facts": n,
                 "parent": label(st, parent, lang) if parent is not None else None,
-                "kind": ", ".join(kind),
+                "kind": ", ".join(dict.fromkeys(kind)),
             }
         )
-    return render_template("search.html", q=q, results=results)
+    return render_template("search.html", q=q, search_text=q, results=results)
 
 
 _INDEX = PerVersion()

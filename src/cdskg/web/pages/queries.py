@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import re
+
+import pyoxigraph as ox
 from flask import Response, make_response, render_template, request
 
 from cdskg.errors import QueryError
 from cdskg.publish import query_catalogue as catalogue
+from cdskg.rdf.namespaces import CDSKG
 from cdskg.store.query import RESULT_FORMATS
 from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.errors import error_response
 from cdskg.web.negotiation import parse_accept
-from cdskg.web.pages.common import HTML_TYPES, bars, bp, current_lang
-from cdskg.web.pages.graph import link
+from cdskg.web.pages import params
+from cdskg.web.pages.common import (
+    HTML_TYPES,
+    TEXT,
+    bars,
+    bp,
+    chart_values,
+    current_lang,
+    error_page,
+)
+from cdskg.web.pages.graph import compact, label, link, one_of
+from cdskg.web.pages.words import column_label, role_label
 
 
 @bp.get("/queries")
@@ -25,7 +39,17 @@ def query(name: str):
     try:
         q = catalogue.load(name)
     except KeyError:
-        return error_response(404, "not found", f"no catalogue query named {name!r}; see /queries")
+        t = TEXT[current_lang()]
+        return error_page(
+            404,
+            "not found",
+            f"no catalogue query named {name!r}; see /queries",
+            message=t["unknown_query"].format(name=name),
+            links=[
+                (urls.search(name.replace("-", " ")), t["go_search"].format(q=name)),
+                (urls.queries(), t["go_queries"]),
+            ],
+        )
     lang = current_lang()
     declared = {p.name for p in q.params}
     given = {
@@ -47,10 +71,12 @@ def query(name: str):
         given["lang"] = lang
     st, version = store()
     try:
-        result = q.run(st, given)
+        result = q.run(st, params.resolve(st, version, q, given))
+    except params.Unresolved as exc:
+        return _unresolved(st, q, given, exc, fmt == "html")
     except QueryError as exc:
         if "parameter" in str(exc):
-            return error_response(400, "bad parameter", str(exc))
+            return _bad_parameter(q, given, str(exc), fmt == "html")
         return error_response(400, "bad query", str(exc))
     if fmt != "html":
         results_format, media = RESULT_FORMATS[fmt]
@@ -62,28 +88,27 @@ def query(name: str):
     shown = [v for v in variables if v not in declared]
     table = []
     for sol in result:
-        table.append([link(st, sol[v], lang) if sol[v] is not None else None for v in shown])
-    chart = []
-    if q.chart and q.chart[0] in shown and q.chart[1] in shown:
-        li, vi = shown.index(q.chart[0]), shown.index(q.chart[1])
-        items = []
+        # datatypes and language tags are for the editor; a reader sees 26, 2021-12-31
+        table.append([None if sol[v] is None else _plain(link(st, sol[v], lang)) for v in shown])
+    if "role" in shown:  # actual / target / change, in the page's language
+        at = shown.index("role")
         for row in table:
-            try:
-                items.append((row[li]["text"], float(row[vi]["text"]), None))
-            except (TypeError, ValueError):
-                continue
-        chart = bars(items)
+            if row[at] is not None and not row[at].get("href"):
+                row[at] = {**row[at], "text": role_label(row[at]["text"], lang), "note": ""}
+    chart = bars(chart_values(shown, q.chart, table))
     values = {p.name: given.get(p.name, "") for p in q.params}
     args = {k: v for k, v in values.items() if v}
     links = {f: urls.query_page(name, args, f) for f in ("csv", "json")}
     resp = make_response(
         render_template(
             "query.html",
-            q=q,
+            query=q,
             columns=shown,
+            titles=column_titles(shown, lang),
             table=table,
             chart=chart,
             values=values,
+            picks=params.pick_lists(st, version, q, lang),
             downloads=links,
         )
     )
@@ -92,6 +117,85 @@ def query(name: str):
     )
     resp.headers["Vary"] = "Accept"
     return resp
+
+
+def _plain(cell: dict) -> dict:
+    return {**cell, "note": ""} if cell.get("note") else cell
+
+
+def column_titles(columns: list[str], lang: str) -> list[str]:
+    """Titles of a result's columns; ``xLabel`` beside ``x`` (a thing and its name, which
+    both show the name) is told apart from it.
+
+    >>> column_titles(["area", "areaLabel", "value"], "vi")
+    ['Địa bàn', 'Địa bàn (tên)', 'Giá trị']
+    """
+    titles = []
+    for c in columns:
+        title = column_label(c, lang)
+        if c.endswith("Label") and c[: -len("Label")] in columns:
+            title += " (tên)" if lang == "vi" else " (name)"
+        titles.append(title)
+    return titles
+
+
+def _unresolved(st, q, given: dict[str, str], exc: params.Unresolved, html: bool) -> Response:
+    """400 for a notation or label that names nothing, or several things, of its kind; the
+    page lists the candidates as links to the same question with each one."""
+    lang = current_lang()
+    t = TEXT[lang]
+    kind = t.get(f"kind_{exc.kind}", exc.kind)
+    if exc.candidates:
+        detail = (
+            f"parameter {exc.param!r}: {exc.value!r} names {len(exc.candidates)} things;"
+            f" give one of their IRIs: {', '.join(exc.candidates[:20])}"
+        )
+        message = t["many_match"].format(param=exc.param, value=exc.value, kind=kind)
+    else:
+        detail = (
+            f"parameter {exc.param!r}: no {exc.kind} has the IRI, notation or label"
+            f" {exc.value!r}; give its IRI (see /search)"
+        )
+        message = t["no_match"].format(param=exc.param, value=exc.value, kind=kind)
+    candidates = [
+        (urls.query_page(q.name, {**given, exc.param: iri}), _candidate_text(st, iri, lang))
+        for iri in exc.candidates[:50]
+    ]
+    links = [(urls.search(exc.value), t["go_search"].format(q=exc.value))]
+    links.append((urls.query_page(q.name), t["go_query"].format(title=q.title(lang))))
+    return error_page(
+        400,
+        "bad parameter",
+        detail,
+        message=message,
+        links=links,
+        candidates=candidates,
+        html=html,
+    )
+
+
+def _candidate_text(st, iri: str, lang: str) -> str:
+    """«Phường An Thới, Quận Bình Thủy (cdsid:unit/…)»: namesakes told apart by their parent."""
+    node = ox.NamedNode(iri)
+    text = label(st, node, lang)
+    parent = one_of(st, node, CDSKG + "parentUnit")
+    if parent is not None:
+        text += ", " + label(st, parent, lang)
+    return f"{text} ({compact(iri)})"
+
+
+def _bad_parameter(q, given: dict[str, str], detail: str, html: bool) -> Response:
+    lang = current_lang()
+    t = TEXT[lang]
+    m = re.search(r"parameter '([^']+)'", detail)
+    param = m.group(1) if m else ""
+    if param in {p.name for p in q.params}:
+        message = t["bad_param"].format(param=param, value=given.get(param, ""))
+    else:
+        names = ", ".join(p.name for p in q.params) or "—"
+        message = t["no_param"].format(param=param, names=names)
+    links = [(urls.query_page(q.name), t["go_query"].format(title=q.title(lang)))]
+    return error_page(400, "bad parameter", detail, message=message, links=links, html=html)
 
 
 RDF_RESULT_TYPES = [(k, v[1]) for k, v in RESULT_FORMATS.items()]

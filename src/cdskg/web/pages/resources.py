@@ -4,7 +4,7 @@ N-Triples by content negotiation."""
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Response, abort, make_response, render_template
+from flask import Response, make_response, render_template
 
 from cdskg.rdf.namespaces import (
     CDSKG,
@@ -20,8 +20,10 @@ from cdskg.web.pages.common import (
     FORMAT_NAMES,
     RDF_FORMATS,
     RDF_PREFIXES,
+    TEXT,
     bp,
     current_lang,
+    error_page,
     wanted_format,
 )
 from cdskg.web.pages.facts import (
@@ -70,7 +72,7 @@ def resource(rest: str):
     try:
         node = iri_node(iri)
     except ValueError:
-        abort(404)
+        return _not_found(iri, rest)
     fmt = wanted_format()
     if fmt is None:
         offered = ", ".join(["text/html", *(m for _, m in RDF_FORMATS.values())])
@@ -80,7 +82,7 @@ def resource(rest: str):
     triples = describe(st, node)
     incoming = triples_of(st, None, None, node)
     if not triples and not incoming:
-        return error_response(404, "not found", f"nothing is known about <{iri}>")
+        return _not_found(iri, rest)
     if fmt != "html":
         rdf_format, media = RDF_FORMATS[fmt]
         body = ox.serialize(triples, format=rdf_format, prefixes=RDF_PREFIXES)
@@ -91,6 +93,22 @@ def resource(rest: str):
     resp.headers["Vary"] = "Accept"
     resp.headers["X-Store-Version"] = version
     return resp
+
+
+def _not_found(iri: str, rest: str) -> Response:
+    """404: a page saying what is not there and offering a search for the path's last
+    words (``…/district/999999`` → «999999»), or the JSON error shape."""
+    t = TEXT[current_lang()]
+    words = rest.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").strip()
+    links = [(urls.search(words), t["go_search"].format(q=words))] if words else []
+    links.append((urls.queries(), t["go_queries"]))
+    return error_page(
+        404,
+        "not found",
+        f"nothing is known about <{iri}>",
+        message=t["unknown_resource"].format(iri=iri),
+        links=links,
+    )
 
 
 def _resource_html(st, node, triples, incoming) -> str:
