@@ -556,3 +556,27 @@ def test_workers_end_when_a_server_is_killed(built_store: Path, tmp_path: Path) 
         proc.kill()
         proc.wait()
     assert _wait(lambda: not any(_alive(pid) for pid in workers), 20)
+
+
+def test_clients_that_stop_sending_in_mid_body_hold_no_query_slot(served) -> None:
+    """Six clients that announce 100 bytes, send one and then nothing: each holds a spare
+    thread of its worker (granian's body read cannot be interrupted), never a query slot."""
+    base, _log = served
+    host, port = base.removeprefix("http://").split(":")
+    stalled = []
+    try:
+        for _ in range(6):
+            sock = socket.create_connection((host, int(port)), timeout=30)
+            sock.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+                b"Content-Length: 100\r\n\r\nA"
+            )
+            stalled.append(sock)
+        time.sleep(1)
+        with Probe(base) as probe:
+            probed = [ask(base) for _ in range(20)]
+        assert max(probed) < PROBE_SECONDS and not probe.failures, probe.failures
+    finally:
+        for sock in stalled:
+            sock.close()
+    ask(base)
