@@ -17,6 +17,7 @@ import os
 import resource
 import tempfile
 import time
+import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from cdskg.build.progress import ProgressPrinter
 from cdskg.build.stopwatch import Stopwatch
 from cdskg.errors import InputError
 from cdskg.extract.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
-from cdskg.extract.units import COUNTRY, load_units
+from cdskg.extract.units import COUNTRY, PROVINCE_LEVELS, AdminUnit, load_units
 from cdskg.mapping.mapper import (
     unit_quads,
 )
@@ -42,6 +43,7 @@ from cdskg.rdf.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
 from cdskg.serve.lifetime import die_with_parent
 from cdskg.settings import ProjectPaths
 from cdskg.store.generations import StoreLayout, graph_hashes, next_generation, replace_graphs
+from cdskg.text.fold import fold
 
 
 @dataclass
@@ -118,10 +120,25 @@ log = logging.getLogger("cdskg.build")
 
 def _reference_hash(paths: ProjectPaths) -> str:
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(paths.ontology.glob("*.ttl")):
+    # the aliases of provinces in mentions.toml are written into the reference data too
+    for path in [*sorted(paths.ontology.glob("*.ttl")), paths.mappings / "mentions.toml"]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def _province_aliases(paths: ProjectPaths, units: list[AdminUnit]) -> dict[str, list[str]]:
+    """The other names of provinces the locality rules know ("TP.HCM", "Thừa Thiên Huế"), by
+    unit IRI, for the provinces of every snapshot that bear the name they stand for."""
+    rules = tomllib.loads((paths.mappings / "mentions.toml").read_text(encoding="utf-8"))
+    by_name: dict[str, list[str]] = {}
+    for alias, name in rules.get("locality", {}).get("aliases", {}).items():
+        by_name.setdefault(fold(name), []).append(alias)
+    return {
+        u.iri: by_name[fold(u.short)]
+        for u in units
+        if u.level in PROVINCE_LEVELS and fold(u.short) in by_name
+    }
 
 
 def _load_reference(store: ox.Store, paths: ProjectPaths, ref_hash: str) -> None:
@@ -134,7 +151,8 @@ def _load_reference(store: ox.Store, paths: ProjectPaths, ref_hash: str) -> None
     table = load_units()
     # the country is not in the statistics office's tables; it is written beside them
     units = [COUNTRY, *table.units.values()]
-    store.bulk_extend(unit_quads(units, table.successors, iri.REFERENCE_GRAPH))
+    aliases = _province_aliases(paths, units)
+    store.bulk_extend(unit_quads(units, table.successors, iri.REFERENCE_GRAPH, aliases))
     ds = nn(iri.DATASET)
     store.extend(
         [

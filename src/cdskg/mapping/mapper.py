@@ -296,12 +296,19 @@ def context_triples(record: ArticleRecord, thesaurus: Thesaurus) -> Iterator[ox.
 
 
 def unit_quads(
-    units: Iterable[AdminUnit], successors: dict[str, list[str]], graph: str
+    units: Iterable[AdminUnit],
+    successors: dict[str, list[str]],
+    graph: str,
+    aliases: dict[str, list[str]] | None = None,
 ) -> Iterator[ox.Quad]:
-    """The reference data of administrative units (the country among them, when given)."""
+    """The reference data of administrative units (the country among them, when given);
+    ``aliases`` (unit IRI → other names, such as "TP.HCM") become more altLabels, so the
+    names people write find the unit too."""
     g = nn(graph)
     for unit in units:
         s = nn(unit.iri)
+        for alias in (aliases or {}).get(unit.iri, ()):
+            yield ox.Quad(s, nn(SKOS + "altLabel"), lit(alias, "vi"), g)
         yield ox.Quad(s, _TYPE, nn(CDSKG + "AdministrativeUnit"), g)
         yield ox.Quad(s, _TYPE, nn(CDSKG + CLASS_BY_LEVEL[unit.level]), g)
         yield ox.Quad(s, nn(RDFS + "label"), lit(unit.name, "vi"), g)
