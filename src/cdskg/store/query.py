@@ -132,7 +132,7 @@ def uses_service(
     prefixes: dict[str, str] | None = None,
     base_iri: str | None = None,
 ) -> str | None:
-    """Why pyoxigraph's parser may read a SERVICE call (in an update, also a LOAD: both
+    r"""Why pyoxigraph's parser may read a SERVICE call (in an update, also a LOAD: both
     make the server fetch a URL) in ``text``, or None when it reads none.
 
     Every "service" (and "load") in the text, in strings, IRIs, names, comments or as the
