@@ -42,12 +42,13 @@ TERM_TYPES = (
     SKOS.Concept,
     SKOS.ConceptScheme,
 )
-VALUE_KINDS = {"percentage", "count", "money", "score", "rank", "ratio"}
+VALUE_KINDS = {"percentage", "count", "money", "score", "rank", "ratio", "speed"}
 UNITS = {
     URIRef("http://qudt.org/vocab/unit/PERCENT"),
     URIRef("http://qudt.org/vocab/unit/NUM"),
     URIRef("http://qudt.org/vocab/unit/UNITLESS"),
     URIRef("http://qudt.org/vocab/currency/VND"),
+    URIRef("http://qudt.org/vocab/unit/MegaBIT-PER-SEC"),
 }
 PILLAR_NOTATIONS = {"digital-government", "digital-economy", "digital-society", "overall"}
 LEVEL_NOTATIONS = {
