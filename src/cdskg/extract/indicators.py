@@ -388,20 +388,31 @@ class IndicatorMatcher:
 
 
 #: words between a figure's subject and the number ("Tỷ lệ … đạt 90%", "… là 12", "…: 5"),
-#: folded; stripped from the end of the words before a number, repeatedly
+#: with their tones ("đạt" links, "lắp đặt" does not); stripped from the end of the words
+#: before a number, repeatedly
 _LINK = (
-    "dat duoc|dat ty le|dat muc|chiem ty le|o muc|lan luot la|lan luot dat|lan luot|dat|la|"
-    "chiem|gom|co|voi|bang|len|xuong|tang len|giam xuong|tang them|giam di|tang|giam|"
-    "khoang|gan|hon|tren|duoi|xap xi|uoc dat|uoc tinh|it nhat|toi thieu|toi da|chua den|"
-    "vuot|trong do|cu the"
+    "đạt được|đạt tỷ lệ|đạt tỉ lệ|đạt mức|chiếm tỷ lệ|chiếm tỉ lệ|ở mức|lần lượt là|"
+    "lần lượt đạt|lần lượt|đạt|là|chiếm|gồm|có|với|bằng|lên|xuống|tăng lên|giảm xuống|"
+    "tăng thêm|giảm đi|tăng|giảm|khoảng|gần|hơn|trên|dưới|xấp xỉ|ước đạt|ước tính|ít nhất|"
+    "tối thiểu|tối đa|chưa đến|vượt|trong đó|cụ thể"
 )
-_LINK_END = re.compile(rf"(?:^|\s)(?:{_LINK})\s*[:–-]?\s*$|\s*[:–-]\s*$")
-#: copulas: when one stands right before the number, the words before it are the subject
-_COPULA_END = re.compile(
-    r"(?:^|\s)(?:dat duoc|dat ty le|dat muc|chiem ty le|o muc|dat|la|chiem|lan luot la|"
-    r"lan luot dat|lan luot)(?:\s+(?:khoang|gan|hon|tren|duoi|xap xi|it nhat|toi thieu|"
-    r"toi da|chua den|vuot))?\s*$|:\s*$"
+_COPULA = (
+    "đạt được|đạt tỷ lệ|đạt tỉ lệ|đạt mức|chiếm tỷ lệ|chiếm tỉ lệ|ở mức|đạt|là|chiếm|"
+    "lần lượt là|lần lượt đạt|lần lượt"
 )
+_QUALIFY = "khoảng|gần|hơn|trên|dưới|xấp xỉ|ít nhất|tối thiểu|tối đa|chưa đến|vượt"
+
+
+def _link_patterns(link: str, copula: str, qualify: str) -> tuple[re.Pattern, re.Pattern]:
+    return (
+        re.compile(rf"(?:^|\s)(?:{link})\s*[:–-]?\s*$|\s*[:–-]\s*$"),
+        re.compile(rf"(?:^|\s)(?:{copula})(?:\s+(?:{qualify}))?\s*$|:\s*$"),
+    )
+
+
+_LINK_END, _COPULA_END = _link_patterns(_LINK, _COPULA, _QUALIFY)
+#: the same words folded, for text written without its diacritics
+_LINK_END_FOLDED, _COPULA_END_FOLDED = _link_patterns(fold(_LINK), fold(_COPULA), fold(_QUALIFY))
 #: words after a number that are not its noun ("90% so với kế hoạch", "97% trở lên")
 _NOT_NOUN_AFTER = re.compile(
     r"^\s*(?:so voi|tro len|tro xuong|ke hoach|cung ky|tren tong|tong so|"
@@ -414,13 +425,18 @@ _LETTER_START = re.compile(r"^\s*[^\W\d_]")
 def _strip_links(before: str) -> tuple[str, bool, bool]:
     """``before`` without the linking words at its end; whether a copula was among them
     (then ``before`` is the figure's subject) and whether any linking word was."""
-    folded = fold(before)
+    # matched with tones where the text has them: folded, "lắp đặt" would end in "đạt"
+    toned = before.lower()
+    if toned.isascii():
+        folded, link_end, copula_end = fold(before), _LINK_END_FOLDED, _COPULA_END_FOLDED
+    else:
+        folded, link_end, copula_end = toned, _LINK_END, _COPULA_END
     copula = linked = False
     while True:
-        m = _LINK_END.search(folded)
+        m = link_end.search(folded)
         if m is None or m.start() == m.end():
             break
-        copula = copula or bool(_COPULA_END.search(folded[m.start() :]))
+        copula = copula or bool(copula_end.search(folded[m.start() :]))
         linked = linked or bool(folded[m.start() :].strip(" :-–"))
         folded = folded[: m.start()]
         before = before[: m.start()]
