@@ -25,10 +25,6 @@ class Setting:
     help: str
     shown: str
 
-    def shown_default(self) -> str:
-        """The default as the README's table shows it."""
-        return self.shown
-
 
 def _setting(env: str, default: object, help: str, shown: str | None = None) -> Any:
     """A field of :class:`Settings` with what the table needs to know of it."""

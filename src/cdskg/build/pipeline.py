@@ -17,7 +17,6 @@ import os
 import resource
 import tempfile
 import time
-import tomllib
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from cdskg.build.progress import ProgressPrinter
 from cdskg.build.stopwatch import Stopwatch
 from cdskg.errors import InputError
 from cdskg.extract.articles import DEFAULT_MAX_BYTES, SourceArticle, collect, read_article
+from cdskg.extract.locality import LocalityRules
 from cdskg.extract.units import COUNTRY, PROVINCE_LEVELS, AdminUnit, load_units
 from cdskg.mapping.mapper import (
     unit_quads,
@@ -130,9 +130,9 @@ def _reference_hash(paths: ProjectPaths) -> str:
 def _province_aliases(paths: ProjectPaths, units: list[AdminUnit]) -> dict[str, list[str]]:
     """The other names of provinces the locality rules know ("TP.HCM", "Thừa Thiên Huế"), by
     unit IRI, for the provinces of every snapshot that bear the name they stand for."""
-    rules = tomllib.loads((paths.mappings / "mentions.toml").read_text(encoding="utf-8"))
+    rules = LocalityRules.load(paths.mappings / "mentions.toml")
     by_name: dict[str, list[str]] = {}
-    for alias, name in rules.get("locality", {}).get("aliases", {}).items():
+    for alias, name in rules.aliases.items():
         by_name.setdefault(fold(name), []).append(alias)
     return {
         u.iri: by_name[fold(u.short)]

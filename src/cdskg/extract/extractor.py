@@ -37,7 +37,7 @@ from cdskg.extract.periods import context_year, find_periods
 from cdskg.extract.records import ArticleRecord, Evidence, Period, Quantity, Skipped
 from cdskg.extract.sentences import Sentence, split_sentences
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
-from cdskg.extract.units import AdminUnit, load_units
+from cdskg.extract.units import PROVINCE_LEVELS, AdminUnit, load_units
 from cdskg.rdf import iri
 from cdskg.text.fold import fold
 from cdskg.text.normalize import normalize
@@ -57,7 +57,6 @@ _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)
 _EACH = re.compile(r"\bđều\b")
 #: a rank that names what it ranks: "… về X" after it
 _ABOUT_AFTER = re.compile(r"^\s*(?:[^,;]{0,30}?\s)?ve\s+")
-_PROVINCE_LEVELS = frozenset({"province", "central-city"})
 #: what separates the parts of a list of indicators one value is stated for
 _LIST_SPLIT = re.compile(r"\s*(?:[,;:]|\bvà\b|\bbao gồm\b|\bgồm\b|\bcùng\b)\s*")
 _LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
@@ -393,7 +392,7 @@ class Extractor:
                 continue
             record.places[area.iri] = area
             local = self.figures.below_province.get(indicator.notation)
-            if local and area.level not in _PROVINCE_LEVELS and local in self.thesaurus.labels:
+            if local and area.level not in PROVINCE_LEVELS and local in self.thesaurus.labels:
                 # the provincial DTI ranks provinces: a commune's or district's rank or score is
                 # the province's own assessment of its units
                 indicator = self.thesaurus.indicators[local]
