@@ -243,6 +243,8 @@ class Extractor:
         prev_kind: str | None = None
         lower_role = "actual"
         last_phrase = ""
+        #: the indicator and phrase of each range's lower bound, by the upper bound's index
+        lower_of: dict[int, tuple[Indicator, str]] = {}
         for index, m in enumerate(found):
             start, end = m.start(), m.end()
             before_folded = folded[max(0, start - 40) : start]
@@ -373,6 +375,12 @@ class Extractor:
                 continued,
                 last_of_kind.get("score") if prev_kind == "score" else None,
             )
+            if index in upper_of and upper_of[index] in lower_of:
+                # "từ 15-20%", "từ khoảng 0,5 đến gần 0,6": the upper bound of a range measures
+                # what its lower bound does; its own words are only the dash or "đến"
+                indicator, phrase = lower_of[upper_of[index]]
+            elif index in bounds:
+                lower_of[index] = (indicator, phrase)
             qualifier = self._qualifier(before, folded[stated_end : stated_end + 16])
             if qualifier == "exact" and index in bounds:
                 qualifier = "at-least"  # the lower bound of a range
