@@ -37,3 +37,53 @@ def test_the_upper_bound_of_a_range_reads_the_words_of_its_lower_bound(extractor
     for lower, upper in (found[0:2], found[2:4]):
         assert upper[1] == lower[1] and upper[2] == lower[2]
     assert found[2][1] == "dti-index"
+
+
+def test_a_value_right_after_a_rank_is_the_value_of_what_the_rank_ranks(extractor):
+    """Two pillars in one sentence: each value takes its own rank's pillar, not the index."""
+    text = (
+        "Chỉ số chuyển đổi số của Kon Tum năm 2023\n\n"
+        "Năm 2023, chỉ số Kinh tế số của tỉnh Kon Tum xếp thứ 21/63 với giá trị là 0,3512, "
+        "chỉ số Xã hội số xếp thứ 30/63 có giá trị 0,4125."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [
+        ("21/63", "dti-digital-economy-rank"),
+        ("0,3512", "dti-digital-economy-value"),
+        ("30/63", "dti-digital-society-rank"),
+        ("0,4125", "dti-digital-society-value"),
+    ]
+
+
+def test_a_score_above_the_average_is_a_difference_and_above_last_year_a_change(extractor):
+    head = "Chỉ số chuyển đổi số của Kon Tum năm 2023\n\nNăm 2023, tỉnh Kon Tum đạt 0,4512 điểm, "
+    average = _figures(extractor, head + "cao hơn 0,05 so với mức bình quân của cả nước.")
+    last_year = _figures(extractor, head + "cao hơn 0,05 so với năm 2022.")
+    assert [i for _, i, _ in average] == ["dti-index", "dti-index-difference"]
+    assert [i for _, i, _ in last_year] == ["dti-index", "dti-index"]
+
+
+def test_this_rate_points_back_at_the_figure_named_before(extractor):
+    text = (
+        "Điện thoại thông minh ở Kon Tum\n\n"
+        "Tỷ lệ người trưởng thành sử dụng điện thoại thông minh tại tỉnh Kon Tum đạt 70,2% và "
+        "tỉnh đặt mục tiêu nâng tỷ lệ này lên 85% năm 2025."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [("70,2%", "adult-smartphone-rate"), ("85%", "adult-smartphone-rate")]
+
+
+def test_a_value_after_a_verbal_rank_is_the_value_of_the_index_ranked(extractor):
+    """ "dẫn đầu với kết quả đạt 90,6%": the index led is named only in the sentence before."""
+    text = (
+        "Kết quả chỉ số hài lòng năm 2023\n\n"
+        "Bộ Nội vụ công bố Chỉ số SIPAS năm 2023 của các tỉnh, thành phố. Ở chỉ số này, tỉnh "
+        "Kon Tum dẫn đầu với kết quả đạt 90,6%; đứng thứ 2 tỉnh Gia Lai đạt 88,1%."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [
+        ("dẫn đầu", "sipas-rank"),
+        ("90,6%", "sipas-index"),
+        ("2", "sipas-rank"),
+        ("88,1%", "sipas-index"),
+    ]

@@ -245,6 +245,7 @@ class Extractor:
         last_phrase = ""
         #: the indicator and phrase of each range's lower bound, by the upper bound's index
         lower_of: dict[int, tuple[Indicator, str]] = {}
+        rank_end = 0
         for index, m in enumerate(found):
             start, end = m.start(), m.end()
             before_folded = folded[max(0, start - 40) : start]
@@ -374,6 +375,12 @@ class Extractor:
                 else f"{record.title} {tail_words(str(state.get('paragraph', '')), 240)}",
                 continued,
                 last_of_kind.get("score") if prev_kind == "score" else None,
+                # a value right after a rank, with nothing meaningful between (a verbal rank
+                # keeps the figure's clause open, so the words since it are what counts)
+                last_of_kind.get("rank")
+                if prev_kind == "rank" and content(s[rank_end:start], names=False) <= 2
+                else None,
+                any(w in folded[:start] for w in self.figures.anaphora_words),
             )
             if index in upper_of and upper_of[index] in lower_of:
                 # "từ 15-20%", "từ khoảng 0,5 đến gần 0,6": the upper bound of a range measures
@@ -455,6 +462,8 @@ class Extractor:
                 )
             if kind == "rank" and denominator is not None and denominator <= 999:
                 state["ranked"] = max(int(denominator), int(state.get("ranked", 0)))  # type: ignore[call-overload]
+            if kind == "rank":
+                rank_end = stated_end
             if kind in ("count", "money"):
                 last_count = indicator.notation
             if indicator.notation != "unclassified":
@@ -551,6 +560,8 @@ class Extractor:
         topic: str = "",
         continued: bool = False,
         scored_before: Indicator | None = None,
+        ranked_before: Indicator | None = None,
+        anaphora: bool = False,
     ):
         """The indicator of a figure and the phrase it was read from, in this order: a count
         that is a whole ("Trong 41 chỉ tiêu") or names an earlier one ("25 dịch vụ công này");
@@ -579,10 +590,24 @@ class Extractor:
                 return _pick(pool, nearest="end")
 
         own_noun = kind in ("count", "money") and bool(_LETTER_AFTER.match(long_after))
+        if anaphora and inherit is not None and not own_noun:
+            # "Ở chỉ số này, …", "nâng tỷ lệ này lên 85%": the indicator named before
+            return inherit, tail_words(since).strip(" ,;:()")
+        twin = self._score_twin(ranked_before, kind) if ranked_before else None
+        if twin is not None:
+            # "xếp thứ 10/63 với giá trị là 0,4950", "đứng thứ 19, đạt 83,84%": a value that
+            # names nothing right after a rank is the value of what that rank ranks
+            return twin, tail_words(since).strip(" ,;:()")
         if inherit is not None and not own_noun and self._compared(since):
             # "đạt 26%, cao hơn so với mặt bằng chung của tỉnh là 21,8%": a comparison term
-            # of the figure before, of the same indicator
-            return inherit, tail_words(since).strip(" ,;:")
+            # of the figure before, of the same indicator; "cao hơn 0,105 so với mức bình quân":
+            # the difference between the two, when the thesaurus has that concept
+            difference = (
+                self._difference_twin(inherit, kind, fold(long_after))
+                if _DIFFERENCE.search(fold(since))
+                else None
+            )
+            return difference or inherit, tail_words(since).strip(" ,;:")
         scored = self._scored(before, long_after, kind, since)
         if scored is not None:
             return scored
@@ -594,7 +619,9 @@ class Extractor:
             # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
             # figure before (in the sentence or its paragraph) names what this one measures
             return inherit, tail_words(since).strip(" ,;:()")
-        scored = self._scored(before, long_after, kind, since, previous, topic, continued)
+        scored = self._scored(
+            before, long_after, kind, since, previous, topic, continued or anaphora, anaphora
+        )
         if scored is not None:
             return scored
         if inherit is not None and role == "change":
@@ -617,6 +644,41 @@ class Extractor:
                 base = scored.notation[: len(scored.notation) - len(suffix)]
                 twin = self.thesaurus.indicators.get(base + "-rank")
                 if twin is not None and twin.value_kind in KINDS["rank"]:
+                    return twin
+        return None
+
+    def _score_twin(self, rank: Indicator, kind: str) -> Indicator | None:
+        """The value concept of a rank (``dti-digital-society-rank`` →
+        ``dti-digital-society-value``, ``sipas-rank`` → ``sipas-index``), by the thesaurus's
+        naming of twins, if it is of a kind a figure of ``kind`` may take."""
+        if not rank.notation.endswith("-rank"):
+            return None
+        base = rank.notation[: -len("-rank")]
+        for suffix in ("-value", "-score", "-index", ""):
+            twin = self.thesaurus.indicators.get(base + suffix)
+            if twin is not None and twin.value_kind in KINDS[kind]:
+                return twin
+        return None
+
+    def _difference_twin(self, of: Indicator, kind: str, after: str) -> Indicator | None:
+        """The concept of a difference from ``of``'s figure: ``dti-index`` →
+        ``dti-index-difference`` (a score less an average named in ``after``, folded),
+        ``par-index-score`` → ``par-index-change-rate`` (a percentage change of a score), by
+        the thesaurus's naming."""
+        if kind == "score" and not any(w in after for w in self.figures.difference_from):
+            return None  # "cao hơn 0,05 so với năm 2022": a change of the score itself
+        base = of.notation
+        for suffix in ("-score", "-value", ""):
+            if suffix and base.endswith(suffix):
+                base = base[: -len(suffix)]
+                break
+        names = {"score": ("-difference",), "percentage": ("-change-rate",)}.get(kind, ())
+        if kind == "percentage" and of.value_kind == "percentage":
+            return None  # "cao hơn 2%" of a rate is the rate's own comparison term
+        for suffix in names:
+            for candidate in (of.notation + suffix, base + suffix):
+                twin = self.thesaurus.indicators.get(candidate)
+                if twin is not None and twin.value_kind in KINDS[kind]:
                     return twin
         return None
 
@@ -659,6 +721,7 @@ class Extractor:
         previous: str = "",
         topic: str = "",
         continued: bool = False,
+        anaphora: bool = False,
     ) -> tuple[Indicator, str] | None:
         """The indicator whose labels or definition best fit the figure's own phrase, if
         it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
@@ -683,7 +746,7 @@ class Extractor:
             weak = not phrases or content(phrases[0][0]) < 3
             phrases.append((tail_words(since, 120), 1.0 if weak else 0.85))
         weak = not phrases or content(phrases[0][0], names=False) < 3
-        if previous and (kind in ("rank", "score") or weak):
+        if previous and (kind in ("rank", "score") or weak or anaphora):
             # a sentence that goes on with the one before ("Cụ thể, tỉnh đạt 83,4 điểm") reads
             # its indicator there almost as surely as in its own words
             factor = 0.9 if continued else 0.75

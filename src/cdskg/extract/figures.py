@@ -87,6 +87,8 @@ class FigureRules:
     synonyms: dict[str, str] = field(default_factory=dict)
     below_province: dict[str, str] = field(default_factory=dict)
     comparison_words: tuple[str, ...] = ()
+    anaphora_words: tuple[str, ...] = ()
+    difference_from: tuple[str, ...] = ()
     definition_factor: float = 0.0
     tones: bool = True
     rank_after: re.Pattern[str] | None = None
@@ -135,5 +137,9 @@ class FigureRules:
             definition_factor=float(data.get("indicators", {}).get("definitions", 0.0)),
             comparison_words=tuple(
                 fold(w) for w in data.get("indicators", {}).get("comparison", [])
+            ),
+            anaphora_words=tuple(fold(w) for w in data.get("indicators", {}).get("anaphora", [])),
+            difference_from=tuple(
+                fold(w) for w in data.get("indicators", {}).get("difference_from", [])
             ),
         )
