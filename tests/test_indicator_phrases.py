@@ -87,3 +87,32 @@ def test_a_value_after_a_verbal_rank_is_the_value_of_the_index_ranked(extractor)
         ("2", "sipas-rank"),
         ("88,1%", "sipas-index"),
     ]
+
+
+def test_a_count_of_listed_nouns_reads_past_the_comma_of_the_list(extractor):
+    """"412 hộ, cá nhân kinh doanh …": the comma joins two nouns; "3.740 thành viên, là …"
+    opens another clause."""
+    text = (
+        "Huyện Krông Pắc phát triển hóa đơn điện tử\n\n"
+        "Đến nay, huyện Krông Pắc có 412 hộ, cá nhân kinh doanh đăng ký và chuyển đổi sử dụng "
+        "hóa đơn điện tử. Huyện Krông Pắc có 96 tổ công nghệ số cộng đồng với 610 thành viên, "
+        "là lực lượng nòng cốt đưa công nghệ số đến mọi người dân."
+    )
+    found = {s: (i, t) for s, i, t in _figures(extractor, text)}
+    assert found["412"][0] == "e-invoice-business-households"
+    assert found["412"][1].startswith("hộ, cá nhân kinh doanh")
+    assert found["610"] == ("community-digital-team-members", found["610"][1])
+    assert "nòng cốt" not in found["610"][1]
+
+
+def test_a_rich_phrase_of_its_own_is_never_replaced_by_the_figure_before(extractor):
+    """A long noun phrase after "100%" names digital signatures far from the number: it is
+    read to its end, and the indicator of the rate before is not inherited."""
+    text = (
+        "Huyện Krông Pắc ứng dụng chữ ký số\n\n"
+        "Tỷ lệ hồ sơ công việc được xử lý trên môi trường mạng của huyện Krông Pắc đạt 95%. "
+        "Đến nay 100% cơ quan, đơn vị, UBND các xã, thị trấn của huyện Krông Pắc đã ứng dụng "
+        "và triển khai hiệu quả việc ứng dụng chữ ký số chuyên dùng trong hoạt động."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [("95%", "work-dossier-online-rate"), ("100%", "digital-signature-agency-rate")]

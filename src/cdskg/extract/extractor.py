@@ -65,6 +65,32 @@ _PHRASE_END = re.compile(r"[;(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 _NEXT_NUMBER = re.compile(r"\d(?![\d.,]*\s*tuổi)")
 
 
+#: words that open a clause, not a noun of a list, after a comma ("3.740 thành viên, là …")
+_NOT_A_NOUN = frozenset(
+    "là đạt chiếm với có đã được góp trong tăng giảm và nhưng còn gồm tạo đưa giúp".split()
+)
+
+
+def _count_phrase_end(after: str) -> re.Match[str] | None:
+    """Where the noun of a count ends: at a comma, unless the words before it are a single
+    noun of a list ("507 hộ, cá nhân kinh doanh …", "25 tỉnh, thành phố đã …"): one or two
+    syllables, followed by a lower-case word."""
+    for m in _COUNT_PHRASE_END.finditer(after):
+        if m.group(0) == ",":
+            words = after[: m.start()].split()
+            nxt = after[m.end() :].split()[:1]
+            if (
+                len(words) <= 2
+                and nxt
+                and nxt[0][:1].isalpha()
+                and nxt[0][:1].islower()
+                and nxt[0] not in _NOT_A_NOUN
+            ):
+                continue
+        return m
+    return None
+
+
 def _pick(matches: list[PhraseMatch], nearest: str) -> tuple[Indicator, str]:
     """The phrase that starts first (a phrase after the figure) or ends last (a phrase
     before it), the longer on a tie; its indicator and the phrase as written."""
@@ -335,9 +361,11 @@ class Extractor:
             phrase_from = upper.end() if upper is not None else stated_end
             if upper is not None and PERCENT_AFTER.match(s, upper.end()):
                 phrase_from = PERCENT_AFTER.match(s, upper.end()).end()
-            long_after = s[phrase_from : phrase_from + 120]
-            stop = (_COUNT_PHRASE_END if kind in ("count", "money") else _PHRASE_END).search(
-                long_after
+            long_after = s[phrase_from : phrase_from + 160]
+            stop = (
+                _count_phrase_end(long_after)
+                if kind in ("count", "money")
+                else _PHRASE_END.search(long_after)
             )
             long_after = long_after[: stop.start()] if stop else long_after
             # the next number ends the phrase, unless it is no figure ("gồm 4 chỉ số chính")
@@ -615,7 +643,9 @@ class Extractor:
             rate = self.thesaurus.indicators.get(self.figures.rate_of_count[last_count])
             if rate is not None:
                 return rate, before.strip(" ,;:")[-80:]
-        if inherit is not None and not own_noun and content(since, names=False) <= 2:
+        own = own_phrase(before, long_after, kind)
+        own_weak = not own or content(own[0][0], names=False) <= 2
+        if inherit is not None and not own_noun and own_weak and content(since, names=False) <= 2:
             # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
             # figure before (in the sentence or its paragraph) names what this one measures
             return inherit, tail_words(since).strip(" ,;:()")

@@ -477,7 +477,7 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
     subject = tail_words(subject)
     # words after a comma right after the number open another clause ("xếp thứ 5, Kinh tế
     # số xếp thứ 8"): they are not this figure's
-    noun = "" if after.lstrip(" )")[:1] in (",", ";") else head_words(after.strip(" ,;:-–)"))
+    noun = "" if after.lstrip(" )")[:1] in (",", ";") else head_words(after.strip(" ,;:-–)"), 120)
     folded_after = fold(noun)
     if kind in ("rank", "score"):
         # "xếp thứ 5 về chính quyền số", "đứng thứ 2 cả nước về tỷ lệ …": what follows "về"
