@@ -90,7 +90,7 @@ def test_a_value_after_a_verbal_rank_is_the_value_of_the_index_ranked(extractor)
 
 
 def test_a_count_of_listed_nouns_reads_past_the_comma_of_the_list(extractor):
-    """"412 hộ, cá nhân kinh doanh …": the comma joins two nouns; "3.740 thành viên, là …"
+    """ "412 hộ, cá nhân kinh doanh …": the comma joins two nouns; "3.740 thành viên, là …"
     opens another clause."""
     text = (
         "Huyện Krông Pắc phát triển hóa đơn điện tử\n\n"

@@ -67,7 +67,26 @@ _NEXT_NUMBER = re.compile(r"\d(?![\d.,]*\s*tuổi)")
 
 #: words that open a clause, not a noun of a list, after a comma ("3.740 thành viên, là …")
 _NOT_A_NOUN = frozenset(
-    "là đạt chiếm với có đã được góp trong tăng giảm và nhưng còn gồm tạo đưa giúp".split()
+    [
+        "là",
+        "đạt",
+        "chiếm",
+        "với",
+        "có",
+        "đã",
+        "được",
+        "góp",
+        "trong",
+        "tăng",
+        "giảm",
+        "và",
+        "nhưng",
+        "còn",
+        "gồm",
+        "tạo",
+        "đưa",
+        "giúp",
+    ]
 )
 
 
