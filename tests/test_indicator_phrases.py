@@ -116,3 +116,24 @@ def test_a_rich_phrase_of_its_own_is_never_replaced_by_the_figure_before(extract
     )
     found = [(s, i) for s, i, _ in _figures(extractor, text)]
     assert found == [("95%", "work-dossier-online-rate"), ("100%", "digital-signature-agency-rate")]
+
+
+def test_each_item_of_a_list_of_targets_gets_its_own_indicator(extractor):
+    """Three figures in one sentence, separated by semicolons: the words of one item (the
+    procedures "mức độ 4") are not read into the next (the dossiers "hoàn toàn trực tuyến"),
+    and the standard wordings of the genre name their indicators."""
+    text = (
+        "Xã Ea Tu đặt mục tiêu chuyển đổi số\n\n"
+        "Năm 2025, xã Ea Tu phấn đấu có hơn 85% thủ tục hành chính được cung cấp dưới hình "
+        "thức dịch vụ công trực tuyến mức độ 4; tối thiểu 70% hồ sơ thủ tục hành chính được xử "
+        "lý hoàn toàn trực tuyến; 100% văn bản đi, đến được xử lý trên môi trường mạng.\n\n"
+        "Xã Ea Tu cũng đã tiếp nhận 1.240 hồ sơ, trong đó tiếp nhận 980 hồ sơ trực tuyến."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [
+        ("85%", "full-online-procedure-rate"),
+        ("70%", "online-dossier-rate-full"),
+        ("100%", "e-document-rate"),
+        ("1.240", "dossiers-received"),
+        ("980", "online-dossiers"),
+    ]

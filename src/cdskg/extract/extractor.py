@@ -587,7 +587,8 @@ class Extractor:
         breaks = [m.end() for m in CLAUSE_BREAK.finditer(s, prev_end, start)]
         # a clause that is only "đạt" or a qualifier says nothing: look one further back
         for b in reversed(breaks):
-            if len(s[b:start].strip()) > 12:
+            # … but never past a semicolon, which closes the item before ("…; tối thiểu 80%")
+            if len(s[b:start].strip()) > 12 or s[b - 1] == ";":
                 return b
         return prev_end
 
@@ -778,6 +779,9 @@ class Extractor:
         a rank or a score may also be named in the sentence before (``previous``)."""
         wanted = KINDS[kind]
         phrases = own_phrase(before, after, kind)
+        # a semicolon closes the figure before's item ("80% thủ tục … mức độ 4; tối thiểu 80%
+        # hồ sơ …"): its words are not this figure's
+        since = since[since.rfind(";") + 1 :]
         named = (
             kind == "rank"
             and bool(phrases)
