@@ -137,3 +137,27 @@ def test_each_item_of_a_list_of_targets_gets_its_own_indicator(extractor):
         ("1.240", "dossiers-received"),
         ("980", "online-dossiers"),
     ]
+
+
+def test_a_verb_of_the_phrase_does_not_outscore_the_phrase_it_belongs_to(extractor):
+    """ "Việc hoàn thành 12/12 nhiệm vụ …": tasks completed, not the targets ("chỉ tiêu") that
+    the verb "hoàn thành" alone would name. The second count of the pair names no verb of its
+    own and stays unclassified rather than take a near concept."""
+    text = (
+        "Xã Ea Tu hoàn thành nhiệm vụ\n\n"
+        "Việc hoàn thành 12/12 nhiệm vụ giai đoạn khẩn cấp và 5/5 nhiệm vụ giai đoạn bứt phá "
+        "đã giúp xã Ea Tu vận hành thông suốt."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [("12/12", "tasks-completed"), ("5/5", "unclassified")]
+
+
+def test_a_colon_before_a_percentage_with_its_own_noun_opens_a_list(extractor):
+    text = (
+        "Xã Ea Tu chuyển đổi số\n\n"
+        "Công tác chuyển đổi số của xã Ea Tu đạt nhiều kết quả tích cực: 100% cán bộ, công "
+        "chức xã sử dụng hệ thống quản lý văn bản và điều hành điện tử."
+    )
+    found = _figures(extractor, text)
+    assert [(s, i) for s, i, _ in found] == [("100%", "document-software-usage-rate")]
+    assert found[0][2].startswith("cán bộ, công chức xã")

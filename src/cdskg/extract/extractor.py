@@ -793,7 +793,10 @@ class Extractor:
             # that says what it ranks is read in its own words only, never given the index
             # named before it in the sentence, the paragraph or the title
             since = previous = topic = ""
-        if since and all(since != p for p, _ in phrases):
+        # the words since the figure before, unless they are already part of its own phrase
+        # (a sentence's first figure: "Việc hoàn thành 16/16 nhiệm vụ"), where a fragment
+        # ("hoàn thành") would outscore the phrase they belong to
+        if since.strip() and not any(since.strip() in p for p, _ in phrases):
             # an own phrase of one or two meaningful syllables ("tăng", "đạt tỉ lệ") names
             # nothing: the words since the figure before then count as much
             weak = not phrases or content(phrases[0][0]) < 3

@@ -489,7 +489,10 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
             and bool(_LETTER_START.match(noun))
             and not _NOT_NOUN_AFTER.match(folded_after)
         )
-        primary = subject if (copula and subject) or not nounlike else noun
+        # a colon before a percentage with a noun phrase of its own opens a list ("đạt nhiều
+        # kết quả: 100% cán bộ dùng …"), it is no copula of a label ("Tỷ lệ hồ sơ: 90%")
+        listed = before.rstrip().endswith(":") and kind == "percentage" and content(noun) >= 3
+        primary = subject if (copula and subject and not listed) or not nounlike else noun
         primary = primary or noun
         if kind in ("count", "money") and primary == noun and subject and not linked:
             # "đã hoàn thành 21 chỉ tiêu": the verb that governs a count is part of its phrase
