@@ -29,8 +29,10 @@ GOLD = Path(__file__).resolve().parent / "gold" / "dev"
 UNIT = "https://w3id.org/cdskg/id/unit/"
 
 #: reached so far (gold 373): raise when extraction improves
-RECALL_FLOOR = 0.87
+RECALL_FLOOR = 0.875
 PRECISION_FLOOR = 0.95
+#: of the found figures whose gold names an indicator, the share given that indicator
+INDICATOR_FLOOR = 0.87
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"dev corpus not found at {CORPUS}")
 
@@ -118,6 +120,7 @@ def test_dev_corpus_against_gold(extractor, results):
         f"indicator {right / max(scored, 1):.3f} ({tp} found, {fn} missed, {fp} extra)"
     )
     assert recall >= RECALL_FLOOR and precision >= PRECISION_FLOOR
+    assert right / max(scored, 1) >= INDICATOR_FLOOR
 
 
 def test_national_figures_are_placed_on_the_country_not_a_province(extractor, results):
