@@ -161,3 +161,15 @@ def test_a_colon_before_a_percentage_with_its_own_noun_opens_a_list(extractor):
     found = _figures(extractor, text)
     assert [(s, i) for s, i, _ in found] == [("100%", "document-software-usage-rate")]
     assert found[0][2].startswith("cán bộ, công chức xã")
+
+
+def test_a_comma_between_two_nouns_does_not_cut_the_subject_of_a_rate(extractor):
+    """ "giáo viên, nhân viên …": the teachers stay in the phrase of the rate after them."""
+    text = (
+        "Huyện Krông Pắc triển khai chữ ký số cho giáo viên\n\n"
+        "Hơn 1.200/1.300 giáo viên, nhân viên các trường tiểu học của huyện Krông Pắc đã được "
+        "trang bị chữ ký số cá nhân, đạt tỷ lệ 92,3%."
+    )
+    rate = next(f for f in _figures(extractor, text) if f[0] == "92,3%")
+    assert rate[1] == "teacher-digital-signature-rate"
+    assert rate[2].startswith("giáo viên, nhân viên")

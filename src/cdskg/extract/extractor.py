@@ -583,8 +583,31 @@ class Extractor:
         return None
 
     @staticmethod
+    def _joins_nouns(s: str, prev_end: int, brk: re.Match[str]) -> bool:
+        """Whether a comma joins two nouns of a list ("27.500/29.093 giáo viên, nhân viên các
+        trường …") rather than closing a clause: one or two words since the figure or break
+        before, and a lower-case word after."""
+        if brk.group(0) != ",":
+            return False
+        head = s[prev_end : brk.start()]
+        cut = max(head.rfind(c) for c in ",;:(")
+        words = [w for w in head[cut + 1 :].split() if w[:1].isalpha()]
+        nxt = s[brk.end() :].split()[:1]
+        return (
+            0 < len(words) <= 2
+            and bool(nxt)
+            and nxt[0][:1].isalpha()
+            and nxt[0][:1].islower()
+            and nxt[0] not in _NOT_A_NOUN
+        )
+
+    @staticmethod
     def _clause_start(s: str, prev_end: int, start: int) -> int:
-        breaks = [m.end() for m in CLAUSE_BREAK.finditer(s, prev_end, start)]
+        breaks = [
+            m.end()
+            for m in CLAUSE_BREAK.finditer(s, prev_end, start)
+            if not Extractor._joins_nouns(s, prev_end, m)
+        ]
         # a clause that is only "đạt" or a qualifier says nothing: look one further back
         for b in reversed(breaks):
             # … but never past a semicolon, which closes the item before ("…; tối thiểu 80%")

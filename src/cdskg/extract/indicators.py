@@ -474,7 +474,7 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
     clause without the number comes second, counted a little less.
     """
     subject, copula, linked = _strip_links(before)
-    subject = tail_words(subject)
+    subject = tail_words(subject, 120)
     # words after a comma right after the number open another clause ("xếp thứ 5, Kinh tế
     # số xếp thứ 8"): they are not this figure's
     noun = "" if after.lstrip(" )")[:1] in (",", ";") else head_words(after.strip(" ,;:-–)"), 120)
