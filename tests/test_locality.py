@@ -14,7 +14,7 @@ import pytest
 
 from cdskg.extract.articles import SourceArticle
 from cdskg.extract.extractor import Extractor
-from cdskg.extract.locality import AGENCY, HAMLET, PLACE_NAME, article_snapshot
+from cdskg.extract.locality import AGENCY, HAMLET, PLACE_NAME, TOGETHER, article_snapshot
 from cdskg.extract.units import COUNTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,3 +249,45 @@ def test_rows_of_a_ranking_table_take_their_own_province(extractor):
     assert got["0,6512"] == "Bắc Ninh" and got["0,6420"] == "Quảng Ninh"
     assert got["0,6301"] == "Hải Phòng" and got["1"] == "Bắc Ninh" and got["3"] == "Hải Phòng"
     assert not any(d["reason"] == "menu line" for d in r.dropped)
+
+
+def areas_of(extractor, record, stated: str) -> list[str]:
+    units = {**extractor.gazetteer.table.units, COUNTRY.iri: COUNTRY}
+    return [units[q.area].short for q in record.quantities if q.stated == stated]
+
+
+def test_a_rate_stated_for_a_list_of_provinces_holds_for_each(extractor):
+    r = extract(
+        extractor,
+        "Nhiều tỉnh phủ kín tổ công nghệ số cộng đồng\n\n"
+        "Tính đến tháng 5/2023, 4 địa phương gồm: Yên Bái, Phú Thọ, Tuyên Quang và Hà Giang "
+        "đã đạt 100% thôn, bản có tổ công nghệ số cộng đồng.",
+    )
+    assert areas_of(extractor, r, "100%") == ["Yên Bái", "Phú Thọ", "Tuyên Quang", "Hà Giang"]
+    # one observation each: the IRI carries the unit when one value has several
+    assert len({(q.value_start, q.indicator, q.shared_by) for q in r.quantities}) == len(
+        r.quantities
+    )
+
+
+def test_a_range_after_its_list_of_provinces_gives_each_both_bounds(extractor):
+    r = extract(
+        extractor,
+        "Chỉ số DTI năm 2023\n\n"
+        "Năm 2023, nhóm cuối bảng có giá trị DTI từ 0,41 đến 0,47 là Lai Châu, Điện Biên "
+        "và Sơn La.",
+    )
+    for bound in ("0,41", "0,47"):
+        assert areas_of(extractor, r, bound) == ["Lai Châu", "Điện Biên", "Sơn La"]
+
+
+def test_a_count_stated_for_two_provinces_is_their_sum_not_each_one_s(extractor):
+    r = extract(
+        extractor,
+        "Thương mại điện tử vùng núi\n\n"
+        "Năm 2023, Cao Bằng và Bắc Kạn có 1.200 cửa hàng số. "
+        "Năm 2023, Lào Cai và Yên Bái đều có 300 tổ công nghệ số cộng đồng.",
+    )
+    assert areas_of(extractor, r, "1.200") == []
+    assert skipped(r)["1.200"] == TOGETHER
+    assert areas_of(extractor, r, "300") == ["Lào Cai", "Yên Bái"]

@@ -385,12 +385,16 @@ class Extractor:
             scope = self._scope(fold(before)) or sentence_scope
             named = any(window_start <= pm.start < start for pm, _ in placed)
             scope = self._family_scope(scope, indicator.notation, scopes, n, named)
-            area, why = self._area(s, start, stated_end, places, state, kind, fold(before), record)
-            if area is None:
+            # a range's lower bound is placed as its upper one ("từ 0,5 đến 0,6 là Cao Bằng")
+            area_end = upper.end() if upper is not None else stated_end
+            areas, why = self._area(s, start, area_end, places, state, kind, fold(before), record)
+            if not areas:
                 record.skipped.append(Skipped(m.group(0), sent.start + start, why or "no locality"))
                 prev_end = stated_end
                 continue
-            record.places[area.iri] = area
+            area = areas[0]
+            for unit in areas:
+                record.places[unit.iri] = unit
             local = self.figures.below_province.get(indicator.notation)
             if local and area.level not in PROVINCE_LEVELS and local in self.thesaurus.labels:
                 # the provincial DTI ranks provinces: a commune's or district's rank or score is
@@ -424,27 +428,29 @@ class Extractor:
             )
             for own, own_text in shared or [(indicator, phrase)]:
                 unit = DEFAULT_UNIT[kind] if own.notation == "unclassified" else own.unit
-                record.quantities.append(
-                    Quantity(
-                        value=value,
-                        unit=unit,
-                        stated=s[start:stated_end],
-                        value_start=value_start,
-                        value_end=sent.start + stated_end,
-                        indicator=own.notation,
-                        indicator_text=own_text,
-                        area=area.iri,
-                        period=period,
-                        evidence=ev,
-                        qualifier=qualifier,
-                        role=role,
-                        numerator=numerator,
-                        denominator=denominator,
-                        scope=scope,
-                        kind=kind,
-                        baseline=baseline,
+                for place in areas:
+                    record.quantities.append(
+                        Quantity(
+                            value=value,
+                            unit=unit,
+                            stated=s[start:stated_end],
+                            value_start=value_start,
+                            value_end=sent.start + stated_end,
+                            indicator=own.notation,
+                            indicator_text=own_text,
+                            area=place.iri,
+                            period=period,
+                            evidence=ev,
+                            qualifier=qualifier,
+                            role=role,
+                            numerator=numerator,
+                            denominator=denominator,
+                            scope=scope,
+                            kind=kind,
+                            baseline=baseline,
+                            shared_by=place.iri if len(areas) > 1 else None,
+                        )
                     )
-                )
             if kind == "rank" and denominator is not None and denominator <= 999:
                 state["ranked"] = max(int(denominator), int(state.get("ranked", 0)))  # type: ignore[call-overload]
             if kind in ("count", "money"):
@@ -801,9 +807,9 @@ class Extractor:
         kind: str,
         folded_before: str,
         record: ArticleRecord,
-    ) -> tuple[AdminUnit | None, str | None]:
-        """The figure's unit (:meth:`Localities.area`); a ``parent_refs`` phrase in its clause
-        ("bình quân của tỉnh") names the main locality's ancestor instead of the main."""
+    ) -> tuple[list[AdminUnit], str | None]:
+        """The figure's units (:meth:`Localities.areas`); a ``parent_refs`` phrase in its
+        clause ("bình quân của tỉnh") names the main locality's ancestor instead of the main."""
         art: ArticleLocality = state["article"]
         parent = None
         if art.main is not None:
@@ -812,7 +818,7 @@ class Extractor:
                     parent = self.gazetteer.ancestor_at(art.main, level)
                     if parent is not None:
                         break
-        return self.localities.area(s, start, end, places, art, state, kind, parent=parent)
+        return self.localities.areas(s, start, end, places, art, state, kind, parent=parent)
 
     def _carry(self, s: str, periods, state: dict[str, object]) -> Period | None:
         """The period carried into this sentence from an earlier one of its paragraph

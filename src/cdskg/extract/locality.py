@@ -74,6 +74,7 @@ AGENCY = "about agencies (ministries, departments), not a locality"
 HAMLET = "about a hamlet: the unit table has no hamlets, and its commune is not its place"
 RANK_OUT_OF = "the number of provinces a rank is out of"
 GROUP = "about a group of provinces it counts, not the country as a whole"
+TOGETHER = "a count for a list of units together (their sum), no one unit's figure"
 
 _BREAK = re.compile(r";|,\s|\s(?:và|còn|trong khi|tiếp theo là|tiếp đó là)\s|:\s|\.\s")
 _DATE = re.compile(
@@ -422,10 +423,58 @@ class Localities:
     ) -> tuple[AdminUnit | None, str | None]:
         """The unit of the figure at ``s[start:end]``, or None and the reason it has none
         (:meth:`_area`); remembers the unit for a list that goes on after a ";"."""
-        unit, why = self._area(s, start, end, places, art, state, kind, parent)
-        if unit is not None:
-            state["sentence_area"] = unit
-        return unit, why
+        units, why = self.areas(s, start, end, places, art, state, kind, parent)
+        return (units[0] if units else None), why
+
+    def areas(
+        self,
+        s: str,
+        start: int,
+        end: int,
+        places: list[Place],
+        art: ArticleLocality,
+        state: dict,
+        kind: str = "count",
+        parent: AdminUnit | None = None,
+    ) -> tuple[list[AdminUnit], str | None]:
+        """The units of the figure at ``s[start:end]`` (:meth:`area`): the one its clause
+        names, or every unit of the coordinated list that unit stands in ("Bắc Giang, Lạng
+        Sơn … và Thái Nguyên đã hoàn thành 100%", "… đạt gần 0,6 là Cao Bằng, Quảng Trị và
+        Hưng Yên"): a rate, score or rank stated for a list holds for each of its units. A
+        count stated for a list is their sum, no unit's own figure: it is skipped, unless the
+        text says "đều" (each); "lần lượt" pairs lists instead (:meth:`_respectively`)."""
+        chosen: list[Place] = []
+        unit, why = self._area(s, start, end, places, art, state, kind, parent, chosen)
+        if unit is None:
+            return [], why
+        state["sentence_area"] = unit
+        if not chosen or self.rules.respectively.search(s):
+            return [unit], None
+        run = [p.unit for p in self._run(s, chosen[0], places) if p.unit is not None]
+        if len(run) < 2:
+            return [unit], None
+        if kind in ("count", "money") and not _EACH.search(s[_clause_start(s, start) : end]):
+            return [], TOGETHER
+        return run, None
+
+    @staticmethod
+    def _run(s: str, picked: Place, places: list[Place]) -> list[Place]:
+        """The coordinated list of unit names ``picked`` stands in ("A, B và C"), in order;
+        ``[picked]`` when it stands alone. A unit that situates its neighbour ("phường 5,
+        thành phố Mỹ Tho") or names a comparison's baseline is no member."""
+        units = [p for p in places if p.unit is not None and not p.qualifier and not p.anaphor]
+        if picked not in units:
+            return [picked]
+        i = j = units.index(picked)
+        while i > 0 and _UNIT_GAP.fullmatch(s[units[i - 1].end : units[i].start]):
+            i -= 1
+        while j + 1 < len(units) and _UNIT_GAP.fullmatch(s[units[j].end : units[j + 1].start]):
+            j += 1
+        run = units[i : j + 1]
+        if _BASELINE.search(s[max(0, run[0].start - 24) : run[0].start]):
+            return [picked]
+        seen: set[str] = set()
+        return [p for p in run if not (p.unit.iri in seen or seen.add(p.unit.iri))]  # type: ignore[union-attr, func-returns-value]
 
     def _area(
         self,
@@ -437,8 +486,11 @@ class Localities:
         state: dict,
         kind: str = "count",
         parent: AdminUnit | None = None,
+        chosen: list[Place] | None = None,
     ) -> tuple[AdminUnit | None, str | None]:
-        """The unit of the figure at ``s[start:end]``, or None and the reason it has none.
+        """The unit of the figure at ``s[start:end]``, or None and the reason it has none;
+        the place it was read from is appended to ``chosen`` (none for the main locality,
+        the paragraph's frame or a list's unit).
         ``parent`` is a unit the figure's clause names by a phrase of its own (the main
         locality's province in "bình quân của tỉnh"); it comes after a unit named in the
         clause before the figure."""
@@ -472,6 +524,8 @@ class Localities:
             if earlier and _BASELINE.search(s[max(0, p.start - 24) : p.start]):
                 # "A (56,83%) so với B (4,21%) …, hơn 13 lần": a later clause is about A
                 return None
+            if chosen is not None:
+                chosen.append(p)
             return p.unit, None
 
         usable = [p for p in places if not p.qualifier]
@@ -613,6 +667,7 @@ _NUMBER = re.compile(r"(?<![\w.,/])\d{1,3}(?:\.\d{3})*(?:,\d+)?(?:/\d+)?(?![\w/]
 #: between two figures of one list: "và", a comma, and a unit word ("0,5064 điểm và 0,4880")
 _LIST_GAP = re.compile(r"\s*(?:%|điểm)?\s*(?:,|và|,\s*và)\s*(?:thứ\s+)?")
 _UNIT_GAP = re.compile(r"\s*(?:,|và|,\s*và)\s*")
+_EACH = re.compile(r"(?i)\bđều\b")
 
 
 def article_snapshot(year: int, this_year: int, published: str | None = None) -> str:
