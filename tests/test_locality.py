@@ -291,3 +291,42 @@ def test_a_count_stated_for_two_provinces_is_their_sum_not_each_one_s(extractor)
     assert areas_of(extractor, r, "1.200") == []
     assert skipped(r)["1.200"] == TOGETHER
     assert areas_of(extractor, r, "300") == ["Lào Cai", "Yên Bái"]
+
+
+def test_in_a_national_report_the_provinces_together_stand_for_the_country(extractor):
+    r = extract(
+        extractor,
+        "Công bố chỉ số chuyển đổi số năm 2023\n\n"
+        "Theo Bộ TT&TT, DTI quốc gia năm 2023 đạt 0,7012.\n\n"
+        "Đối với cấp tỉnh, giá trị DTI bình quân năm 2023 đạt 0,6123. Cả ba trụ cột đều tăng: "
+        "Chính quyền số đạt 0,6511, tăng 3,2%.\n\n"
+        "Năm 2023, 30/63 địa phương đã lập 1.500 tổ công nghệ số cộng đồng mới, và chỉ số "
+        "hài lòng của các địa phương đạt bình quân trên 82%.",
+    )
+    got = places(extractor, r)
+    for stated in ("0,7012", "0,6123", "0,6511", "3,2%", "1.500", "82%"):
+        assert got[stated] == "Việt Nam", stated
+
+
+def test_a_sentence_about_the_country_frames_its_paragraph(extractor):
+    r = extract(
+        extractor,
+        "Thuê bao di động thông minh\n\n"
+        "Cuối năm 2022, Việt Nam đã có 85,2 triệu thuê bao smartphone. Đến tháng 6/2023, "
+        "đã có thêm hơn 3 triệu thuê bao, nâng tổng số lên con số 88,4 triệu.",
+    )
+    got = places(extractor, r)
+    assert got["3 triệu"] == "Việt Nam"
+    assert got["88,4 triệu"] == "Việt Nam"
+
+
+def test_in_a_province_s_article_its_localities_are_its_own_units(extractor):
+    r = extract(
+        extractor,
+        "Tỉnh Bắc Giang: chuyển đổi số năm 2023\n\n"
+        "Năm 2023, tỉnh Bắc Giang có 95% hồ sơ trực tuyến; các địa phương đạt bình quân 90%. "
+        "Đây là năm thứ 3 liên tiếp tỉnh xếp vào nhóm 2.",
+    )
+    got = places(extractor, r)
+    assert got["90%"] == "Bắc Giang"
+    assert "3" not in got and "2" not in got

@@ -101,6 +101,7 @@ class LocalityRules:
     aliases: dict[str, str]
     publishers: dict[str, str]
     not_a_place_before: re.Pattern[str] | None = None
+    aggregate: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls, path: Path) -> LocalityRules:
@@ -124,6 +125,7 @@ class LocalityRules:
             not_a_place_before=re.compile(data["not_a_place_before"])
             if "not_a_place_before" in data
             else None,
+            aggregate=re.compile(data["aggregate"]) if "aggregate" in data else None,
         )
 
 
@@ -362,6 +364,11 @@ class Localities:
         if not figures:
             result.sort(key=lambda p: p.start)
             return result
+        if art is not None and art.main is None and self.rules.aggregate is not None:
+            taken = spans + [(p.start, p.end) for p in result if p.national]
+            for m in self.rules.aggregate.finditer(s):
+                if not any(a < m.end() and m.start() < b for a, b in taken):
+                    result.append(Place(m.start(), m.end(), None, national=True))
         for m in self.rules.anaphor.finditer(s):
             if any(a <= m.start() < b for a, b in spans):
                 continue
@@ -510,8 +517,10 @@ class Localities:
 
         def pick(p: Place, earlier: bool = False) -> tuple[AdminUnit | None, str | None] | None:
             if p.national:
-                if s[p.start : p.start + 1].isdigit():
-                    # "25 tỉnh, thành phố đã “phủ xanh” hơn 50% số xã": those provinces' share
+                if s[p.start : p.start + 1].isdigit() and kind != "count":
+                    # "25 tỉnh, thành phố đã “phủ xanh” hơn 50% số xã": those provinces'
+                    # share; a count in them ("32/34 địa phương đã thành lập 3.139 trung
+                    # tâm") is the country's
                     return None, GROUP
                 return COUNTRY, None
             if p.hamlet:
@@ -641,6 +650,15 @@ class Localities:
         state.pop("sentence_area", None)
         frame = self.frame(s, places, main)
         named = [p.unit for p in places if p.unit is not None and not p.qualifier and not p.anaphor]
+        if (
+            frame is None
+            and main is None
+            and not named
+            and any(p.national and not s[p.start : p.start + 1].isdigit() for p in places)
+        ):
+            # no main locality: a sentence about the country frames the rest of its paragraph
+            # ("Việt Nam đã có 91,3 triệu thuê bao. Đến tháng 3, đã có thêm 2 triệu …")
+            frame = COUNTRY
         if frame is None and main is None and named:
             # no main locality: the unit a sentence is about frames the rest of its paragraph
             # ("Hà Nội đã thí điểm từ tháng 4/2024. Tính đến ngày 31/7, … đạt 97,6%.")
