@@ -418,8 +418,11 @@ class Extractor:
             # one value for a list of indicators: a rank's list, or a percentage's when the list
             # is its subject ("tỷ lệ A và B đều đạt 100%"); a list after a percentage names what
             # is counted ("100% doanh nghiệp dùng hóa đơn điện tử, các sản phẩm OCOP …")
+            # "đạt tuyệt đối về tỷ lệ A và B": a verbal full score names its list after it
             listed = kind == "rank" or (
-                kind == "percentage" and bool(phrase) and phrase in s[prev_end:start]
+                kind == "percentage"
+                and bool(phrase)
+                and (phrase in s[prev_end:start] or m.kind == "percentage")
             )
             shared = (
                 self._shared(kind, phrase, s[prev_end:start])

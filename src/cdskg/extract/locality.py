@@ -558,6 +558,11 @@ class Localities:
             got = pick(p, earlier=True)
             if got is not None:
                 return got
+        subject = self._fronted_subject(s, start, usable)
+        if subject is not None:
+            got = pick(subject)
+            if got is not None:
+                return got
         listed = state.get("list_unit")
         if listed is not None:
             return listed, None  # "…: 100% cán bộ của phường …; 100% hồ sơ …": the same list
@@ -567,6 +572,20 @@ class Localities:
         if main is not None:
             return main, None
         return None, art.reason if art.reason == AMBIGUOUS_MAIN else NO_PLACE
+
+    @staticmethod
+    def _fronted_subject(s: str, start: int, usable: list[Place]) -> Place | None:
+        """ "Là địa phương dẫn đầu toàn quốc về …, Hà Nội đã …": a sentence that opens with
+        its predicate ("Là …", "Với …" up to the first comma) names its subject right after
+        that comma; a figure inside the predicate is about that unit."""
+        opened = _FRONTED.match(s)
+        if opened is None or start >= opened.end():
+            return None
+        after = opened.end()
+        for p in usable:
+            if p.start >= after:
+                return p if _SUBJECT_GAP.fullmatch(s[after : p.start]) else None
+        return None
 
     def _respectively(self, s: str, start: int, places: list[Place]) -> AdminUnit | None:
         """ "Ninh Bình và Thanh Hóa lần lượt đứng thứ 6 và 12": with "lần lượt" in the
@@ -686,6 +705,9 @@ _NUMBER = re.compile(r"(?<![\w.,/])\d{1,3}(?:\.\d{3})*(?:,\d+)?(?:/\d+)?(?![\w/]
 _LIST_GAP = re.compile(r"\s*(?:%|điểm)?\s*(?:,|và|,\s*và)\s*(?:thứ\s+)?")
 _UNIT_GAP = re.compile(r"\s*(?:,|và|,\s*và)\s*")
 _EACH = re.compile(r"(?i)\bđều\b")
+#: a sentence's fronted predicate, up to its comma: "Là địa phương dẫn đầu …, "
+_FRONTED = re.compile(r"\s*(?:Là|Trở thành|Từng là)\s[^,;:]{3,160},\s*")
+_SUBJECT_GAP = re.compile(r"\s*(?:(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)\s*)?")
 
 
 def article_snapshot(year: int, this_year: int, published: str | None = None) -> str:
