@@ -67,3 +67,16 @@ def test_a_full_score_for_a_list_of_rates_holds_for_each_rate(extractor):
     got = [q for q in r.quantities if q.kind == "percentage"]
     assert [q.value for q in got] == [Decimal(100), Decimal(100)]
     assert len({q.indicator for q in got}) == 2
+
+
+def test_a_density_per_thousand_people_is_per_mille_not_a_count(extractor):
+    r = extract(
+        extractor,
+        "Tỉnh Vĩnh Long: kế hoạch kinh tế số năm 2025\n\n"
+        "Năm 2025, tỉnh Vĩnh Long phấn đấu đạt tỷ lệ doanh nghiệp công nghệ số trên "
+        "0,9/1.000 dân.",
+    )
+    (q,) = r.quantities
+    assert (q.value, q.denominator, q.kind) == (Decimal("0.9"), Decimal(1000), "density")
+    assert q.unit == "http://qudt.org/vocab/unit/PERMILLE"
+    assert q.indicator == "digital-tech-enterprise-density"
