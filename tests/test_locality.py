@@ -330,3 +330,27 @@ def test_in_a_province_s_article_its_localities_are_its_own_units(extractor):
     got = places(extractor, r)
     assert got["90%"] == "Bắc Giang"
     assert "3" not in got and "2" not in got
+
+
+def test_the_source_listing_s_site_names_the_publisher_s_province(extractor, tmp_path):
+    from cdskg.extract.articles import read_article, source_urls
+
+    body = (
+        "Cải cách hành chính năm 2022\n\n"
+        "Năm 2022, chỉ số cải cách hành chính của tỉnh đạt 85,12 điểm, tăng 2,3 điểm.\n"
+    )
+    (tmp_path / "a.txt").write_text(body, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(body, encoding="utf-8")
+    (tmp_path / "SOURCES-1.tsv").write_text(
+        "file\turl\tnote\n"
+        "a.txt\thttps://baoquangninh.vn/cai-cach-hanh-chinh-ha-noi-va-hai-phong-1.html\tx\n",
+        encoding="utf-8",
+    )
+    # someone else's table with other columns is not a listing of sources
+    (tmp_path / "SOURCES-2.tsv").write_text("name\tlink\nb.txt\thttps://baolaocai.vn/\n")
+    source_urls.cache_clear()
+    a, b = read_article(tmp_path / "a.txt"), read_article(tmp_path / "b.txt")
+    assert a.url is not None and b.url is None
+    # the site, not the story's slug (which names Hà Nội and Hải Phòng), is the publisher
+    assert set(places(extractor, extractor.extract(a)).values()) == {"Quảng Ninh"}
+    assert not extractor.extract(b).quantities

@@ -106,7 +106,9 @@ class Extractor:
         title, _ = title_of(text)
         year = context_year(text, self.today.year)
         datelines = [d.text for d in cleaned.drops if d.reason.startswith("dateline")]
-        art = self.localities.article(title, text, year, self.today.year, datelines)
+        art = self.localities.article(
+            title, text, year, self.today.year, datelines, source_url=source.url
+        )
         main = art.main
         article_iri = iri.article(source.name)
         record = ArticleRecord(

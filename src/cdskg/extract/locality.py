@@ -189,8 +189,11 @@ class Localities:
         year: int,
         this_year: int,
         datelines: list[str] = (),  # type: ignore[assignment]
+        source_url: str | None = None,
     ) -> ArticleLocality:
-        """The article's snapshot and main locality (see the module docstring)."""
+        """The article's snapshot and main locality (see the module docstring);
+        ``source_url``, the page it was taken from, names its publisher like a domain in
+        the text does."""
         published = next((d for d in map(_iso_date, datelines) if d), None)
         snapshot = article_snapshot(year, this_year, published)
         body_start = len(title)
@@ -232,7 +235,8 @@ class Localities:
             scores[key] += weight
             if p.unit is not None and key == p.unit.iri:
                 units[key] = p.unit
-        for unit in self._publisher_provinces(text, snapshot):
+        publisher_text = f"{text}\n{_site(source_url)}" if source_url else text
+        for unit in self._publisher_provinces(publisher_text, snapshot):
             # the publisher's province: one mention's weight, and it stands in the header
             scores[unit.iri] += 1
             units[unit.iri] = unit
@@ -742,6 +746,13 @@ def _lead_end(text: str, body_start: int) -> int:
     nl = text.find("\n", lead_start)
     end = nl if nl >= 0 else len(text)
     return min(end, lead_start + 400)
+
+
+def _site(url: str) -> str:
+    """The host of a URL ("https://baobariavungtau.com.vn/…" → "baobariavungtau.com.vn"):
+    its path may name other places (a story's slug), the host names the publisher."""
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return host.split("@")[-1].split(":")[0]
 
 
 def _has_mark(text: str, mark: str) -> bool:
