@@ -80,3 +80,18 @@ def test_a_density_per_thousand_people_is_per_mille_not_a_count(extractor):
     assert (q.value, q.denominator, q.kind) == (Decimal("0.9"), Decimal(1000), "density")
     assert q.unit == "http://qudt.org/vocab/unit/PERMILLE"
     assert q.indicator == "digital-tech-enterprise-density"
+
+
+def test_a_rank_for_a_long_list_of_pillars_reaches_the_list_s_last_item(extractor):
+    r = extract(
+        extractor,
+        "Chỉ số chuyển đổi số năm 2023\n\n"
+        "Năm 2023, Quảng Ninh là địa phương đứng đầu về 4 chỉ số chính gồm Nhận thức số, "
+        "Thể chế số, Hoạt động Kinh tế số và Hoạt động Xã hội số.",
+    )
+    assert {q.indicator for q in r.quantities if q.kind == "rank"} == {
+        "dti-awareness-rank",
+        "dti-institutions-rank",
+        "dti-economy-activity-rank",
+        "dti-society-activity-rank",
+    }

@@ -427,7 +427,7 @@ class Extractor:
                 and (phrase in s[prev_end:start] or m.kind == "percentage")
             )
             shared = (
-                self._shared(kind, phrase, s[prev_end:start])
+                self._shared(kind, phrase, s[prev_end:start], long_after)
                 if listed and index not in bounds and index not in upper_of
                 else None
             )
@@ -623,7 +623,9 @@ class Extractor:
                     return twin
         return None
 
-    def _shared(self, kind: str, phrase: str, since: str) -> list[tuple[Indicator, str]] | None:
+    def _shared(
+        self, kind: str, phrase: str, since: str, after: str = ""
+    ) -> list[tuple[Indicator, str]] | None:
         """The indicators one value is stated for when the figure's words list several
         ("đứng đầu về 4 chỉ số chính gồm Nhận thức số, Thể chế số và …", "về tỷ lệ tiếp nhận
         hồ sơ trực tuyến và thanh toán trực tuyến"): each listed part that scores well above
@@ -633,6 +635,11 @@ class Extractor:
         # the figure's own words; the words since the figure before when they say the value
         # holds for each ("cả 3 trụ cột, gồm: …, kinh tế số và xã hội số đều xếp thứ 2")
         since = since[since.rfind(";") + 1 :]  # the clause of the figure only
+        at = after.find(phrase) if phrase else -1
+        if at >= 0:
+            # the phrase is cut to a length; the list it opens goes on to its clause's end
+            # ("… Hoạt động Kinh tế số và Hoạt" + "động Xã hội số")
+            phrase = after[at:]
         texts = [phrase] + ([since] if _EACH.search(since) else [])
         for text in texts:
             parts = [p for p in _LIST_SPLIT.split(text) if p and content(p) >= 2]
