@@ -14,7 +14,7 @@ import pytest
 
 from cdskg.extract.articles import SourceArticle
 from cdskg.extract.extractor import Extractor
-from cdskg.extract.locality import AGENCY, HAMLET, PLACE_NAME, article_snapshot
+from cdskg.extract.locality import AGENCY, HAMLET, PLACE_NAME, TOGETHER, article_snapshot
 from cdskg.extract.units import COUNTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -249,3 +249,108 @@ def test_rows_of_a_ranking_table_take_their_own_province(extractor):
     assert got["0,6512"] == "Bắc Ninh" and got["0,6420"] == "Quảng Ninh"
     assert got["0,6301"] == "Hải Phòng" and got["1"] == "Bắc Ninh" and got["3"] == "Hải Phòng"
     assert not any(d["reason"] == "menu line" for d in r.dropped)
+
+
+def areas_of(extractor, record, stated: str) -> list[str]:
+    units = {**extractor.gazetteer.table.units, COUNTRY.iri: COUNTRY}
+    return [units[q.area].short for q in record.quantities if q.stated == stated]
+
+
+def test_a_rate_stated_for_a_list_of_provinces_holds_for_each(extractor):
+    r = extract(
+        extractor,
+        "Nhiều tỉnh phủ kín tổ công nghệ số cộng đồng\n\n"
+        "Tính đến tháng 5/2023, 4 địa phương gồm: Yên Bái, Phú Thọ, Tuyên Quang và Hà Giang "
+        "đã đạt 100% thôn, bản có tổ công nghệ số cộng đồng.",
+    )
+    assert areas_of(extractor, r, "100%") == ["Yên Bái", "Phú Thọ", "Tuyên Quang", "Hà Giang"]
+    # one observation each: the IRI carries the unit when one value has several
+    assert len({(q.value_start, q.indicator, q.shared_by) for q in r.quantities}) == len(
+        r.quantities
+    )
+
+
+def test_a_range_after_its_list_of_provinces_gives_each_both_bounds(extractor):
+    r = extract(
+        extractor,
+        "Chỉ số DTI năm 2023\n\n"
+        "Năm 2023, nhóm cuối bảng có giá trị DTI từ 0,41 đến 0,47 là Lai Châu, Điện Biên "
+        "và Sơn La.",
+    )
+    for bound in ("0,41", "0,47"):
+        assert areas_of(extractor, r, bound) == ["Lai Châu", "Điện Biên", "Sơn La"]
+
+
+def test_a_count_stated_for_two_provinces_is_their_sum_not_each_one_s(extractor):
+    r = extract(
+        extractor,
+        "Thương mại điện tử vùng núi\n\n"
+        "Năm 2023, Cao Bằng và Bắc Kạn có 1.200 cửa hàng số. "
+        "Năm 2023, Lào Cai và Yên Bái đều có 300 tổ công nghệ số cộng đồng.",
+    )
+    assert areas_of(extractor, r, "1.200") == []
+    assert skipped(r)["1.200"] == TOGETHER
+    assert areas_of(extractor, r, "300") == ["Lào Cai", "Yên Bái"]
+
+
+def test_in_a_national_report_the_provinces_together_stand_for_the_country(extractor):
+    r = extract(
+        extractor,
+        "Công bố chỉ số chuyển đổi số năm 2023\n\n"
+        "Theo Bộ TT&TT, DTI quốc gia năm 2023 đạt 0,7012.\n\n"
+        "Đối với cấp tỉnh, giá trị DTI bình quân năm 2023 đạt 0,6123. Cả ba trụ cột đều tăng: "
+        "Chính quyền số đạt 0,6511, tăng 3,2%.\n\n"
+        "Năm 2023, 30/63 địa phương đã lập 1.500 tổ công nghệ số cộng đồng mới, và chỉ số "
+        "hài lòng của các địa phương đạt bình quân trên 82%.",
+    )
+    got = places(extractor, r)
+    for stated in ("0,7012", "0,6123", "0,6511", "3,2%", "1.500", "82%"):
+        assert got[stated] == "Việt Nam", stated
+
+
+def test_a_sentence_about_the_country_frames_its_paragraph(extractor):
+    r = extract(
+        extractor,
+        "Thuê bao di động thông minh\n\n"
+        "Cuối năm 2022, Việt Nam đã có 85,2 triệu thuê bao smartphone. Đến tháng 6/2023, "
+        "đã có thêm hơn 3 triệu thuê bao, nâng tổng số lên con số 88,4 triệu.",
+    )
+    got = places(extractor, r)
+    assert got["3 triệu"] == "Việt Nam"
+    assert got["88,4 triệu"] == "Việt Nam"
+
+
+def test_in_a_province_s_article_its_localities_are_its_own_units(extractor):
+    r = extract(
+        extractor,
+        "Tỉnh Bắc Giang: chuyển đổi số năm 2023\n\n"
+        "Năm 2023, tỉnh Bắc Giang có 95% hồ sơ trực tuyến; các địa phương đạt bình quân 90%. "
+        "Đây là năm thứ 3 liên tiếp tỉnh xếp vào nhóm 2.",
+    )
+    got = places(extractor, r)
+    assert got["90%"] == "Bắc Giang"
+    assert "3" not in got and "2" not in got
+
+
+def test_the_source_listing_s_site_names_the_publisher_s_province(extractor, tmp_path):
+    from cdskg.extract.articles import read_article, source_urls
+
+    body = (
+        "Cải cách hành chính năm 2022\n\n"
+        "Năm 2022, chỉ số cải cách hành chính của tỉnh đạt 85,12 điểm, tăng 2,3 điểm.\n"
+    )
+    (tmp_path / "a.txt").write_text(body, encoding="utf-8")
+    (tmp_path / "b.txt").write_text(body, encoding="utf-8")
+    (tmp_path / "SOURCES-1.tsv").write_text(
+        "file\turl\tnote\n"
+        "a.txt\thttps://baoquangninh.vn/cai-cach-hanh-chinh-ha-noi-va-hai-phong-1.html\tx\n",
+        encoding="utf-8",
+    )
+    # someone else's table with other columns is not a listing of sources
+    (tmp_path / "SOURCES-2.tsv").write_text("name\tlink\nb.txt\thttps://baolaocai.vn/\n")
+    source_urls.cache_clear()
+    a, b = read_article(tmp_path / "a.txt"), read_article(tmp_path / "b.txt")
+    assert a.url is not None and b.url is None
+    # the site, not the story's slug (which names Hà Nội and Hải Phòng), is the publisher
+    assert set(places(extractor, extractor.extract(a)).values()) == {"Quảng Ninh"}
+    assert not extractor.extract(b).quantities

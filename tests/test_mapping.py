@@ -63,3 +63,41 @@ def test_every_document_type_is_a_concept(thesaurus: Graph, rules: MappingRules)
 
 def test_bare_organisation_heads_come_from_the_extraction_rules(rules: MappingRules) -> None:
     assert {"ubnd", "hdnd"} <= rules.bare_heads
+
+
+def _unclassified(start: int, words: str):
+    from decimal import Decimal
+
+    from cdskg.extract.records import Evidence, Period, Quantity
+
+    ev = Evidence(start, start + 40, start, start + 40, words, "", "")
+    return Quantity(
+        value=Decimal(100),
+        unit="http://qudt.org/vocab/unit/PERCENT",
+        stated="100%",
+        value_start=start,
+        value_end=start + 4,
+        indicator="unclassified",
+        indicator_text=words,
+        area="https://w3id.org/cdskg/id/unit/pre2025/province/68",
+        period=Period("2023-01-01", "2023-12-31"),
+        evidence=ev,
+        kind="percentage",
+    )
+
+
+def test_unclassified_figures_are_one_only_when_they_say_the_same_words():
+    """Two unclassified 100% of one unit are two figures unless their phrase is the same:
+    the indicator is unknown, so only the words tell a restatement."""
+    from cdskg.extract.records import ArticleRecord
+    from cdskg.mapping.model import group_quantities
+
+    record = ArticleRecord("https://w3id.org/cdskg/id/article/t", "t", "", "", "", None)
+    record.quantities += [
+        _unclassified(10, "cơ quan Đảng dùng hộp thư"),
+        _unclassified(90, "xã có điểm bưu chính"),
+        _unclassified(200, "Cơ quan Đảng  dùng hộp thư"),
+    ]
+    groups = group_quantities(record)
+    assert [g.first.value_start for g in groups] == [10, 90]
+    assert [x.value_start for x in groups[0].restated] == [200]

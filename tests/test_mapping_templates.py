@@ -82,10 +82,10 @@ MALFORMED = {
         "[node.observation]: subject: unknown minting function 'observaton'",
     ),
     "wrong number of arguments": (
-        'args = ["article.iri", "value_start", "indicator"]',
+        'args = ["article.iri", "value_start", "indicator", "shared_by"]',
         'args = ["article.iri", "value_start"]',
         'args = ["article.iri", "value_start"]',
-        "observation(article_iri, start, indicator_notation) cannot take 2 argument(s)",
+        "observation(article_iri, start, indicator_notation, place) cannot take 2 argument(s)",
     ),
     "bad datatype": (
         'field = "value", datatype = "xsd:decimal"',

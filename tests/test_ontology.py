@@ -42,13 +42,14 @@ TERM_TYPES = (
     SKOS.Concept,
     SKOS.ConceptScheme,
 )
-VALUE_KINDS = {"percentage", "count", "money", "score", "rank", "ratio", "speed"}
+VALUE_KINDS = {"percentage", "count", "money", "score", "rank", "ratio", "speed", "density"}
 UNITS = {
     URIRef("http://qudt.org/vocab/unit/PERCENT"),
     URIRef("http://qudt.org/vocab/unit/NUM"),
     URIRef("http://qudt.org/vocab/unit/UNITLESS"),
     URIRef("http://qudt.org/vocab/currency/VND"),
     URIRef("http://qudt.org/vocab/unit/MegaBIT-PER-SEC"),
+    URIRef("http://qudt.org/vocab/unit/PERMILLE"),
 }
 PILLAR_NOTATIONS = {"digital-government", "digital-economy", "digital-society", "overall"}
 LEVEL_NOTATIONS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +24,33 @@ class SourceArticle:
     name: str  # the file name, recorded on the article as dcterms:source
     text: str
     content_hash: str  # sha256 of the raw bytes
+    #: the page the article was taken from, when a sources listing beside it gives one
+    #: (:func:`source_urls`); its site names the publisher
+    url: str | None = None
+
+
+#: a listing of where the articles of a folder come from: tab-separated, with a header that
+#: has the columns ``file`` and ``url`` (other columns are not read)
+SOURCES_GLOB = "SOURCES*.tsv"
+
+
+@functools.lru_cache(maxsize=64)
+def source_urls(folder: Path) -> dict[str, str]:
+    """File name → source URL, from the ``SOURCES*.tsv`` listings of ``folder``; a listing
+    without ``file`` and ``url`` columns is ignored (it may be someone else's table)."""
+    urls: dict[str, str] = {}
+    for listing in sorted(folder.glob(SOURCES_GLOB)):
+        try:
+            with listing.open(encoding="utf-8", newline="") as fh:
+                rows = csv.DictReader(fh, delimiter="\t")
+                if not rows.fieldnames or not {"file", "url"} <= set(rows.fieldnames):
+                    continue
+                for row in rows:
+                    if row.get("file") and row.get("url"):
+                        urls[row["file"].strip()] = row["url"].strip()
+        except (OSError, UnicodeDecodeError, csv.Error):
+            continue  # a listing is a help, never a reason to refuse the articles
+    return urls
 
 
 def collect(paths: Iterable[Path]) -> Iterator[Path]:
@@ -84,7 +113,8 @@ def read_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceArticl
     text = decode(raw, str(path))
     if not text.strip():
         raise InputError(f"{path}: is empty; an article needs a title line and a body")
-    return SourceArticle(path, path.name, text, hashlib.sha256(raw).hexdigest())
+    url = source_urls(path.parent).get(path.name)
+    return SourceArticle(path, path.name, text, hashlib.sha256(raw).hexdigest(), url)
 
 
 def title_of(text: str) -> tuple[str, int]:

@@ -151,7 +151,9 @@ class Extractor:
         title, _ = title_of(text)
         year = context_year(text, self.today.year)
         datelines = [d.text for d in cleaned.drops if d.reason.startswith("dateline")]
-        art = self.localities.article(title, text, year, self.today.year, datelines)
+        art = self.localities.article(
+            title, text, year, self.today.year, datelines, source_url=source.url
+        )
         main = art.main
         article_iri = iri.article(source.name)
         record = ArticleRecord(
@@ -447,12 +449,16 @@ class Extractor:
             scope = self._scope(fold(before)) or sentence_scope
             named = any(window_start <= pm.start < start for pm, _ in placed)
             scope = self._family_scope(scope, indicator.notation, scopes, n, named)
-            area, why = self._area(s, start, stated_end, places, state, kind, fold(before), record)
-            if area is None:
+            # a range's lower bound is placed as its upper one ("từ 0,5 đến 0,6 là Cao Bằng")
+            area_end = upper.end() if upper is not None else stated_end
+            areas, why = self._area(s, start, area_end, places, state, kind, fold(before), record)
+            if not areas:
                 record.skipped.append(Skipped(m.group(0), sent.start + start, why or "no locality"))
                 prev_end = stated_end
                 continue
-            record.places[area.iri] = area
+            area = areas[0]
+            for unit in areas:
+                record.places[unit.iri] = unit
             local = self.figures.below_province.get(indicator.notation)
             if local and area.level not in PROVINCE_LEVELS and local in self.thesaurus.labels:
                 # the provincial DTI ranks provinces: a commune's or district's rank or score is
@@ -476,37 +482,42 @@ class Extractor:
             # one value for a list of indicators: a rank's list, or a percentage's when the list
             # is its subject ("tỷ lệ A và B đều đạt 100%"); a list after a percentage names what
             # is counted ("100% doanh nghiệp dùng hóa đơn điện tử, các sản phẩm OCOP …")
+            # "đạt tuyệt đối về tỷ lệ A và B": a verbal full score names its list after it
             listed = kind == "rank" or (
-                kind == "percentage" and bool(phrase) and phrase in s[prev_end:start]
+                kind == "percentage"
+                and bool(phrase)
+                and (phrase in s[prev_end:start] or m.kind == "percentage")
             )
             shared = (
-                self._shared(kind, phrase, s[prev_end:start])
+                self._shared(kind, phrase, s[prev_end:start], long_after)
                 if listed and index not in bounds and index not in upper_of
                 else None
             )
             for own, own_text in shared or [(indicator, phrase)]:
                 unit = DEFAULT_UNIT[kind] if own.notation == "unclassified" else own.unit
-                record.quantities.append(
-                    Quantity(
-                        value=value,
-                        unit=unit,
-                        stated=s[start:stated_end],
-                        value_start=value_start,
-                        value_end=sent.start + stated_end,
-                        indicator=own.notation,
-                        indicator_text=own_text,
-                        area=area.iri,
-                        period=period,
-                        evidence=ev,
-                        qualifier=qualifier,
-                        role=role,
-                        numerator=numerator,
-                        denominator=denominator,
-                        scope=scope,
-                        kind=kind,
-                        baseline=baseline,
+                for place in areas:
+                    record.quantities.append(
+                        Quantity(
+                            value=value,
+                            unit=unit,
+                            stated=s[start:stated_end],
+                            value_start=value_start,
+                            value_end=sent.start + stated_end,
+                            indicator=own.notation,
+                            indicator_text=own_text,
+                            area=place.iri,
+                            period=period,
+                            evidence=ev,
+                            qualifier=qualifier,
+                            role=role,
+                            numerator=numerator,
+                            denominator=denominator,
+                            scope=scope,
+                            kind=kind,
+                            baseline=baseline,
+                            shared_by=place.iri if len(areas) > 1 else None,
+                        )
                     )
-                )
             if kind == "rank" and denominator is not None and denominator <= 999:
                 state["ranked"] = max(int(denominator), int(state.get("ranked", 0)))  # type: ignore[call-overload]
             if kind == "rank":
@@ -755,7 +766,9 @@ class Extractor:
                     return twin
         return None
 
-    def _shared(self, kind: str, phrase: str, since: str) -> list[tuple[Indicator, str]] | None:
+    def _shared(
+        self, kind: str, phrase: str, since: str, after: str = ""
+    ) -> list[tuple[Indicator, str]] | None:
         """The indicators one value is stated for when the figure's words list several
         ("đứng đầu về 4 chỉ số chính gồm Nhận thức số, Thể chế số và …", "về tỷ lệ tiếp nhận
         hồ sơ trực tuyến và thanh toán trực tuyến"): each listed part that scores well above
@@ -765,6 +778,11 @@ class Extractor:
         # the figure's own words; the words since the figure before when they say the value
         # holds for each ("cả 3 trụ cột, gồm: …, kinh tế số và xã hội số đều xếp thứ 2")
         since = since[since.rfind(";") + 1 :]  # the clause of the figure only
+        at = after.find(phrase) if phrase else -1
+        if at >= 0:
+            # the phrase is cut to a length; the list it opens goes on to its clause's end
+            # ("… Hoạt động Kinh tế số và Hoạt" + "động Xã hội số")
+            phrase = after[at:]
         texts = [phrase] + ([since] if _EACH.search(since) else [])
         for text in texts:
             parts = [p for p in _LIST_SPLIT.split(text) if p and content(p) >= 2]
@@ -951,9 +969,9 @@ class Extractor:
         kind: str,
         folded_before: str,
         record: ArticleRecord,
-    ) -> tuple[AdminUnit | None, str | None]:
-        """The figure's unit (:meth:`Localities.area`); a ``parent_refs`` phrase in its clause
-        ("bình quân của tỉnh") names the main locality's ancestor instead of the main."""
+    ) -> tuple[list[AdminUnit], str | None]:
+        """The figure's units (:meth:`Localities.areas`); a ``parent_refs`` phrase in its
+        clause ("bình quân của tỉnh") names the main locality's ancestor instead of the main."""
         art: ArticleLocality = state["article"]
         parent = None
         if art.main is not None:
@@ -962,7 +980,7 @@ class Extractor:
                     parent = self.gazetteer.ancestor_at(art.main, level)
                     if parent is not None:
                         break
-        return self.localities.area(s, start, end, places, art, state, kind, parent=parent)
+        return self.localities.areas(s, start, end, places, art, state, kind, parent=parent)
 
     def _carry(self, s: str, periods, state: dict[str, object]) -> Period | None:
         """The period carried into this sentence from an earlier one of its paragraph

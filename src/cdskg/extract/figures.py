@@ -10,6 +10,8 @@ from pathlib import Path
 from cdskg.rdf.iri import fold
 
 PERCENT = "http://qudt.org/vocab/unit/PERCENT"
+#: so many per 1,000 ("0,7/1.000 dân"): QUDT's per mille
+PERMILLE = "http://qudt.org/vocab/unit/PERMILLE"
 NUM = "http://qudt.org/vocab/unit/NUM"
 UNITLESS = "http://qudt.org/vocab/unit/UNITLESS"
 VND = "http://qudt.org/vocab/currency/VND"
@@ -46,7 +48,7 @@ KINDS = {
     "score": ("score",),
     "rank": ("rank",),
     "multiple": ("multiple", "ratio"),
-    "density": ("ratio",),
+    "density": ("density", "ratio"),
 }
 DEFAULT_UNIT = {
     "percentage": PERCENT,
@@ -56,7 +58,7 @@ DEFAULT_UNIT = {
     "score": UNITLESS,
     "rank": UNITLESS,
     "multiple": UNITLESS,
-    "density": NUM,
+    "density": PERMILLE,
 }
 
 

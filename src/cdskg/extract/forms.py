@@ -38,6 +38,11 @@ _FIRST = re.compile(
     r"(?=\s+(?:ca nuoc|toan quoc|khu vuc|bang|ve|voi|trong|tai|o|cac|nhom|danh sach|toan)\b"
     r"|\s*[,.;]|\s*$)"
 )
+#: "là tỉnh đầu tiên cả nước hoàn thành …": first of the country to do it, first place
+_FIRST_TO = re.compile(
+    r"\b(?:la|tro thanh)\s+(?:tinh|thanh pho|dia phuong|don vi|huyen|quan|xa|phuong)\s+"
+    r"(?P<w>dau tien\s+(?:(?:cua|trong|tren)\s+)?(?:ca nuoc|toan quoc))\b"
+)
 #: "đứng thứ hai", "xếp hạng nhì", "ở vị trí thứ ba", "hạng nhất": an ordinal word
 _ORDINAL = re.compile(
     rf"\b(?:(?:xep|dung|o|len|vuon len)\s+(?:o\s+)?(?:vi tri\s+)?(?:thu|hang)|xep hang)\s+"
@@ -82,7 +87,7 @@ def hits(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
     ``ranked`` is how many the article's rankings rank (the last place, when the sentence
     does not say)."""
     out = [Hit(m.start(), m.end(), m.group(0), m.group(1), m.group(2)) for m in FIGURE.finditer(s)]
-    if any(w in folded for w in ("dau", "thu", "hang", "cuoi", "nhat")):
+    if any(w in folded for w in ("dau", "thu", "hang", "cuoi", "nhat", "tien")):
         out += _verbal_ranks(s, folded, ranked)
     if "tuyet doi" in folded:
         out += [
@@ -97,6 +102,9 @@ def _verbal_ranks(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
     found: list[Hit] = []
     for m in _FIRST.finditer(folded):
         found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], "1", None, "rank"))
+    for m in _FIRST_TO.finditer(folded) if "dau tien" in folded else ():
+        a, b = m.span("w")
+        found.append(Hit(a, b, s[a:b], "1", None, "rank"))
     for m in _ORDINAL.finditer(folded):
         n = ORDINALS[m.group("n")]
         found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], str(n), None, "rank"))

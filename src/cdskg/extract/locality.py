@@ -74,6 +74,7 @@ AGENCY = "about agencies (ministries, departments), not a locality"
 HAMLET = "about a hamlet: the unit table has no hamlets, and its commune is not its place"
 RANK_OUT_OF = "the number of provinces a rank is out of"
 GROUP = "about a group of provinces it counts, not the country as a whole"
+TOGETHER = "a count for a list of units together (their sum), no one unit's figure"
 
 _BREAK = re.compile(r";|,\s|\s(?:và|còn|trong khi|tiếp theo là|tiếp đó là)\s|:\s|\.\s")
 _DATE = re.compile(
@@ -100,6 +101,7 @@ class LocalityRules:
     aliases: dict[str, str]
     publishers: dict[str, str]
     not_a_place_before: re.Pattern[str] | None = None
+    aggregate: re.Pattern[str] | None = None
 
     @classmethod
     def load(cls, path: Path) -> LocalityRules:
@@ -123,6 +125,7 @@ class LocalityRules:
             not_a_place_before=re.compile(data["not_a_place_before"])
             if "not_a_place_before" in data
             else None,
+            aggregate=re.compile(data["aggregate"]) if "aggregate" in data else None,
         )
 
 
@@ -186,8 +189,11 @@ class Localities:
         year: int,
         this_year: int,
         datelines: list[str] = (),  # type: ignore[assignment]
+        source_url: str | None = None,
     ) -> ArticleLocality:
-        """The article's snapshot and main locality (see the module docstring)."""
+        """The article's snapshot and main locality (see the module docstring);
+        ``source_url``, the page it was taken from, names its publisher like a domain in
+        the text does."""
         published = next((d for d in map(_iso_date, datelines) if d), None)
         snapshot = article_snapshot(year, this_year, published)
         body_start = len(title)
@@ -229,7 +235,8 @@ class Localities:
             scores[key] += weight
             if p.unit is not None and key == p.unit.iri:
                 units[key] = p.unit
-        for unit in self._publisher_provinces(text, snapshot):
+        publisher_text = f"{text}\n{_site(source_url)}" if source_url else text
+        for unit in self._publisher_provinces(publisher_text, snapshot):
             # the publisher's province: one mention's weight, and it stands in the header
             scores[unit.iri] += 1
             units[unit.iri] = unit
@@ -361,6 +368,11 @@ class Localities:
         if not figures:
             result.sort(key=lambda p: p.start)
             return result
+        if art is not None and art.main is None and self.rules.aggregate is not None:
+            taken = spans + [(p.start, p.end) for p in result if p.national]
+            for m in self.rules.aggregate.finditer(s):
+                if not any(a < m.end() and m.start() < b for a, b in taken):
+                    result.append(Place(m.start(), m.end(), None, national=True))
         for m in self.rules.anaphor.finditer(s):
             if any(a <= m.start() < b for a, b in spans):
                 continue
@@ -422,10 +434,58 @@ class Localities:
     ) -> tuple[AdminUnit | None, str | None]:
         """The unit of the figure at ``s[start:end]``, or None and the reason it has none
         (:meth:`_area`); remembers the unit for a list that goes on after a ";"."""
-        unit, why = self._area(s, start, end, places, art, state, kind, parent)
-        if unit is not None:
-            state["sentence_area"] = unit
-        return unit, why
+        units, why = self.areas(s, start, end, places, art, state, kind, parent)
+        return (units[0] if units else None), why
+
+    def areas(
+        self,
+        s: str,
+        start: int,
+        end: int,
+        places: list[Place],
+        art: ArticleLocality,
+        state: dict,
+        kind: str = "count",
+        parent: AdminUnit | None = None,
+    ) -> tuple[list[AdminUnit], str | None]:
+        """The units of the figure at ``s[start:end]`` (:meth:`area`): the one its clause
+        names, or every unit of the coordinated list that unit stands in ("Bắc Giang, Lạng
+        Sơn … và Thái Nguyên đã hoàn thành 100%", "… đạt gần 0,6 là Cao Bằng, Quảng Trị và
+        Hưng Yên"): a rate, score or rank stated for a list holds for each of its units. A
+        count stated for a list is their sum, no unit's own figure: it is skipped, unless the
+        text says "đều" (each); "lần lượt" pairs lists instead (:meth:`_respectively`)."""
+        chosen: list[Place] = []
+        unit, why = self._area(s, start, end, places, art, state, kind, parent, chosen)
+        if unit is None:
+            return [], why
+        state["sentence_area"] = unit
+        if not chosen or self.rules.respectively.search(s):
+            return [unit], None
+        run = [p.unit for p in self._run(s, chosen[0], places) if p.unit is not None]
+        if len(run) < 2:
+            return [unit], None
+        if kind in ("count", "money") and not _EACH.search(s[_clause_start(s, start) : end]):
+            return [], TOGETHER
+        return run, None
+
+    @staticmethod
+    def _run(s: str, picked: Place, places: list[Place]) -> list[Place]:
+        """The coordinated list of unit names ``picked`` stands in ("A, B và C"), in order;
+        ``[picked]`` when it stands alone. A unit that situates its neighbour ("phường 5,
+        thành phố Mỹ Tho") or names a comparison's baseline is no member."""
+        units = [p for p in places if p.unit is not None and not p.qualifier and not p.anaphor]
+        if picked not in units:
+            return [picked]
+        i = j = units.index(picked)
+        while i > 0 and _UNIT_GAP.fullmatch(s[units[i - 1].end : units[i].start]):
+            i -= 1
+        while j + 1 < len(units) and _UNIT_GAP.fullmatch(s[units[j].end : units[j + 1].start]):
+            j += 1
+        run = units[i : j + 1]
+        if _BASELINE.search(s[max(0, run[0].start - 24) : run[0].start]):
+            return [picked]
+        seen: set[str] = set()
+        return [p for p in run if not (p.unit.iri in seen or seen.add(p.unit.iri))]  # type: ignore[union-attr, func-returns-value]
 
     def _area(
         self,
@@ -437,8 +497,11 @@ class Localities:
         state: dict,
         kind: str = "count",
         parent: AdminUnit | None = None,
+        chosen: list[Place] | None = None,
     ) -> tuple[AdminUnit | None, str | None]:
-        """The unit of the figure at ``s[start:end]``, or None and the reason it has none.
+        """The unit of the figure at ``s[start:end]``, or None and the reason it has none;
+        the place it was read from is appended to ``chosen`` (none for the main locality,
+        the paragraph's frame or a list's unit).
         ``parent`` is a unit the figure's clause names by a phrase of its own (the main
         locality's province in "bình quân của tỉnh"); it comes after a unit named in the
         clause before the figure."""
@@ -458,8 +521,10 @@ class Localities:
 
         def pick(p: Place, earlier: bool = False) -> tuple[AdminUnit | None, str | None] | None:
             if p.national:
-                if s[p.start : p.start + 1].isdigit():
-                    # "25 tỉnh, thành phố đã “phủ xanh” hơn 50% số xã": those provinces' share
+                if s[p.start : p.start + 1].isdigit() and kind != "count":
+                    # "25 tỉnh, thành phố đã “phủ xanh” hơn 50% số xã": those provinces'
+                    # share; a count in them ("32/34 địa phương đã thành lập 3.139 trung
+                    # tâm") is the country's
                     return None, GROUP
                 return COUNTRY, None
             if p.hamlet:
@@ -472,6 +537,8 @@ class Localities:
             if earlier and _BASELINE.search(s[max(0, p.start - 24) : p.start]):
                 # "A (56,83%) so với B (4,21%) …, hơn 13 lần": a later clause is about A
                 return None
+            if chosen is not None:
+                chosen.append(p)
             return p.unit, None
 
         usable = [p for p in places if not p.qualifier]
@@ -495,6 +562,11 @@ class Localities:
             got = pick(p, earlier=True)
             if got is not None:
                 return got
+        subject = self._fronted_subject(s, start, usable)
+        if subject is not None:
+            got = pick(subject)
+            if got is not None:
+                return got
         listed = state.get("list_unit")
         if listed is not None:
             return listed, None  # "…: 100% cán bộ của phường …; 100% hồ sơ …": the same list
@@ -504,6 +576,20 @@ class Localities:
         if main is not None:
             return main, None
         return None, art.reason if art.reason == AMBIGUOUS_MAIN else NO_PLACE
+
+    @staticmethod
+    def _fronted_subject(s: str, start: int, usable: list[Place]) -> Place | None:
+        """ "Là địa phương dẫn đầu toàn quốc về …, Hà Nội đã …": a sentence that opens with
+        its predicate ("Là …", "Với …" up to the first comma) names its subject right after
+        that comma; a figure inside the predicate is about that unit."""
+        opened = _FRONTED.match(s)
+        if opened is None or start >= opened.end():
+            return None
+        after = opened.end()
+        for p in usable:
+            if p.start >= after:
+                return p if _SUBJECT_GAP.fullmatch(s[after : p.start]) else None
+        return None
 
     def _respectively(self, s: str, start: int, places: list[Place]) -> AdminUnit | None:
         """ "Ninh Bình và Thanh Hóa lần lượt đứng thứ 6 và 12": with "lần lượt" in the
@@ -587,6 +673,15 @@ class Localities:
         state.pop("sentence_area", None)
         frame = self.frame(s, places, main)
         named = [p.unit for p in places if p.unit is not None and not p.qualifier and not p.anaphor]
+        if (
+            frame is None
+            and main is None
+            and not named
+            and any(p.national and not s[p.start : p.start + 1].isdigit() for p in places)
+        ):
+            # no main locality: a sentence about the country frames the rest of its paragraph
+            # ("Việt Nam đã có 91,3 triệu thuê bao. Đến tháng 3, đã có thêm 2 triệu …")
+            frame = COUNTRY
         if frame is None and main is None and named:
             # no main locality: the unit a sentence is about frames the rest of its paragraph
             # ("Hà Nội đã thí điểm từ tháng 4/2024. Tính đến ngày 31/7, … đạt 97,6%.")
@@ -613,6 +708,10 @@ _NUMBER = re.compile(r"(?<![\w.,/])\d{1,3}(?:\.\d{3})*(?:,\d+)?(?:/\d+)?(?![\w/]
 #: between two figures of one list: "và", a comma, and a unit word ("0,5064 điểm và 0,4880")
 _LIST_GAP = re.compile(r"\s*(?:%|điểm)?\s*(?:,|và|,\s*và)\s*(?:thứ\s+)?")
 _UNIT_GAP = re.compile(r"\s*(?:,|và|,\s*và)\s*")
+_EACH = re.compile(r"(?i)\bđều\b")
+#: a sentence's fronted predicate, up to its comma: "Là địa phương dẫn đầu …, "
+_FRONTED = re.compile(r"\s*(?:Là|Trở thành|Từng là)\s[^,;:]{3,160},\s*")
+_SUBJECT_GAP = re.compile(r"\s*(?:(?:tỉnh|thành phố|TP\.?|huyện|quận|thị xã|xã|phường)\s*)?")
 
 
 def article_snapshot(year: int, this_year: int, published: str | None = None) -> str:
@@ -647,6 +746,13 @@ def _lead_end(text: str, body_start: int) -> int:
     nl = text.find("\n", lead_start)
     end = nl if nl >= 0 else len(text)
     return min(end, lead_start + 400)
+
+
+def _site(url: str) -> str:
+    """The host of a URL ("https://baobariavungtau.com.vn/…" → "baobariavungtau.com.vn"):
+    its path may name other places (a story's slug), the host names the publisher."""
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return host.split("@")[-1].split(":")[0]
 
 
 def _has_mark(text: str, mark: str) -> bool:

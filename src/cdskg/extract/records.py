@@ -58,6 +58,9 @@ class Quantity:
     kind: str = "count"
     #: the period the figure is compared with ("tăng 2 bậc so với năm 2020"), if stated
     baseline: Period | None = None
+    #: ``area`` again when the one value is stated for a list of units (each gets its own
+    #: observation IRI); None for a figure about one unit
+    shared_by: str | None = None
 
 
 @dataclass(frozen=True)

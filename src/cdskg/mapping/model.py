@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cdskg.extract.records import ArticleRecord, Evidence, Quantity
+from cdskg.extract.thesaurus import UNCLASSIFIED
 from cdskg.mapping.terms import breakdown_iri
+from cdskg.text.fold import fold
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,14 @@ class MentionFacts:
 
 def observation_key(x: Quantity) -> tuple[str, str, str, str, str, str]:
     """The values of the Data Cube dimensions other than the article (and the statement
-    index): two quantities of one article with the same key are the same figure."""
+    index): two quantities of one article with the same key are the same figure. An
+    unclassified figure is known only by its stated phrase: two of them are one figure only
+    when they also say the same words ("100% cơ quan …" and "100% xã …" are two)."""
     end = x.period.end or x.period.start
-    return (x.indicator, x.area, x.period.start, end, x.role, breakdown_iri(x.scope))
+    indicator = x.indicator
+    if indicator == UNCLASSIFIED:
+        indicator = f"{indicator}:{' '.join(fold(x.indicator_text).split())}"
+    return (indicator, x.area, x.period.start, end, x.role, breakdown_iri(x.scope))
 
 
 def group_quantities(record: ArticleRecord) -> list[ObservationGroup]:

@@ -11,6 +11,8 @@ what                 pattern                                         from
 ===================  ==============================================  ============================
 article (and graph)  ``id/article/{file-stem}``                      the source file's name
 observation          ``id/obs/{file-stem}/{start}-{indicator}``      value offset, indicator
+                     ``…/{start}-{indicator}--{unit}`` (one value    and the unit's code
+                     stated for a list of units)
 evidence             ``id/evidence/{file-stem}/{start}-{end}``       sentence offsets
 administrative unit  ``id/unit/{snapshot}/{level}/{code}``           snapshot ``pre2025``/``2025``
 the country          ``id/unit/country/{code}``                      ISO 3166-1 alpha-2 (``VN``)
@@ -79,8 +81,22 @@ def article_slug(article_iri: str) -> str:
     return article_iri.rsplit("/", 1)[-1]
 
 
-def observation(article_iri: str, start: int, indicator_notation: str) -> str:
-    return f"{ID}obs/{article_slug(article_iri)}/{start}-{slug(indicator_notation)}"
+def observation(
+    article_iri: str, start: int, indicator_notation: str, place: str | None = None
+) -> str:
+    """``place`` (a unit IRI) is given only when one value is stated for several units
+    ("Bắc Giang, Lạng Sơn … đã hoàn thành 100%"): each unit's observation is its own.
+
+    >>> observation("https://w3id.org/cdskg/id/article/a", 12, "dti-index")
+    'https://w3id.org/cdskg/id/obs/a/12-dti-index'
+    >>> observation("https://w3id.org/cdskg/id/article/a", 12, "dti-index",
+    ...             "https://w3id.org/cdskg/id/unit/2025/province/01")
+    'https://w3id.org/cdskg/id/obs/a/12-dti-index--2025-province-01'
+    """
+    base = f"{ID}obs/{article_slug(article_iri)}/{start}-{slug(indicator_notation)}"
+    if place is None:
+        return base
+    return f"{base}--{slug(place.split('/unit/', 1)[-1])}"
 
 
 def evidence(article_iri: str, start: int, end: int) -> str:

@@ -1,0 +1,97 @@
+"""Written forms of figures (cdskg.extract.forms and the extractor's reading of them), on our
+own short paragraphs in the genres of the dev corpus: verbal ranks, a full score stated for a
+list of rates, a fronted predicate whose subject comes after it, densities per 1,000
+people. Each test states what the text says and what must come out."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from cdskg.extract.articles import SourceArticle
+from cdskg.extract.extractor import Extractor
+from cdskg.extract.units import COUNTRY
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def extractor():
+    return Extractor(ROOT / "mappings", ROOT / "ontology", today=date(2026, 12, 1))
+
+
+def extract(extractor, text: str):
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    return extractor.extract(source)
+
+
+def facts(extractor, record) -> list[tuple[str, Decimal, str, str]]:
+    """(stated, value, unit's short name, kind) of each quantity, in order"""
+    units = {**extractor.gazetteer.table.units, COUNTRY.iri: COUNTRY}
+    return [(q.stated, q.value, units[q.area].short, q.kind) for q in record.quantities]
+
+
+def test_a_fronted_predicate_is_about_the_unit_named_after_its_comma(extractor):
+    r = extract(
+        extractor,
+        "Học bạ số ở bậc tiểu học\n\n"
+        "Là địa phương dẫn đầu toàn quốc về triển khai học bạ số cấp tiểu học, Đà Nẵng đã "
+        "thí điểm từ tháng 9/2023.",
+    )
+    assert facts(extractor, r) == [("dẫn đầu", Decimal(1), "Đà Nẵng", "rank")]
+
+
+def test_the_first_province_of_the_country_to_do_something_is_ranked_first(extractor):
+    r = extract(
+        extractor,
+        "Cấp căn cước cho người dân\n\n"
+        "Ngày 10/5/2023, Bắc Ninh là tỉnh đầu tiên cả nước hoàn thành cấp căn cước cho "
+        "người dân trong độ tuổi.",
+    )
+    assert [(s, v, u) for s, v, u, _ in facts(extractor, r)] == [
+        ("đầu tiên cả nước", Decimal(1), "Bắc Ninh")
+    ]
+
+
+def test_a_full_score_for_a_list_of_rates_holds_for_each_rate(extractor):
+    r = extract(
+        extractor,
+        "Phường Tân An, thành phố Cần Thơ: dịch vụ công năm 2023\n\n"
+        "Năm 2023, phường Tân An đạt tuyệt đối về tỷ lệ hồ sơ trực tuyến toàn trình và "
+        "tỷ lệ thanh toán trực tuyến.",
+    )
+    got = [q for q in r.quantities if q.kind == "percentage"]
+    assert [q.value for q in got] == [Decimal(100), Decimal(100)]
+    assert len({q.indicator for q in got}) == 2
+
+
+def test_a_density_per_thousand_people_is_per_mille_not_a_count(extractor):
+    r = extract(
+        extractor,
+        "Tỉnh Vĩnh Long: kế hoạch kinh tế số năm 2025\n\n"
+        "Năm 2025, tỉnh Vĩnh Long phấn đấu đạt tỷ lệ doanh nghiệp công nghệ số trên "
+        "0,9/1.000 dân.",
+    )
+    (q,) = r.quantities
+    assert (q.value, q.denominator, q.kind) == (Decimal("0.9"), Decimal(1000), "density")
+    assert q.unit == "http://qudt.org/vocab/unit/PERMILLE"
+    assert q.indicator == "digital-tech-enterprise-density"
+
+
+def test_a_rank_for_a_long_list_of_pillars_reaches_the_list_s_last_item(extractor):
+    r = extract(
+        extractor,
+        "Chỉ số chuyển đổi số năm 2023\n\n"
+        "Năm 2023, Quảng Ninh là địa phương đứng đầu về 4 chỉ số chính gồm Nhận thức số, "
+        "Thể chế số, Hoạt động Kinh tế số và Hoạt động Xã hội số.",
+    )
+    assert {q.indicator for q in r.quantities if q.kind == "rank"} == {
+        "dti-awareness-rank",
+        "dti-institutions-rank",
+        "dti-economy-activity-rank",
+        "dti-society-activity-rank",
+    }
