@@ -66,6 +66,13 @@ def main() -> None:
     default=None,
     help="Worker processes for extraction. Default: number of cores.",
 )
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:8786",
+    default=None,
+    help="Send the per-article work to the workers of this Dask scheduler (instead of --jobs);"
+    " this process stays the one writer.",
+)
 @click.option("--prune", is_flag=True, help="Drop the graphs of articles no longer in the corpus.")
 @setting_option("max_article_bytes", "--max-bytes", type=click.IntRange(min=1))
 def build(
@@ -73,6 +80,7 @@ def build(
     store: Path,
     report: Path | None,
     jobs: int | None,
+    scheduler: str | None,
     prune: bool,
     max_bytes: int,
 ) -> None:
@@ -88,6 +96,7 @@ def build(
             jobs=jobs or os.cpu_count() or 1,
             prune=prune,
             max_bytes=max_bytes,
+            scheduler=scheduler,
         )
         result = run_build(options)
     except (CdskgError, FileNotFoundError) as exc:
