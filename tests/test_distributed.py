@@ -33,8 +33,8 @@ class Cluster:
     workers: list[subprocess.Popen[str]] = field(default_factory=list)
 
 
-def _env(home: Path | None = None) -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "RAYON_NUM_THREADS": "1"}
+def _env(home: Path | None = None, **dask: str) -> dict[str, str]:
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "RAYON_NUM_THREADS": "1", **dask}
     if home is not None:
         env["CDSKG_HOME"] = str(home)
     return env
@@ -82,14 +82,17 @@ def wait_for_workers(cluster: Cluster, n: int, timeout: float = 120) -> None:
 
 
 @contextlib.contextmanager
-def dask_cluster(logs: Path, workers: int = 2, home: Path | None = None) -> Iterator[Cluster]:
-    """A scheduler and ``workers`` single-threaded workers; stopped however the test ends."""
+def dask_cluster(
+    logs: Path, workers: int = 2, home: Path | None = None, **dask: str
+) -> Iterator[Cluster]:
+    """A scheduler (``dask``: its DASK_* configuration variables) and ``workers``
+    single-threaded workers; stopped however the test ends."""
     logs.mkdir(parents=True, exist_ok=True)
     port = free_port()
     scheduler = _start(
         ["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
         logs / "scheduler.log",
-        _env(),
+        _env(**dask),
     )
     cluster = Cluster(f"tcp://127.0.0.1:{port}", logs)
     try:
@@ -228,3 +231,66 @@ def _kill_a_busy_worker(cluster: Cluster, build: subprocess.Popen[str]) -> str |
                 return str(name)
             time.sleep(0.05)
     return None
+
+
+def test_an_article_whose_workers_keep_dying_is_reported_and_the_rest_is_built(
+    tmp_path: Path,
+) -> None:
+    """Every worker seen building the poison article is killed (as an out-of-memory killer
+    would); Dask gives up on its batch at once (allowed-failures 0), cdskg sends the batch's
+    articles one by one, and only the poison article is missing, reported as failed."""
+    corpus = _corpus(tmp_path / "corpus", copies=1)
+    bodies = ["\n".join(p.read_text("utf-8").splitlines()[1:]) for p in sorted(corpus.iterdir())]
+    # long enough to be seen at work (a few tenths of a second), first of its batch
+    poison = corpus / "000_00_poison.txt"
+    poison.write_text("Xã Tân Phú chuyển đổi số\n\n" + "\n\n".join(bodies * 100), "utf-8")
+    local, remote = tmp_path / "local", tmp_path / "dask"
+    expected = tmp_path / "expected"
+    shutil.copytree(corpus, expected)
+    (expected / poison.name).unlink()
+    run_cli("build", str(expected), "--store", str(local), "--jobs", "1", check=0)
+    report = tmp_path / "report.json"
+    failures = {"DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "0"}
+    with dask_cluster(tmp_path / "logs", workers=2, **failures) as running:
+        args = ["build", str(corpus), "--store", str(remote), "--report", str(report)]
+        build = subprocess.Popen(
+            [*CDSKG, *args, "--scheduler", running.address],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            kills = _kill_workers_building(running, build, poison.name)
+            _out, err = build.communicate(timeout=600)
+        finally:
+            if build.poll() is None:
+                build.kill()
+                build.wait()
+    assert build.returncode == 1, err  # an article failed: the data has a problem
+    assert kills >= 2, (kills, err[-3000:])  # its batch, then the article alone
+    data = json.loads(report.read_text(encoding="utf-8"))
+    failed = [a for a in data["articles"] if a["status"] == "failed"]
+    assert [a["file"] for a in failed] == [str(poison)]
+    assert "the Dask workers building this article died" in failed[0]["error"]
+    assert f"{poison}: the Dask workers" in err
+    assert data["counts"]["added"] == len(bodies)
+    assert _graphs(remote, tmp_path / "dask.nq") == _graphs(local, tmp_path / "local.nq")
+
+
+def _kill_workers_building(cluster: Cluster, build: subprocess.Popen[str], name: str) -> int:
+    """Until the build ends, SIGKILL every worker holding a task of the article ``name``
+    (the task's key names its batch's first article) and start another in its place."""
+    kills = 0
+    with distributed.Client(cluster.address, timeout=30, set_as_default=False) as client:
+        while build.poll() is None:
+            for addr, keys in client.processing().items():
+                if any(name in str(key) for key in keys):
+                    worker = client.scheduler_info()["workers"].get(addr)
+                    if worker is None:
+                        continue
+                    cluster.workers[int(str(worker["name"])[1:])].send_signal(signal.SIGKILL)
+                    kills += 1
+                    add_worker(cluster)
+            time.sleep(0.02)
+    return kills

@@ -22,6 +22,7 @@ import contextlib
 import hashlib
 import os
 import threading
+import uuid
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -185,7 +186,7 @@ def _ordered(
     def send() -> None:
         batch = next(pending, None)
         if batch is not None:
-            window.append((batch, client.submit(build_on_worker, expected, batch, pure=False)))
+            window.append((batch, _submit(client, expected, batch)))
 
     for _ in range(max(2, threads * AHEAD_PER_THREAD)):
         send()
@@ -198,6 +199,13 @@ def _ordered(
     finally:
         # the writer stopped (an error, ^C): the cluster stops building for it
         client.cancel([f for _, f in window])
+
+
+def _submit(client, expected: BuilderIdentity, batch: list[SourceArticle]):
+    # the key names the batch's first article: the dashboard and the logs show where the
+    # cluster is, and which batch a lost worker held
+    key = f"cdskg-build {batch[0].name} +{len(batch) - 1} {uuid.uuid4().hex[:12]}"
+    return client.submit(build_on_worker, expected, batch, key=key, pure=False)
 
 
 def _result(client, expected: BuilderIdentity, batch: list[SourceArticle], future):
@@ -218,7 +226,7 @@ def _one_by_one(client, expected: BuilderIdentity, batch: list[SourceArticle]) -
 
     if len(batch) == 1:
         return [_killed(batch[0])]
-    futures = [client.submit(build_on_worker, expected, [s], pure=False) for s in batch]
+    futures = [_submit(client, expected, [s]) for s in batch]
     out: list[Processed] = []
     for source, future in zip(batch, futures, strict=True):
         try:
