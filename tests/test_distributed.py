@@ -30,6 +30,7 @@ PARAGRAPHS = REPO / "tests" / "paragraphs"
 class Cluster:
     address: str
     logs: Path
+    scheduler: subprocess.Popen[str]
     workers: list[subprocess.Popen[str]] = field(default_factory=list)
 
 
@@ -94,7 +95,7 @@ def dask_cluster(
         logs / "scheduler.log",
         _env(**dask),
     )
-    cluster = Cluster(f"tcp://127.0.0.1:{port}", logs)
+    cluster = Cluster(f"tcp://127.0.0.1:{port}", logs, scheduler)
     try:
         for _ in range(workers):
             add_worker(cluster, home)
@@ -294,3 +295,33 @@ def _kill_workers_building(cluster: Cluster, build: subprocess.Popen[str], name:
                     add_worker(cluster)
             time.sleep(0.02)
     return kills
+
+
+def test_a_build_that_loses_its_scheduler_fails_and_leaves_the_store_as_it_was(
+    tmp_path: Path,
+) -> None:
+    corpus = _corpus(tmp_path / "corpus", copies=12)
+    store = tmp_path / "store"
+    logs = tmp_path / "logs"
+    with dask_cluster(logs, workers=1) as running:
+        build = subprocess.Popen(
+            [*CDSKG, "build", str(corpus), "--store", str(store), "--scheduler", running.address],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            with distributed.Client(running.address, timeout=30, set_as_default=False) as client:
+                while build.poll() is None and not any(client.processing().values()):
+                    time.sleep(0.05)
+            running.scheduler.send_signal(signal.SIGKILL)  # the scheduler dies at its work
+            _out, err = build.communicate(timeout=600)
+        finally:
+            if build.poll() is None:
+                build.kill()
+                build.wait()
+    assert build.returncode == 2, err
+    assert "lost the Dask scheduler while building" in err and "Traceback" not in err
+    assert not (store / "current").exists()
+    assert not list((store / "generations").glob("*.partial"))  # the unfinished copy went

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import threading
 import uuid
 from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 
 from cdskg import __version__
@@ -136,6 +138,28 @@ def dask_processing(
             "--scheduler needs Dask: pip install 'cdskg[dask]' (or 'dask[distributed]')"
         ) from exc
     expected = identity(paths)
+    with _quiet_dask():
+        yield from _connected(Client, sources, scheduler, expected)
+
+
+@contextlib.contextmanager
+def _quiet_dask() -> Iterator[None]:
+    """Dask's client logs a lost connection with a traceback of its own; the build says
+    what happened in one message (and its report), as every cdskg error does."""
+    # Dask gives its loggers levels of their own and one handler on "distributed", which
+    # every record of theirs reaches: that handler is where they can be held back
+    handlers = logging.getLogger("distributed").handlers
+    levels = [h.level for h in handlers]
+    for handler in handlers:
+        handler.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for handler, level in zip(handlers, levels, strict=True):
+            handler.setLevel(level)
+
+
+def _connected(Client, sources, scheduler: str, expected: BuilderIdentity):
     try:
         client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -217,6 +241,11 @@ def _result(client, expected: BuilderIdentity, batch: list[SourceArticle], futur
         raise UsageError(str(exc)) from exc
     except KilledWorker:
         return _one_by_one(client, expected, batch)
+    except (CancelledError, OSError) as exc:  # the scheduler went away
+        raise UsageError(
+            f"lost the Dask scheduler while building {batch[0].path}"
+            f" ({type(exc).__name__}: {exc}); the store keeps its previous generation"
+        ) from exc
 
 
 def _one_by_one(client, expected: BuilderIdentity, batch: list[SourceArticle]) -> list[Processed]:
