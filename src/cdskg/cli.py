@@ -1,4 +1,4 @@
-"""The command line: build, extract, serve, query, validate, export.
+"""The command line: build, extract, serve, query, validate, export, publish.
 
 Exit codes: 0 success; 1 the data has problems (violations, rejected articles) but the
 work that could be done was done; 2 usage or input errors. Expected failures print one
@@ -66,6 +66,13 @@ def main() -> None:
     default=None,
     help="Worker processes for extraction. Default: number of cores.",
 )
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:8786",
+    default=None,
+    help="Send the per-article work to the workers of this Dask scheduler (instead of --jobs);"
+    " this process stays the one writer.",
+)
 @click.option("--prune", is_flag=True, help="Drop the graphs of articles no longer in the corpus.")
 @setting_option("max_article_bytes", "--max-bytes", type=click.IntRange(min=1))
 def build(
@@ -73,6 +80,7 @@ def build(
     store: Path,
     report: Path | None,
     jobs: int | None,
+    scheduler: str | None,
     prune: bool,
     max_bytes: int,
 ) -> None:
@@ -88,6 +96,7 @@ def build(
             jobs=jobs or os.cpu_count() or 1,
             prune=prune,
             max_bytes=max_bytes,
+            scheduler=scheduler,
         )
         result = run_build(options)
     except (CdskgError, FileNotFoundError) as exc:
@@ -381,6 +390,33 @@ def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
         return
     what = {"csv": "rows", "csvw": "columns"}.get(fmt, "triples/quads")
     click.echo(f"wrote {n} {what} to {out} (store version {version})")
+
+
+@main.command()
+@_store_option()
+@click.option(
+    "--to",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Store folder of a replica (local or mounted); made if missing.",
+)
+def publish(store: Path, target: Path) -> None:
+    """Copy the store's current generation (or --store STORE/generations/NNNNNN) to the
+    replica --to DIR and switch DIR to it atomically; servers on DIR then answer with the
+    same X-Store-Version as the source."""
+    from cdskg.store.replica import publish as do_publish
+
+    try:
+        done = do_publish(store, target)
+    except (CdskgError, OSError) as exc:
+        _fail(exc)
+        return
+    if done.switched:
+        mb = done.copied_bytes / 1e6
+        click.echo(f"published generation {done.generation} to {target} ({mb:.1f} MB copied)")
+    else:
+        click.echo(f"{target} already serves generation {done.generation}; nothing copied")
 
 
 _ = (StoreError,)

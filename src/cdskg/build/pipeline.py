@@ -54,6 +54,8 @@ class BuildOptions:
     jobs: int = 1
     prune: bool = False
     max_bytes: int = DEFAULT_MAX_BYTES
+    #: a Dask scheduler's address: the per-article work goes to its workers (not --jobs)
+    scheduler: str | None = None
 
 
 @dataclass
@@ -267,6 +269,12 @@ def _processing(
     if not sources:
         yield iter(())
         return
+    if options.scheduler:
+        from cdskg.build.distributed import dask_processing
+
+        with dask_processing(sources, options.scheduler, options.paths) as results:
+            yield results
+        return
     if min(options.jobs, len(sources)) <= 1:
         builder = ArticleBuilder(options.paths)
         yield (done for batch in _batches(sources, 1) for done in process(builder, batch))
@@ -370,7 +378,7 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
             else:
                 to_build.append(source)
         writer.lap("read")
-        parallel = min(options.jobs, len(to_build)) > 1
+        parallel = bool(options.scheduler and to_build) or min(options.jobs, len(to_build)) > 1
         # the spool is anonymous (unlinked from the start): a crash leaves nothing behind
         with tempfile.TemporaryFile() as spool, _processing(to_build, options) as results:
             loader = _BatchLoader(store, spool, LOAD_BATCH_BYTES)
@@ -433,9 +441,10 @@ def _timings(
     writer_cpu = _cpu_seconds(resource.RUSAGE_SELF) - cpu[0]
     writer_stages = dict(writer.seconds)
     if parallel:
-        worker_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu[1]
         worker_stages = {**workers.seconds}
-        worker_stages["other"] = worker_cpu - sum(workers.seconds.values())
+        if not options.scheduler:  # Dask's workers are no children of this process
+            worker_cpu = _cpu_seconds(resource.RUSAGE_CHILDREN) - cpu[1]
+            worker_stages["other"] = worker_cpu - sum(workers.seconds.values())
         writer_stages["other"] = writer_cpu - sum(writer.seconds.values())
     else:
         worker_stages = dict(workers.seconds)
@@ -444,6 +453,7 @@ def _timings(
         )
     return {
         "jobs": options.jobs if parallel else 1,
+        **({"scheduler": options.scheduler} if options.scheduler else {}),
         "articles_built": built,
         "wall_seconds": round(time.perf_counter() - wall, 3),
         "worker_cpu_seconds": {k: round(v, 3) for k, v in worker_stages.items()},

@@ -186,7 +186,7 @@ def next_generation(root: Path) -> Iterator[ox.Store]:
 def _next_generation(root: Path) -> Iterator[ox.Store]:
     layout = StoreLayout(root)
     layout.generations.mkdir(parents=True, exist_ok=True)
-    _remove_unfinished(layout)
+    remove_unfinished(layout)
     current = layout.current()
     number = max((int(p.name) for p in _numbered(layout)), default=0) + 1
     target = layout.generations / f"{number:06d}"
@@ -205,13 +205,20 @@ def _next_generation(root: Path) -> Iterator[ox.Store]:
         raise
     del store
     os.rename(work, target)
-    _fsync_dir(layout.generations)
+    switch_current(layout, target)
+
+
+def switch_current(layout: StoreLayout, target: Path) -> None:
+    """Put the complete generation ``target`` (in ``layout.generations``) in service: the
+    ``current`` link is replaced by one rename, then the stamp is rewritten and the oldest
+    generations go. The caller holds :func:`write_lock`."""
+    fsync_dir(layout.generations)
     tmp_link = layout.root / "current.tmp"
     with contextlib.suppress(FileNotFoundError):
         tmp_link.unlink()
     os.symlink(os.path.relpath(target, layout.root), tmp_link)
     os.replace(tmp_link, layout.current_link)
-    _fsync_dir(layout.root)
+    fsync_dir(layout.root)
     Stamp.write(layout, target.name)
     _prune_generations(layout)
 
@@ -220,7 +227,7 @@ def _numbered(layout: StoreLayout) -> list[Path]:
     return [p for p in layout.generations.iterdir() if p.name.isdigit()]
 
 
-def _remove_unfinished(layout: StoreLayout) -> None:
+def remove_unfinished(layout: StoreLayout) -> None:
     for p in layout.generations.iterdir():
         if p.name.endswith(".partial"):
             shutil.rmtree(p, ignore_errors=True)
@@ -234,7 +241,7 @@ def _prune_generations(layout: StoreLayout) -> None:
             shutil.rmtree(p, ignore_errors=True)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
