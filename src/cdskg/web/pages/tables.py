@@ -17,12 +17,14 @@ import pyoxigraph as ox
 from flask import Response, jsonify, render_template, request
 
 from cdskg.store.query import run_query
+from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.pages.common import TEXT, bp, current_lang, error_page
 from cdskg.web.pages.facttable import (
     BadSelection,
     Labels,
     Selection,
+    count,
     fact_row,
     page_of,
     table,
@@ -62,10 +64,7 @@ def links_of(sel: Selection, path: str) -> dict[str, object]:
         return path + ("?" + urlencode(args) if args else "") + "#facts"
 
     def data(fmt: str) -> str:
-        args = {**sel.scope, **sel.args(), "format": fmt}
-        if "lang" in keep:
-            args["lang"] = keep["lang"]
-        return "/facts?" + urlencode(args)
+        return urls.facts({**sel.scope, **sel.args(), **keep}, fmt)
 
     return {"here": here, "data": data}
 
@@ -86,11 +85,11 @@ def facts():
         return error_page(
             400, "bad request", str(e),
             message=TEXT[lang]["bad_table_arg"].format(detail=e),
-            links=[("/facts", TEXT[lang]["all_facts"])],
+            links=[(urls.facts(), TEXT[lang]["all_facts"])],
         )  # fmt: skip
     if fmt == "html":
         body = render_template(
-            "facts.html", table=table(st, sel, lang), table_links=links_of(sel, "/facts")
+            "facts.html", table=table(st, sel, lang), table_links=links_of(sel, urls.facts())
         )
         resp = Response(body, mimetype="text/html")
     else:
@@ -147,8 +146,6 @@ def _csv(rows: list[dict[str, object]]) -> Response:
 
 
 def _json(st: ox.Store, sel: Selection, rows: list[dict[str, object]]) -> Response:
-    from cdskg.web.pages.facttable import count
-
     total = count(st, sel)
     more = sel.page * sel.size < total
     args = {**sel.args(), "format": "json"}
@@ -159,7 +156,7 @@ def _json(st: ox.Store, sel: Selection, rows: list[dict[str, object]]) -> Respon
             "page": sel.page,
             "size": sel.size,
             "total": total,
-            "next": "/facts?" + urlencode({**args, "page": sel.page + 1}) if more else None,
+            "next": urls.facts({**args, "page": str(sel.page + 1)}) if more else None,
             "columns": list(DATA_COLUMNS),
             "rows": rows,
         }
@@ -181,7 +178,7 @@ def localities():
         return error_page(
             400, "bad request", str(e),
             message=TEXT[lang]["bad_table_arg"].format(detail=e),
-            links=[("/localities", TEXT[lang]["localities"])],
+            links=[(urls.localities(), TEXT[lang]["localities_with_data"])],
         )  # fmt: skip
     offset = (sel.page - 1) * LOCALITIES_PAGE
     rows = [
@@ -207,7 +204,7 @@ def localities():
     keep = {k: v for k, v in request.args.items() if k == "lang"}
     for r in rows:
         short = r["code"].split("/id/unit/", 1)[-1]
-        r["facts_href"] = "/facts?" + urlencode({"area": short, **keep})
+        r["facts_href"] = urls.facts({"area": short, **keep})
     body = render_template(
         "localities.html",
         rows=rows,
@@ -215,7 +212,7 @@ def localities():
         page=sel.page,
         pages=pages,
         first=offset + 1,
-        page_href=lambda n: "/localities?" + urlencode({**keep, "page": n}),
+        page_href=lambda n: urls.localities() + "?" + urlencode({**keep, "page": n}),
     )
     resp = Response(body, mimetype="text/html")
     resp.headers["X-Store-Version"] = version
