@@ -239,3 +239,66 @@ def test_home_links_to_the_localities_with_facts(client):
     first = html.unescape(re.search(r'href="(/facts\?area=[^"]+)"', text).group(1))
     facts = page(client, "/facts", **{"area": parse_qs(urlsplit(first).query)["area"][0]})
     assert total_of(facts) == int(re.search(r'href="/facts\?area=[^"]+">(\d+)<', text).group(1))
+
+
+# -- every page in both languages -----------------------------------------------------------
+
+#: Codes and developer words a reader must never see (issue 21, point 11): ISO timestamps,
+#: snake_case report keys, qualifier codes, compact class names; role codes in Vietnamese.
+RAW = {
+    "timestamp": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d"),
+    "report key": re.compile(r"\b[a-z]+_[a-z]+(?:_[a-z]+)*\b"),
+    "qualifier code": re.compile(r"\b(?:more-than|less-than|at-least|at-most|approximately)\b"),
+    "class name": re.compile(r"\b(?:cdskg|skos|qb|schema|oa):[A-Z]\w+"),
+}
+RAW_VI = {"role code": re.compile(r"(?<![\w-])(?:actual|target|change)(?![\w-])")}
+
+
+def visible(text: str) -> str:
+    """What a reader reads in <main>: no tags, attribute values, code, the raw property
+    tables of resource pages (compact RDF names there are the point), or text marked as
+    English."""
+    body = text.split("<main>", 1)[1].split("</main>", 1)[0]
+    body = re.sub(r"<(pre|code|script|textarea)\b.*?</\1>", " ", body, flags=re.DOTALL)
+    body = re.sub(r'<table class="props">.*?</table>', " ", body, flags=re.DOTALL)
+    body = re.sub(r"<select\b.*?</select>", " ", body, flags=re.DOTALL)
+    # the build's warnings are English text of the build report, marked so (lang="en")
+    body = re.sub(r'<ul lang="en">.*?</ul>', " ", body, flags=re.DOTALL)
+    return html.unescape(re.sub(r"<[^>]*>", " ", body))
+
+
+def every_page(client: FlaskClient) -> list[str]:
+    queries = re.findall(r'href="(/queries/[\w-]+)"', page(client, "/queries"))
+    some_obs = rows_of(page(client, BINH_THUY))[:3]
+    article = re.search(r'href="(/id/article/[^"#]+)"', page(client, BINH_THUY)).group(1)
+    return [
+        "/", "/facts", "/localities", "/queries", "/downloads", "/validation",
+        "/search?q=binh+thuy", BINH_THUY, RATE, "/id/pillar/digital-government", article,
+        "/id/breakdown/commune-average", *some_obs, *sorted(set(queries)),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_no_page_shows_codes_or_developer_words(client, lang):
+    found = []
+    for path in every_page(client):
+        text = visible(page(client, path, lang=lang))
+        checks = RAW | (RAW_VI if lang == "vi" else {})
+        for what, pattern in checks.items():
+            for m in pattern.finditer(text):
+                around = text[max(0, m.start() - 40) : m.end() + 40]
+                found.append(f"{path}: {what} {m.group(0)!r} in «{around}»")
+    assert not found, "\n".join(found[:40])
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_catalogue_columns_are_titled_in_words(client, lang):
+    """No catalogue result column is titled with its variable name (``areaLabel``, ``obs``)."""
+    bare = []
+    for path in sorted(set(re.findall(r'href="(/queries/[\w-]+)"', page(client, "/queries")))):
+        for var, title in re.findall(
+            r'<th title="\?(\w+)">([^<]*)</th>', page(client, path, lang=lang)
+        ):
+            if title == var:
+                bare.append(f"{path}: ?{var}")
+    assert not bare, bare

@@ -87,7 +87,7 @@ TEXT = {
         "like_with_like": "Chỉ so sánh số liệu cùng chỉ tiêu, cùng vai trò và cùng phạm vi:"
         " {role}, {breakdown}.",
         "other_breakdowns": "Phạm vi khác",
-        "n_facts": "{n} số liệu",
+        "build_warnings": "{n} cảnh báo của bước xây dựng (bằng tiếng Anh, cho người quản trị)",
         "article": "Bài báo",
         "parent": "Đơn vị cấp trên",
         "successor": "Sau 1/7/2025 thuộc",
@@ -199,7 +199,7 @@ TEXT = {
         "like_with_like": "Only figures of the same indicator, role and breakdown are compared:"
         " {role}, {breakdown}.",
         "other_breakdowns": "Other breakdowns",
-        "n_facts": "{n} facts",
+        "build_warnings": "{n} build warnings (for the administrator)",
         "article": "Article",
         "parent": "Parent unit",
         "successor": "Since 1 July 2025 part of",
