@@ -89,14 +89,24 @@ def test_indicator_by_locality_other_indicator(store):
 
 
 def test_ranking(store):
+    """Like with like (issue 21, point 1): Bình Thủy's ward average (≥ 97%) and its
+    district-level "trên 81%", Bến Cát's commune-level 84%, are not ranked against the
+    totals; each row says the figure as written and its qualifier."""
     table = rows(store, "ranking")
-    assert [(r["areaLabel"], r["best"]) for r in table] == [
-        ("Quận Bình Thủy", "97"),
-        ("Thành phố Bến Cát", "84"),
-        ("Phường Thống Nhất", "26"),
-        ("Tỉnh Nam Định", "21.8"),
-        ("Thành phố Cần Thơ", "15"),
+    assert [(r["areaLabel"], r["best"], r["bestStated"], r["qualifier"]) for r in table] == [
+        ("Quận Bình Thủy", "90.13", "90,13%", "exact"),
+        ("Thành phố Bến Cát", "67", "67%", "more-than"),
+        ("Phường Thống Nhất", "26", "26%", "more-than"),
+        ("Tỉnh Nam Định", "21.8", "21,8%", "exact"),
+        ("Thành phố Cần Thơ", "15", "15%", "exact"),
     ]
+    assert set(col(table, "breakdown")) == {ID + "breakdown/total"}
+    average = rows(store, "ranking", breakdown=ID + "breakdown/commune-average")
+    assert [(r["areaLabel"], r["best"], r["qualifier"]) for r in average] == [
+        ("Quận Bình Thủy", "97", "at-least")
+    ]
+    communes = rows(store, "ranking", breakdown=ID + "breakdown/commune-level")
+    assert [(r["areaLabel"], r["best"]) for r in communes] == [("Thành phố Bến Cát", "84")]
 
 
 def test_locality_profile(store):
@@ -370,7 +380,7 @@ def test_api_json_and_csv(server):
     assert r.status_code == 200
     assert r.headers["Content-Type"].startswith("application/sparql-results+json")
     best = [b["best"]["value"] for b in r.json()["results"]["bindings"]]
-    assert best == ["97", "84", "26", "21.8", "15"]
+    assert best == ["90.13", "67", "26", "21.8", "15"]  # the totals only (issue 21)
     r = requests.get(
         server + "/queries/indicator-by-locality",
         params={"indicator": ID + "indicator/e-invoice-rate"},
@@ -438,7 +448,8 @@ def test_late_patterns_are_found() -> None:
 
 
 def test_ranking_leaves_the_country_out():
-    """The country's national figure is not ranked among localities (like with like)."""
+    """The country's national figure is not ranked among localities (like with like). Every
+    observation states its breakdown (IC-11) and the figure as written, as built ones do."""
     st = ox.Store()
     g = ox.NamedNode(ID + "article/t")
     data = f"""
@@ -456,10 +467,12 @@ def test_ranking_leaves_the_country_out():
         <{ID}period/2023-01-01> time:inXSDDate "2023-01-01"^^xsd:date .
         <{ID}obs/a> a qb:Observation ; cdskg:indicator <{ID}indicator/online-dossier-rate> ;
             cdskg:valueRole "actual" ; sdmx-dimension:refArea <{ID}unit/country/VN> ;
-            sdmx-dimension:refPeriod <{ID}period/2023> ; sdmx-measure:obsValue 90.5 .
+            sdmx-dimension:refPeriod <{ID}period/2023> ; sdmx-measure:obsValue 90.5 ;
+            cdskg:breakdown <{ID}breakdown/total> ; cdskg:statedAs "90,5%" .
         <{ID}obs/b> a qb:Observation ; cdskg:indicator <{ID}indicator/online-dossier-rate> ;
             cdskg:valueRole "actual" ; sdmx-dimension:refArea <{ID}unit/pre2025/province/93> ;
-            sdmx-dimension:refPeriod <{ID}period/2023> ; sdmx-measure:obsValue 80.5 .
+            sdmx-dimension:refPeriod <{ID}period/2023> ; sdmx-measure:obsValue 80.5 ;
+            cdskg:breakdown <{ID}breakdown/total> ; cdskg:statedAs "80,5%" .
     """
     st.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=g)
     assert [r["areaLabel"] for r in rows(st, "ranking")] == ["Tỉnh Hậu Giang"]

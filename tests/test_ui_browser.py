@@ -303,6 +303,9 @@ def test_results_default_to_the_simple_view(server, page):
         "/ontology",
         "/downloads",
         "/validation",
+        "/facts",
+        "/localities",
+        "/id/pillar/digital-government",
     ],
 )
 def test_pages_ask_no_other_server(server, page, path):
@@ -441,3 +444,48 @@ def test_pages_work_under_a_strict_content_security_policy(server, page, path):
     ]
     assert violations == []
     page.unroute_all(behavior="ignoreErrors")
+
+
+def _table_rows(page) -> list[str]:
+    return [a.get_attribute("href") for a in page.locator("#facts tbody td.num a").all()]
+
+
+def test_tables_filter_sort_and_page_by_links(server, page):
+    """Point 10: a reader narrows a locality's table with a facet, sorts it from a header,
+    pages through /facts and downloads exactly the rows shown, all by following links
+    (no script needed, every state a URL)."""
+    page.goto(server + "/id/unit/pre2025/district/918?lang=vi")
+    everything = _table_rows(page)
+    assert len(everything) > 5
+    facet = page.locator("#facet-breakdown a", has_text="bình quân các đơn vị cấp xã")
+    count = int(facet.locator("xpath=following-sibling::span[1]").inner_text())
+    facet.click()
+    page.wait_for_url(re.compile(r"breakdown=commune-average"))
+    narrowed = _table_rows(page)
+    assert len(narrowed) == count and set(narrowed) <= set(everything)
+    assert "≥ 97%" in page.locator("#facts tbody").inner_text()
+    page.locator("#facet-breakdown a.remove").click()
+    page.wait_for_url(re.compile(r"/district/918\?lang=vi#facts$"))
+    # sort on the figure, highest first, then lowest first
+    page.locator("#facts thead a.sort").get_by_text("Số liệu", exact=True).click()
+    page.wait_for_url(re.compile(r"sort=-value"))
+    assert page.locator('#facts th[aria-sort="descending"]').count() == 1
+    shot(page, "09-locality-table")
+    page.screenshot(path="/tmp/tables-ui-locality.png", full_page=True)
+    # paging: five rows a page, the pages together hold every observation once
+    page.goto(server + "/facts?size=5&lang=vi")
+    total = int(page.locator("#table-status").inner_text().split()[-1])
+    seen: list[str] = []
+    while True:
+        seen += _table_rows(page)
+        csv_href = page.get_attribute("#table-csv", "href")
+        assert "size=5" in csv_href and "format=csv" in csv_href
+        nxt = page.locator('.pager a[rel="next"]')
+        if nxt.count() == 0:
+            break
+        nxt.click()
+        page.wait_for_load_state()
+    assert len(seen) == len(set(seen)) == total
+    page.goto(server + "/id/indicator/online-dossier-rate?lang=vi")
+    shot(page, "10-indicator-table")
+    page.screenshot(path="/tmp/tables-ui-indicator.png", full_page=True)

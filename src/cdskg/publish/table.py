@@ -43,6 +43,11 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("stated_as", "the figure as written in the article"),
     ("qualifier", "exact, approximate, at-least, more-than … as the article qualifies it"),
     ("value_role", "actual, target, …"),
+    (
+        "breakdown",
+        "which part of the area the figure covers: total (the whole area), commune-average,"
+        " district-level, commune-level … (cdskg:breakdown); compare figures of one breakdown",
+    ),
     ("period", "the reference date (YYYY-MM-DD) or period (YYYY-MM-DD/YYYY-MM-DD), ISO 8601"),
     ("period_start", "first day of the reference period (the date itself for a date)"),
     ("period_end", "last day of the reference period (the date itself for a date)"),
@@ -61,7 +66,7 @@ _OBSERVATIONS_QUERY = (
     sparql_prologue()
     + """
 SELECT ?observation ?area ?ind ?value ?article ?period ?pillar ?unit ?stated ?qualifier ?role
-       ?quote
+       ?quote ?breakdown
 WHERE {
   ?observation a qb:Observation ;
        sdmx-dimension:refArea ?area ;
@@ -75,11 +80,12 @@ WHERE {
   OPTIONAL { ?observation cdskg:qualifier ?qualifier }
   OPTIONAL { ?observation cdskg:valueRole ?role }
   OPTIONAL { ?observation cdskg:evidence/oa:hasSelector/oa:exact ?quote }
+  OPTIONAL { ?observation cdskg:breakdown ?breakdown }
 }"""
 )
 _OBS_VARS = (
     "observation", "area", "ind", "value", "article", "period", "pillar", "unit", "stated",
-    "qualifier", "role", "quote",
+    "qualifier", "role", "quote", "breakdown",
 )  # fmt: skip
 _PROVINCE_LEVELS = frozenset({mint.level("province"), mint.level("central-city")})
 
@@ -275,9 +281,10 @@ class _Lookups:
         return (tuple(days("hasBeginning") or instant), tuple(days("hasEnd") or instant))
 
     def row(self, observation: str, values: list[set]) -> list[str]:
-        areas, inds, value, articles, periods, pillars, units, stated, qualifiers, roles, quotes = (
-            values
-        )
+        (
+            areas, inds, value, articles, periods, pillars, units, stated, qualifiers, roles,
+            quotes, breakdowns,
+        ) = values  # fmt: skip
         area = min(areas, key=lambda t: t.value)
         by_area = [self.area(a) for a in areas]
         by_ind = [self.indicator(i) for i in inds]
@@ -314,6 +321,7 @@ class _Lookups:
                 ),
                 default="",
             ),
+            min((_local_name(b.value, "/") for b in breakdowns), default=""),
             period,
             start,
             end,

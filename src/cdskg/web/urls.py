@@ -77,6 +77,20 @@ def query_page(name: str, params: dict[str, str] | None = None, fmt: str | None 
     return url + (f"?{urlencode(args)}" if args else "")
 
 
+def facts(args: dict[str, str] | None = None, fmt: str | None = None) -> str:
+    """The table of observations, filtered by ``args`` (``indicator=online-dossier-rate``),
+    as a page or, with ``fmt`` (csv, json), as data."""
+    given = {k: v for k, v in (args or {}).items() if v not in (None, "")}
+    if fmt:
+        given["format"] = fmt
+    return "/facts" + (f"?{urlencode(given)}" if given else "")
+
+
+def localities() -> str:
+    """The localities that have facts, most facts first."""
+    return "/localities"
+
+
 def static(path: str) -> str:
     return "/static/" + path
 

@@ -65,6 +65,29 @@ TEXT = {
         "period": "Kỳ số liệu",
         "pillar": "Trụ cột",
         "role": "Vai trò",
+        "breakdown": "Phạm vi",
+        "figure": "Số liệu",
+        "all_facts": "Tất cả số liệu",
+        "localities_with_data": "Các địa phương có số liệu",
+        "localities_count": "{n} địa phương có số liệu; mỗi dòng dẫn tới bảng số liệu"
+        " của địa phương đó.",
+        "filters": "Lọc",
+        "remove_filter": "bỏ lọc",
+        "more_values": "và các giá trị khác",
+        "shown_rows": "Dòng {first}–{last} trong {total}",
+        "no_rows": "Không có số liệu nào khớp các bộ lọc.",
+        "prev_page": "← Trang trước",
+        "next_page": "Trang sau →",
+        "page_of": "trang {page}/{pages}",
+        "this_page_as": "Dữ liệu của đúng các dòng này:",
+        "sort_by": "Sắp xếp theo {col}",
+        "bad_table_arg": "Tham số của bảng chưa đúng: {detail}",
+        "qualifier_legend": "> trên, ≥ từ … trở lên, < dưới, ≤ tối đa, ≈ khoảng:"
+        " giá trị có chặn hoặc gần đúng, không phải số chính xác.",
+        "like_with_like": "Chỉ so sánh số liệu cùng chỉ tiêu, cùng vai trò và cùng phạm vi:"
+        " {role}, {breakdown}.",
+        "other_breakdowns": "Phạm vi khác",
+        "build_warnings": "{n} cảnh báo của bước xây dựng (bằng tiếng Anh, cho người quản trị)",
         "article": "Bài báo",
         "parent": "Đơn vị cấp trên",
         "successor": "Sau 1/7/2025 thuộc",
@@ -155,6 +178,28 @@ TEXT = {
         "period": "Period",
         "pillar": "Pillar",
         "role": "Role",
+        "breakdown": "Breakdown",
+        "figure": "Figure",
+        "all_facts": "All facts",
+        "localities_with_data": "Localities with facts",
+        "localities_count": "{n} localities have facts; each row leads to the table of its facts.",
+        "filters": "Filters",
+        "remove_filter": "remove filter",
+        "more_values": "and other values",
+        "shown_rows": "Rows {first}–{last} of {total}",
+        "no_rows": "No fact matches these filters.",
+        "prev_page": "← Previous page",
+        "next_page": "Next page →",
+        "page_of": "page {page} of {pages}",
+        "this_page_as": "The data of exactly these rows:",
+        "sort_by": "Sort by {col}",
+        "bad_table_arg": "A table parameter cannot be used: {detail}",
+        "qualifier_legend": "> more than, ≥ at least, < less than, ≤ at most, ≈ about:"
+        " bounded or approximate values, not exact figures.",
+        "like_with_like": "Only figures of the same indicator, role and breakdown are compared:"
+        " {role}, {breakdown}.",
+        "other_breakdowns": "Other breakdowns",
+        "build_warnings": "{n} build warnings (for the administrator)",
         "article": "Article",
         "parent": "Parent unit",
         "successor": "Since 1 July 2025 part of",
@@ -259,6 +304,11 @@ def template_globals() -> dict[str, object]:
 @bp.app_template_filter("role")
 def _role(value: str) -> str:
     return words.role_label(value, current_lang())
+
+
+@bp.app_template_filter("qualifier")
+def _qualifier(value: str) -> str:
+    return words.qualifier_label(value, current_lang())
 
 
 @bp.app_template_filter("column")
@@ -435,10 +485,14 @@ CHART_ROWS = 60
 
 
 def bars(
-    items: list[tuple[str, float, str | None]], lang: str | None = None
+    items: list[tuple[str, float, str | None]],
+    lang: str | None = None,
+    *,
+    signs: list[str] | None = None,
 ) -> list[dict[str, object]]:
     """Bars for the ``bars`` macro: label, value, link, width in percent of the largest
-    value, and the value as shown (in ``lang``, by default the page's). ``static/query-ui.js``
+    value, and the value as shown (in ``lang``, by default the page's, after the qualifier's
+    sign in ``signs``, one per item: ``≥ 97``). ``static/query-ui.js``
     draws the editor's chart with the same rule and markup (an SVG bar: no inline style,
     which the CSP forbids).
 
@@ -454,9 +508,9 @@ def bars(
             "value": v,
             "href": href,
             "width": round(100 * max(v, 0) / top, 1),
-            "shown": chart_number(v, lang),
+            "shown": (f"{sign} " if sign else "") + chart_number(v, lang),
         }
-        for lab, v, href in items
+        for (lab, v, href), sign in zip(items, signs or [""] * len(items), strict=True)
     ]
 
 

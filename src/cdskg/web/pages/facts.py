@@ -3,7 +3,10 @@ figures marked in the text, and the facts and charts of a locality, indicator or
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pyoxigraph as ox
+from flask import request
 
 from cdskg.rdf.namespaces import (
     CDSKG,
@@ -14,56 +17,19 @@ from cdskg.rdf.namespaces import (
 )
 from cdskg.store.query import run_query
 from cdskg.web import urls
-from cdskg.web.pages.common import bars, current_lang
-from cdskg.web.pages.graph import href_of, iri_node, link, objects_of, one_of, types_of
-from cdskg.web.pages.words import role_label
-
-_FACTS = """
-SELECT ?obs ?area ?indicator ?pillar ?value ?stated ?role ?period ?article ?unit ?end WHERE {
-  ?obs a qb:Observation ; sdmx-dimension:refArea ?area ; cdskg:indicator ?indicator ;
-       cdskg:pillar ?pillar ; sdmx-measure:obsValue ?value ; cdskg:statedAs ?stated ;
-       cdskg:valueRole ?role ; sdmx-dimension:refPeriod ?period ; cdskg:sourceArticle ?article ;
-       sdmx-attribute:unitMeasure ?unit .
-  OPTIONAL { ?period time:inXSDDate ?end }
-  OPTIONAL { ?period time:hasEnd/time:inXSDDate ?end }
-}"""
-
-
-def facts_about(st: ox.Store, lang: str, **bind: str) -> list[dict[str, object]]:
-    """Observations with one or more of area/indicator/pillar/article bound (substitutions)."""
-    subs = {ox.Variable(k): iri_node(v) for k, v in bind.items()}
-    seen = set()
-    out = []
-    for r in run_query(st, _FACTS, substitutions=subs):
-        if r["obs"].value in seen:
-            continue
-        seen.add(r["obs"].value)
-        out.append(
-            {
-                "obs": link(st, r["obs"], lang) | {"text": r["stated"].value},
-                "area": link(st, r["area"], lang),
-                "indicator": link(st, r["indicator"], lang),
-                "pillar": link(st, r["pillar"], lang),
-                "pillar_iri": r["pillar"].value,
-                "value": float(r["value"].value),
-                "stated": r["stated"].value,
-                "role": r["role"].value,
-                "period": link(st, r["period"], lang),
-                "end": r["end"].value if r["end"] else "",
-                "article": link(st, r["article"], lang),
-                "percent": r["unit"].value.endswith("/PERCENT"),
-            }
-        )
-    out.sort(key=lambda f: (f["pillar"]["text"], f["indicator"]["text"], f["end"], f["value"]))
-    return out
-
-
-def _by_pillar(facts: list[dict]) -> list[dict[str, object]]:
-    groups: dict[str, dict] = {}
-    for f in facts:
-        g = groups.setdefault(f["pillar_iri"], {"pillar": f["pillar"], "facts": []})
-        g["facts"].append(f)
-    return sorted(groups.values(), key=lambda g: -len(g["facts"]))
+from cdskg.web.pages.common import CHART_ROWS, bars, current_lang
+from cdskg.web.pages.facttable import (
+    Labels,
+    Selection,
+    facet,
+    fact_row,
+    page_of,
+    short_of,
+    term_of,
+)
+from cdskg.web.pages.graph import href_of, link, objects_of, one_of, types_of
+from cdskg.web.pages.tables import page_table
+from cdskg.web.pages.words import QUALIFIER_SIGNS, qualified, role_label
 
 
 def evidence_panel(st: ox.Store, ev: ox.NamedNode) -> dict[str, object] | None:
@@ -112,12 +78,21 @@ def observation_panel(st, node, lang) -> dict[str, object]:
         ("value", SDMX_MEASURE + "obsValue"),
         ("stated", CDSKG + "statedAs"),
         ("role", CDSKG + "valueRole"),
+        ("breakdown", CDSKG + "breakdown"),
+        ("qualifier", CDSKG + "qualifier"),
         ("article", CDSKG + "sourceArticle"),
     ):
         o = one_of(st, node, p)
         fact[key] = link(st, o, lang) if o is not None else None
     if fact["role"] is not None:
         fact["role"] = {**fact["role"], "text": role_label(fact["role"]["text"], lang)}
+    qualifier = fact.pop("qualifier")
+    if fact["stated"] is not None and qualifier is not None:
+        # "trên 81%" is shown "> 81%": a bounded figure never reads as an exact one
+        fact["stated"] = {
+            **fact["stated"],
+            "text": qualified(fact["stated"]["text"], qualifier["text"]),
+        }
     return {"fact": fact, "evidence": evidence_panel(st, ev) if ev is not None else None}
 
 
@@ -127,15 +102,17 @@ def article_panel(st, node, lang) -> dict[str, object]:
     spans: dict[tuple[int, int], list] = {}
     for r in run_query(
         st,
-        """SELECT DISTINCT ?article ?obs ?start ?end ?stated WHERE {
+        """SELECT DISTINCT ?article ?obs ?start ?end ?stated ?qualifier WHERE {
              ?obs cdskg:sourceArticle ?article ; cdskg:statedAs ?stated ;
                   cdskg:evidence/oa:hasSelector ?sel .
+             OPTIONAL { ?obs cdskg:qualifier ?qualifier }
              ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }""",
         substitutions={ox.Variable("article"): node},
     ):
         key = (int(r["start"].value), int(r["end"].value))
+        qualifier = r["qualifier"].value if r["qualifier"] else "exact"
         spans.setdefault(key, []).append(
-            {"href": href_of(r["obs"].value), "text": r["stated"].value}
+            {"href": href_of(r["obs"].value), "text": qualified(r["stated"].value, qualifier)}
         )
     # Cut the text into plain and marked segments (the template escapes each one).
     segments = []
@@ -147,12 +124,31 @@ def article_panel(st, node, lang) -> dict[str, object]:
         segments.append({"text": text[s:e], "mark": True, "id": f"ev-{s}", "facts": obs})
         pos = e
     segments.append({"text": text[pos:]})
-    facts = facts_about(st, lang, article=node.value)
-    return {"segments": segments, "facts": facts}
+    return {"segments": segments, **page_table(st, {"article": node.value}, lang, request.path)}
+
+
+def _short(dim: str, iri: str) -> str:
+    return short_of(dim, ox.NamedNode(iri))
+
+
+def _chart_label(main: str, f: dict, *, year: bool = False) -> str:
+    """A bar's label: what it is, and the figure as written with its qualifier (and the
+    breakdown when the figure is not about the whole area)."""
+    notes = [f["shown"]]
+    if f["breakdown"] and not f["breakdown"]["iri"].endswith("/breakdown/total"):
+        notes.append(f["breakdown"]["text"])
+    if year and f["period"]:
+        notes.append(f["terms"]["period"].value.rsplit("/", 1)[-1][:4])
+    return f"{main} ({', '.join(notes)})"
+
+
+def _chart_rows(st, sel: Selection, lang: str) -> list[dict[str, object]]:
+    labels = Labels(st, lang)
+    return [fact_row(st, o, labels, lang) for o in page_of(st, sel, lang)]
 
 
 def locality_panel(st, node, lang) -> dict[str, object]:
-    facts = facts_about(st, lang, area=node.value)
+    area = _short("area", node.value)
     parent = one_of(st, node, CDSKG + "parentUnit")
     successors = [
         link(st, o, lang) for o in objects_of(st, node, "http://purl.org/dc/terms/isReplacedBy")
@@ -161,51 +157,87 @@ def locality_panel(st, node, lang) -> dict[str, object]:
         link(st, o, lang) for o in objects_of(st, node, "http://purl.org/dc/terms/replaces")
     ]
     replaces.sort(key=lambda x: x["text"])
-    percent = [f for f in facts if f["percent"] and f["role"] == "actual"]
+    # The locality's own rates: different indicators side by side, each bar saying its
+    # qualifier and breakdown (a ward average is never shown as a bare district figure).
+    rates = Selection(
+        scope={"area": area},
+        filters={"role": "actual", "unit": "PERCENT"},
+        sort="-value",
+        size=CHART_ROWS,
+    )
+    rows = _chart_rows(st, rates, lang)
     chart = bars(
-        [
-            (f"{f['indicator']['text']} ({f['stated']})", f["value"], f["obs"]["href"])
-            for f in percent
-        ]
+        [(_chart_label(f["indicator"]["text"], f), f["value"], f["obs"]["href"]) for f in rows],
+        signs=[QUALIFIER_SIGNS.get(f["qualifier"], "") for f in rows],
     )
-    counts = bars(
-        [(g["pillar"]["text"], len(g["facts"]), g["pillar"]["href"]) for g in _by_pillar(facts)]
-    )
+    labels = Labels(st, lang)
+    per_pillar = facet(st, Selection(scope={"area": area}), "pillar")
+    counts = bars([(labels(p)["text"], n, labels(p)["href"]) for p, n in per_pillar])
     return {
-        "groups": _by_pillar(facts),
-        "facts": facts,
         "parent": link(st, parent, lang) if parent is not None else None,
         "successors": successors,
         "replaces": replaces,
         "chart": chart,
         "pillar_chart": counts,
+        **page_table(st, {"area": area}, lang, request.path),
     }
 
 
 def indicator_panel(st, node, lang) -> dict[str, object]:
-    facts = facts_about(st, lang, indicator=node.value)
-    actual = [f for f in facts if f["role"] == "actual"]
-    actual.sort(key=lambda f: -f["value"])
-    chart = bars(
-        [
-            (f"{f['area']['text']} ({f['stated']}, {f['end'][:4]})", f["value"], f["obs"]["href"])
-            for f in actual
-        ]
+    """The indicator's table, and a chart that compares like with like: one value role and
+    one breakdown (the reader's filters, else actual figures of the most frequent breakdown),
+    so that a ward average or a commune-level figure is never ranked against totals."""
+    indicator = _short("indicator", node.value)
+    shown = page_table(st, {"indicator": indicator}, lang, request.path)
+    sel: Selection = shown["table"].selection
+    role = sel.filters.get("role", "actual")
+    base = Selection(scope=sel.scope, filters={**sel.filters, "role": role})
+    breakdowns = facet(st, base, "breakdown")
+    chosen = sel.filters.get("breakdown") or (
+        short_of("breakdown", breakdowns[0][0]) if breakdowns else None
     )
-    return {"facts": facts, "chart": chart}
+    chart: list = []
+    labels = Labels(st, lang)
+    others = []
+    if chosen is not None:
+        like = replace(base, filters={**base.filters, "breakdown": chosen}, sort="-value")
+        like = replace(like, size=CHART_ROWS)
+        rows = _chart_rows(st, like, lang)
+        chart = bars(
+            [
+                (_chart_label(f["area"]["text"], f, year=True), f["value"], f["obs"]["href"])
+                for f in rows
+            ],
+            signs=[QUALIFIER_SIGNS.get(f["qualifier"], "") for f in rows],
+        )
+        links = shown["table_links"]["here"]
+        others = [
+            {
+                "text": labels(b)["text"],
+                "n": n,
+                "href": links(breakdown=short_of("breakdown", b), role=role),
+            }
+            for b, n in breakdowns
+            if short_of("breakdown", b) != chosen
+        ]
+    return {
+        "chart": chart,
+        "chart_role": role,
+        "chart_breakdown": labels(term_of("breakdown", chosen)) if chosen else None,
+        "chart_others": others,
+        **shown,
+    }
 
 
 def pillar_panel(st, node, lang) -> dict[str, object]:
-    facts = facts_about(st, lang, pillar=node.value)
-    per_indicator: dict[str, list] = {}
-    per_area: dict[str, list] = {}
-    for f in facts:
-        per_indicator.setdefault(f["indicator"]["iri"], [f["indicator"], 0])[1] += 1
-        per_area.setdefault(f["area"]["iri"], [f["area"], 0])[1] += 1
-    indicators = sorted(per_indicator.values(), key=lambda x: (-x[1], x[0]["text"]))
-    areas = sorted(per_area.values(), key=lambda x: (-x[1], x[0]["text"]))
+    pillar = _short("pillar", node.value)
+    whole = Selection(scope={"pillar": pillar})
+    labels = Labels(st, lang)
+    indicators = [(labels(i), n) for i, n in facet(st, whole, "indicator", limit=100)]
+    areas = facet(st, whole, "area")
     return {
-        "indicators": indicators,
-        "facts": facts,
-        "chart": bars([(a["text"], n, a["href"]) for a, n in areas]),
+        "indicators": indicators[:100],
+        "indicators_more": len(indicators) > 100,
+        "chart": bars([(labels(a)["text"], n, labels(a)["href"]) for a, n in areas[:30]]),
+        **page_table(st, {"pillar": pillar}, lang, request.path),
     }

@@ -32,6 +32,7 @@ KIND_PROPERTY = {
     "article": CDSKG + "sourceArticle",
     "pillar": CDSKG + "pillar",
     "period": SDMX_DIMENSION + "refPeriod",
+    "breakdown": CDSKG + "breakdown",
 }
 #: Longest pick list offered in a form.
 PICK_MAX = 500

@@ -26,7 +26,7 @@ from cdskg.web.pages.common import (
     error_page,
 )
 from cdskg.web.pages.graph import compact, label, link, one_of
-from cdskg.web.pages.words import column_label, role_label
+from cdskg.web.pages.words import column_label, qualifier_label, role_label
 
 
 @bp.get("/queries")
@@ -90,11 +90,14 @@ def query(name: str):
     for sol in result:
         # datatypes and language tags are for the editor; a reader sees 26, 2021-12-31
         table.append([None if sol[v] is None else _plain(link(st, sol[v], lang)) for v in shown])
-    if "role" in shown:  # actual / target / change, in the page's language
-        at = shown.index("role")
+    # codes (actual / target, more-than / at-least) in the page's language
+    for column, words_of in (("role", role_label), ("qualifier", qualifier_label)):
+        if column not in shown:
+            continue
+        at = shown.index(column)
         for row in table:
             if row[at] is not None and not row[at].get("href"):
-                row[at] = {**row[at], "text": role_label(row[at]["text"], lang), "note": ""}
+                row[at] = {**row[at], "text": words_of(row[at]["text"], lang), "note": ""}
     chart = bars(chart_values(shown, q.chart, table))
     values = {p.name: given.get(p.name, "") for p in q.params}
     args = {k: v for k, v in values.items() if v}

@@ -13,6 +13,7 @@ from cdskg.rdf.namespaces import (
     SCHEMA,
     SKOS,
 )
+from cdskg.store.query import run_query
 from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.errors import error_response
@@ -80,15 +81,14 @@ def resource(rest: str):
             406, "not acceptable", f"offered: {offered}; or ?format=ttl|jsonld|nt"
         )
     triples = describe(st, node)
-    incoming = triples_of(st, None, None, node)
-    if not triples and not incoming:
+    if not triples and next(st.quads_for_pattern(None, None, node, None), None) is None:
         return _not_found(iri, rest)
     if fmt != "html":
         rdf_format, media = RDF_FORMATS[fmt]
         body = ox.serialize(triples, format=rdf_format, prefixes=RDF_PREFIXES)
         resp = Response(body, mimetype=media)
     else:
-        resp = make_response(_resource_html(st, node, triples, incoming))
+        resp = make_response(_resource_html(st, node, triples))
     resp.headers["Link"] = _link_header(iri)
     resp.headers["Vary"] = "Accept"
     resp.headers["X-Store-Version"] = version
@@ -111,7 +111,37 @@ def _not_found(iri: str, rest: str) -> Response:
     )
 
 
-def _resource_html(st, node, triples, incoming) -> str:
+_INCOMING = """SELECT DISTINCT ?node ?s ?p WHERE { ?s ?p ?node FILTER(isIRI(?s)) }
+ORDER BY ?p ?s LIMIT %d"""
+_INCOMING_COUNT = """SELECT ?node (COUNT(*) AS ?n) WHERE {
+  SELECT DISTINCT ?node ?s ?p WHERE { ?s ?p ?node FILTER(isIRI(?s)) } } GROUP BY ?node"""
+#: Articles listed under "mentioned in"; the rest are counted.
+MENTIONS_SHOWN = 50
+
+
+def incoming_links(st: ox.Store, node: ox.NamedNode) -> tuple[list[tuple], int]:
+    """The first :data:`INCOMING_SHOWN` ``(subject, predicate)`` links to ``node`` by
+    predicate and subject, and how many there are: a pillar has tens of thousands at 100k
+    observations, and only the shown ones are read out of the store and labelled."""
+    subs = {ox.Variable("node"): node}
+    shown = [
+        (r["s"], r["p"]) for r in run_query(st, _INCOMING % INCOMING_SHOWN, substitutions=subs)
+    ]
+    total = next(iter(run_query(st, _INCOMING_COUNT, substitutions=subs)), None)
+    return shown, int(total["n"].value) if total is not None else 0
+
+
+def mentioning(st: ox.Store, node: ox.NamedNode) -> tuple[list, int]:
+    """Up to :data:`MENTIONS_SHOWN` articles that mention ``node``, and how many do."""
+    found = dict.fromkeys(
+        q.subject for q in st.quads_for_pattern(None, iri_node(SCHEMA + "mentions"), node, None)
+    )
+    found.update(dict.fromkeys(objects_of(st, node, CDSKG + "mentionedIn")))
+    articles = list(found)
+    return articles[:MENTIONS_SHOWN], len(articles)
+
+
+def _resource_html(st, node, triples) -> str:
     lang = current_lang()
     iri = node.value
     types = types_of(st, node)
@@ -126,23 +156,15 @@ def _resource_html(st, node, triples, incoming) -> str:
         {"predicate": link(st, iri_node(p), lang), "compact": compact(p), "values": vals}
         for p, vals in sorted(props.items(), key=lambda kv: compact(kv[0]))
     ]
-    named = sorted(
-        (t for t in incoming if isinstance(t.subject, ox.NamedNode)),
-        key=lambda t: (t.predicate.value, t.subject.value),
-    )
-    # Only the links shown are made: each costs label lookups, and a pillar has tens of
-    # thousands of incoming links at 100k observations.
-    inc = [
-        {"subject": link(st, t.subject, lang), "predicate": compact(t.predicate.value)}
-        for t in named[:INCOMING_SHOWN]
-    ]
+    named, n_incoming = incoming_links(st, node)
+    inc = [{"subject": link(st, s, lang), "predicate": compact(p.value)} for s, p in named]
     ctx: dict[str, object] = {
         "iri": iri,
         "title": label(st, node, lang),
         "types": [link(st, iri_node(t), lang) for t in sorted(types)],
         "properties": properties,
         "incoming": inc,
-        "incoming_more": max(0, len(named) - INCOMING_SHOWN),
+        "incoming_more": max(0, n_incoming - len(named)),
         "alternates": _alternates(iri),
         "kind": "generic",
     }
@@ -159,9 +181,9 @@ def _resource_html(st, node, triples, incoming) -> str:
     elif CDSKG + "Indicator" in types:
         ctx.update(kind="indicator", **indicator_panel(st, node, lang))
         ctx.update(framework_panel(st, node, lang))
-    mentioned = [t.subject for t in triples_of(st, None, iri_node(SCHEMA + "mentions"), node)]
-    mentioned += objects_of(st, node, CDSKG + "mentionedIn")
-    ctx["mentioned_in"] = [link(st, a, lang) for a in dict.fromkeys(mentioned)]
+    mentioned, n_mentioned = mentioning(st, node)
+    ctx["mentioned_in"] = [link(st, a, lang) for a in mentioned]
+    ctx["mentioned_more"] = n_mentioned - len(mentioned)
     definition = [o for o in objects_of(st, node, SKOS + "definition") if isinstance(o, ox.Literal)]
     ctx["definition"] = next(
         (d.value for d in definition if d.language == lang),

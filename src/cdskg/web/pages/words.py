@@ -4,6 +4,8 @@ people write them. Labels of things come from the graph (:func:`.graph.label`).
 
 >>> role_label("target", "vi"), column_label("areaLabel", "en"), column_label("xyz", "vi")
 ('mục tiêu', 'Area', 'xyz')
+>>> qualified("81%", "more-than"), qualified("97%", "at-least"), qualified("22%", "approximately")
+('> 81%', '≥ 97%', '≈ 22%')
 >>> when("2026-12-03T18:29:28.119377Z", "vi"), when("2026-12-03T18:29:28+00:00", "en")
 ('18:29 ngày 3/12/2026 (UTC)', '3 December 2026, 18:29 UTC')
 """
@@ -20,6 +22,26 @@ ROLES = {
     "change": ("mức thay đổi", "change"),
 }
 
+#: How a figure's qualifier is written before it (``cdskg:qualifier``; shapes/observation.ttl
+#: lists the values): "trên 81%" is shown "> 81%", "khoảng 22%" "≈ 22%".
+QUALIFIER_SIGNS = {
+    "exact": "",
+    "approximately": "≈",
+    "more-than": ">",
+    "less-than": "<",
+    "at-least": "≥",
+    "at-most": "≤",
+}
+
+QUALIFIERS = {
+    "exact": ("chính xác", "exact"),
+    "approximately": ("khoảng", "approximately"),
+    "more-than": ("trên", "more than"),
+    "less-than": ("dưới", "less than"),
+    "at-least": ("từ … trở lên", "at least"),
+    "at-most": ("tối đa", "at most"),
+}
+
 #: Column titles of catalogue results, by variable name; other names are shown as they are.
 COLUMNS = {
     "actual": ("Thực đạt", "Actual"),
@@ -30,6 +52,10 @@ COLUMNS = {
     "article": ("Bài báo", "Article"),
     "articles": ("Số bài báo", "Articles"),
     "best": ("Cao nhất", "Highest"),
+    "bestStated": ("Cách viết", "As written"),
+    "breakdown": ("Phạm vi", "Breakdown"),
+    "breakdownLabel": ("Phạm vi", "Breakdown"),
+    "qualifier": ("Từ định lượng", "Qualifier"),
     "change": ("Mức thay đổi", "Change"),
     "date": ("Ngày", "Date"),
     "denominator": ("Mẫu số", "Denominator"),
@@ -91,6 +117,11 @@ COLUMNS = {
 PARAMS = {
     "indicator": ("chỉ tiêu", "chỉ tiêu: tên, mã (online-dossier-rate) hoặc IRI"),
     "area": ("địa bàn", "đơn vị hành chính: tên (Bình Thủy), mã (918) hoặc IRI"),
+    "breakdown": (
+        "phạm vi",
+        "phần địa bàn được so sánh: total (toàn địa bàn), commune-average (bình quân cấp xã),"
+        " district-level (riêng cấp huyện) … hoặc IRI",
+    ),
     "article": ("bài báo", "bài báo: tên tệp hoặc IRI"),
     "lang": ("ngôn ngữ", "ngôn ngữ của nhãn: vi hoặc en"),
     "min": ("ngưỡng", "ngưỡng, tính bằng phần trăm"),
@@ -165,6 +196,17 @@ def class_label(iri: str, lang: str) -> str | None:
     """The name of a standard class (``skos:Concept`` → «khái niệm»), or None."""
     pair = CLASSES.get(iri)
     return None if pair is None else (pair[0] if lang == "vi" else pair[1])
+
+
+def qualified(stated: str, qualifier: str) -> str:
+    """A figure as written with its qualifier's sign before it (bounded and approximate
+    values are never shown bare)."""
+    sign = QUALIFIER_SIGNS.get(qualifier, "")
+    return f"{sign} {stated}" if sign else stated
+
+
+def qualifier_label(qualifier: str, lang: str) -> str:
+    return _pick(QUALIFIERS, qualifier, lang)
 
 
 def role_label(role: str, lang: str) -> str:
