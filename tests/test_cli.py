@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cdskg.store.generations import StoreLayout
 from conftest import run_cli
 
 BINH_THUY = "https://w3id.org/cdskg/id/unit/pre2025/district/918"
@@ -38,10 +39,15 @@ def test_build_is_idempotent(store_copy: Path, corpus: Path) -> None:
 
     before = count()
     assert before > 0
+    generation = StoreLayout(store_copy).current_id()
     proc = run_cli("build", str(corpus), "--store", str(store_copy))
     assert proc.returncode in (0, 1), proc.stderr
     assert "5 unchanged" in proc.stdout
     assert count() == before
+    # nothing changed: no new generation, and the summary says which one stays in service
+    assert StoreLayout(store_copy).current_id() == generation
+    assert f"nothing changed: {store_copy} keeps generation {generation}:" in proc.stdout
+    assert "nothing to build: every article is unchanged" in proc.stderr
 
 
 def test_rebuild_of_a_changed_article_replaces_its_graph(
