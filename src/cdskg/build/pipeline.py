@@ -418,9 +418,7 @@ class _Plan:
         return bool(self.to_build or self.to_remove or not self.same_reference)
 
 
-def _plan(
-    options: BuildOptions, files: list[Path], ref_hash: str, bar: ProgressPrinter
-) -> _Plan:
+def _plan(options: BuildOptions, files: list[Path], ref_hash: str, bar: ProgressPrinter) -> _Plan:
     current = StoreLayout(options.store).current()
     stored: dict[str, str] = {}
     same_reference = False

@@ -101,7 +101,7 @@ def build_downloads(store: ox.Store, version: str, folder: Path) -> dict:
     """
     folder.mkdir(parents=True, exist_ok=True)
     manifest_path = folder / "manifest.json"
-    with _locked(folder / ".lock"):
+    with locked(folder / ".lock"):
         found = ready_manifest(folder, version)
         if found is not None:
             return found
@@ -148,7 +148,8 @@ def build_downloads(store: ox.Store, version: str, folder: Path) -> dict:
 
 
 @contextlib.contextmanager
-def _locked(path: Path):
+def locked(path: Path):
+    """An exclusive flock on ``path`` (released by the kernel if its holder dies)."""
     with path.open("a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
