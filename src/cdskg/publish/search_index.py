@@ -44,7 +44,7 @@ from cdskg.text.fold import fold
 #: The index file in a version's folder (see :func:`cdskg.publish.prepare.downloads_root`).
 INDEX_NAME = "search.sqlite"
 #: Bumped when the layout of the file changes: an index of another layout is rebuilt.
-LAYOUT = 1
+LAYOUT = 2
 #: Most words of a query that are looked up (the rest are ignored).
 MAX_WORDS = 12
 #: Weights of the kinds of document, multiplied into bm25: a name or an indicator that
@@ -222,7 +222,17 @@ def _sentences(store: ox.Store, vi) -> list[Document]:
 
 def build(store: ox.Store, path: Path) -> int:
     """Write the index of ``store`` to ``path`` (replaced atomically); the document count."""
-    docs = documents(store)
+    return write(documents(store), path)
+
+
+def write(docs: list[Document], path: Path) -> int:
+    """Write the index of ``docs`` to ``path`` (replaced atomically); the document count.
+
+    Three tables, so that ranking every match reads only what it needs: ``words``, the FTS5
+    index of the folded text and context (contentless: it keeps no copy of the text);
+    ``boost``, each document's weight (kind and facts), a small row per document, read for
+    every match; ``docs``, what a hit shows, read for the hits of one page only.
+    """
     tmp = path.with_name(path.name + ".partial")
     tmp.unlink(missing_ok=True)
     db = sqlite3.connect(tmp)
@@ -230,29 +240,42 @@ def build(store: ox.Store, path: Path) -> int:
         db.executescript(
             f"""PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
             PRAGMA user_version = {LAYOUT};
-            CREATE VIRTUAL TABLE docs USING fts5(
-                folded, context, kind UNINDEXED, iri UNINDEXED, title UNINDEXED,
-                shown UNINDEXED, boost UNINDEXED, extra UNINDEXED,
+            CREATE VIRTUAL TABLE words USING fts5(
+                folded, context, content = '', prefix = '1 2 3',
                 tokenize = "unicode61 remove_diacritics 0"
+            );
+            CREATE TABLE boost (id INTEGER PRIMARY KEY, weight REAL NOT NULL);
+            CREATE TABLE docs (
+                id INTEGER PRIMARY KEY, kind TEXT, iri TEXT, title TEXT, shown TEXT, extra TEXT
             );"""
         )
+        for i, d in enumerate(docs, start=1):
+            db.execute(
+                "INSERT INTO words(rowid, folded, context) VALUES (?, ?, ?)",
+                (i, " ".join(tokens(d.text)), " ".join(tokens(d.context))),
+            )
         db.executemany(
-            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO boost VALUES (?, ?)",
+            (
+                (i, KIND_WEIGHT[d.kind] * (1.0 + 0.25 * math.log1p(d.facts)))
+                for i, d in enumerate(docs, start=1)
+            ),
+        )
+        db.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?)",
             (
                 (
-                    " ".join(tokens(d.text)),
-                    " ".join(tokens(d.context)),
+                    i,
                     d.kind,
                     d.iri,
                     d.title,
                     d.text,
-                    KIND_WEIGHT[d.kind] * (1.0 + 0.25 * math.log1p(d.facts)),
                     json.dumps({**d.extra, "facts": d.facts}, ensure_ascii=False),
                 )
-                for d in docs
+                for i, d in enumerate(docs, start=1)
             ),
         )
-        db.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+        db.execute("INSERT INTO words(words) VALUES ('optimize')")
         db.commit()
     finally:
         db.close()
@@ -324,15 +347,25 @@ def search(path: Path, q: str, *, limit: int = 20, offset: int = 0) -> Results:
     expr = match_expression(words)
     db = _open(path)
     try:
-        total = db.execute("SELECT count(*) FROM docs WHERE docs MATCH ?", (expr,)).fetchone()[0]
-        rows = db.execute(
-            f"""SELECT kind, iri, title, shown, extra,
-                       bm25(docs, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]}) * boost AS score
-                FROM docs WHERE docs MATCH ? ORDER BY score LIMIT ? OFFSET ?""",
+        total = db.execute("SELECT count(*) FROM words WHERE words MATCH ?", (expr,)).fetchone()[0]
+        ranked = db.execute(
+            f"""SELECT words.rowid,
+                       bm25(words, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]}) * boost.weight AS score
+                FROM words JOIN boost ON boost.id = words.rowid
+                WHERE words MATCH ? ORDER BY score, words.rowid LIMIT ? OFFSET ?""",
             (expr, limit, offset),
         ).fetchall()
+        details = {
+            row[0]: row[1:]
+            for row in db.execute(
+                "SELECT id, kind, iri, title, shown, extra FROM docs WHERE id IN"
+                f" ({', '.join('?' * len(ranked))})",
+                [i for i, _score in ranked],
+            )
+        }
     finally:
         db.close()
+    rows = [(*details[i], score) for i, score in ranked]
     hits = []
     for kind, iri, title, shown, extra, score in rows:
         if kind != "sentence":
