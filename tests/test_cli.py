@@ -170,6 +170,23 @@ def test_export_turtle_and_csv(built_store: Path, tmp_path: Path) -> None:
     run_cli("export", "--store", str(built_store), "--format", "xls", "--out", str(out), check=2)
 
 
+def test_the_readme_shows_what_a_catalogue_query_prints(built_store: Path) -> None:
+    """Issue 21 point 14: the README's sample of `--name indicator-by-locality` is its output
+    (piped through the `head -3 | cut -d, -f1-7` the README shows)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    command = (
+        "$ cdskg query --store data/store --name indicator-by-locality --format csv"
+        " | head -3 | cut -d, -f1-7\n"
+    )
+    assert command in readme
+    shown = readme.split(command, 1)[1].split("```", 1)[0].splitlines()
+    out = run_cli(
+        "query", "--store", str(built_store), "--name", "indicator-by-locality", "--format", "csv"
+    )
+    printed = [",".join(line.split(",")[:7]) for line in out.stdout.splitlines()[:3]]
+    assert shown == printed
+
+
 def test_query_by_catalogue_name_with_params(built_store: Path) -> None:
     binh_thuy = "https://w3id.org/cdskg/id/unit/pre2025/district/918"
     out = run_cli(
