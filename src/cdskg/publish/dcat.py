@@ -400,6 +400,7 @@ def catalog_triples(
         g.add(catalog, DCTERMS + "modified", _lit(modified, "dateTime"))
 
     files = manifest["files"]
+
     def part(name: str) -> str:
         return files[name].get("part", "pillar" if files[name]["pillar"] else "whole")
 

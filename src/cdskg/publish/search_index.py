@@ -44,7 +44,7 @@ from cdskg.text.fold import fold
 #: The index file in a version's folder (see :func:`cdskg.publish.prepare.downloads_root`).
 INDEX_NAME = "search.sqlite"
 #: Bumped when the layout of the file changes: an index of another layout is rebuilt.
-LAYOUT = 2
+LAYOUT = 3
 #: Most words of a query that are looked up (the rest are ignored).
 MAX_WORDS = 12
 #: Weights of the kinds of document, multiplied into bm25: a name or an indicator that
@@ -55,6 +55,8 @@ COLUMN_WEIGHTS = (4.0, 1.0)
 
 #: Between the labels of one thing in its document.
 LABEL_SEPARATOR = " · "
+#: A word no text has, indexed between two labels: it breaks phrases.
+BREAK = "x0x"
 
 _WORD = re.compile(r"\w+")
 _INDICATOR_TYPES = {CDSKG + "Indicator", CDSKG + "Pillar"}
@@ -200,7 +202,8 @@ def _sentences(store: ox.Store, vi) -> list[Document]:
         areas: list[str] = entry["areas"]  # type: ignore[assignment]
         indicators: list[str] = entry["indicators"]  # type: ignore[assignment]
         article = str(entry["article"])
-        context = " · ".join([*(vi(a) for a in areas), *(vi(i) for i in indicators), vi(article)])
+        names = [*(vi(a) for a in areas), *(vi(i) for i in indicators), vi(article)]
+        context = LABEL_SEPARATOR.join(names)
         docs.append(
             Document(
                 kind="sentence",
@@ -223,6 +226,13 @@ def _sentences(store: ox.Store, vi) -> list[Document]:
 def build(store: ox.Store, path: Path) -> int:
     """Write the index of ``store`` to ``path`` (replaced atomically); the document count."""
     return write(documents(store), path)
+
+
+def _indexed(text: str) -> str:
+    """The folded words of ``text`` as the index gets them: labels joined by
+    :data:`LABEL_SEPARATOR` are kept apart by :data:`BREAK`, so that a phrase never runs
+    from one label into the next ("Xã Thụy Bình · Thụy Bình" is not "binh thuy")."""
+    return f" {BREAK} ".join(" ".join(tokens(part)) for part in text.split(LABEL_SEPARATOR))
 
 
 def write(docs: list[Document], path: Path) -> int:
@@ -252,7 +262,7 @@ def write(docs: list[Document], path: Path) -> int:
         for i, d in enumerate(docs, start=1):
             db.execute(
                 "INSERT INTO words(rowid, folded, context) VALUES (?, ?, ?)",
-                (i, " ".join(tokens(d.text)), " ".join(tokens(d.context))),
+                (i, _indexed(d.text), _indexed(d.context)),
             )
         db.executemany(
             "INSERT INTO boost VALUES (?, ?)",
@@ -339,22 +349,51 @@ def _matching_labels(joined: str, words: list[str]) -> str:
     return LABEL_SEPARATOR.join(shown or labels[:1])
 
 
+def phrase_expression(words: list[str]) -> str:
+    """The FTS5 query for the words in their order, next to each other (the last a prefix).
+
+    >>> phrase_expression(["binh", "thu"])
+    '"binh thu"*'
+    """
+    return '"' + " ".join(words) + '"*'
+
+
+def _ranked(db: sqlite3.Connection, expr: str, limit: int, offset: int) -> list[tuple]:
+    if limit <= 0:
+        return []
+    return db.execute(
+        f"""SELECT words.rowid,
+                   bm25(words, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]}) * boost.weight AS score
+            FROM words JOIN boost ON boost.id = words.rowid
+            WHERE words MATCH ? ORDER BY score, words.rowid LIMIT ? OFFSET ?""",
+        (expr, limit, offset),
+    ).fetchall()
+
+
+def _count(db: sqlite3.Connection, expr: str) -> int:
+    return db.execute("SELECT count(*) FROM words WHERE words MATCH ?", (expr,)).fetchone()[0]
+
+
 def search(path: Path, q: str, *, limit: int = 20, offset: int = 0) -> Results:
-    """The documents matching every word of ``q`` (folded), best first."""
+    """The documents matching every word of ``q`` (folded), best first: first those where
+    the words stand as in ``q`` (a phrase: "binh thuy" before "Thụy Bình"), then the others,
+    each by bm25 and the document's weight."""
     words = tokens(q)[:MAX_WORDS]
     if not words:
         return Results([], 0, [])
-    expr = match_expression(words)
+    every = match_expression(words)
     db = _open(path)
     try:
-        total = db.execute("SELECT count(*) FROM words WHERE words MATCH ?", (expr,)).fetchone()[0]
-        ranked = db.execute(
-            f"""SELECT words.rowid,
-                       bm25(words, {COLUMN_WEIGHTS[0]}, {COLUMN_WEIGHTS[1]}) * boost.weight AS score
-                FROM words JOIN boost ON boost.id = words.rowid
-                WHERE words MATCH ? ORDER BY score, words.rowid LIMIT ? OFFSET ?""",
-            (expr, limit, offset),
-        ).fetchall()
+        if len(words) == 1:
+            total = _count(db, every)
+            ranked = _ranked(db, every, limit, offset)
+        else:
+            phrase = phrase_expression(words)
+            rest = f"({every}) NOT {phrase}"
+            first = _count(db, phrase)
+            total = first + _count(db, rest)
+            ranked = _ranked(db, phrase, min(limit, first - offset), offset)
+            ranked += _ranked(db, rest, limit - len(ranked), max(0, offset - first))
         details = {
             row[0]: row[1:]
             for row in db.execute(

@@ -12,6 +12,7 @@ from markupsafe import Markup, escape
 
 from cdskg.publish import prepare, search_index
 from cdskg.rdf.namespaces import CDSKG
+from cdskg.text.fold import fold
 from cdskg.web import urls
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError
@@ -163,7 +164,7 @@ def search():
             }
         )
     for h, raw in zip(hits, results.hits if results else [], strict=True):
-        h["html"] = marked(raw.text, raw.spans)
+        _mark_up(h, raw, results.words if results else [])
     total = results.total if results else 0
     pages = {
         "previous": _page_url(q, max(0, offset - limit), limit) if offset > 0 else None,
@@ -180,6 +181,24 @@ def search():
         w=words,
         json_url=_page_url(q, offset, limit, fmt="json"),
     )
+
+
+def _marked_words(text: str, words: list[str]) -> Markup:
+    return marked(text, search_index.highlight(text, words, prefix=words[-1] if words else None))
+
+
+def _mark_up(h: dict[str, object], raw: search_index.Hit, words: list[str]) -> None:
+    """The page's forms of a hit: its text with the query's words marked; for a thing, its
+    name marked and its other matching labels (those its name does not already say)."""
+    names: dict = h["labels"]  # type: ignore[assignment]
+    h["html"] = marked(raw.text, raw.spans)
+    h["title_html"] = _marked_words(str(names["title"]), words)
+    if raw.kind == "sentence":
+        h["areas_html"] = [_marked_words(a, words) for a in names["areas"]]
+        return
+    title = fold(str(names["title"]))
+    others = [lb for lb in raw.text.split(search_index.LABEL_SEPARATOR) if fold(lb) not in title]
+    h["others_html"] = [_marked_words(lb, words) for lb in others]
 
 
 def _page_url(q: str, offset: int, limit: int, fmt: str | None = None) -> str:
