@@ -129,3 +129,12 @@ def test_the_downloads_page_says_what_each_file_holds(client: FlaskClient) -> No
     assert facts < whole and abs(100 * facts / whole - percent) < 0.1
     en = _get(client, "/downloads?lang=en", HTML).get_data(as_text=True)
     assert "The facts alone" in en and "administrative units" in en
+
+
+def test_a_gzipped_page_is_revalidated_by_its_own_etag(client: FlaskClient) -> None:
+    first = client.get("/vocabulary", headers=GZIP)
+    assert first.headers["Content-Encoding"] == "gzip" and first.headers["ETag"].endswith('-gzip"')
+    again = client.get("/vocabulary", headers={**GZIP, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    plain = client.get("/vocabulary", headers={"If-None-Match": first.headers["ETag"]})
+    assert plain.status_code == 200 and "Content-Encoding" not in plain.headers

@@ -61,7 +61,9 @@ def create_app(settings: Settings) -> Flask:
             resp.headers["X-Frame-Options"] = "DENY"
         # /sparql compresses its own answers; its editor page is HTML like the others
         if not request.path.startswith("/sparql") or resp.mimetype in HTML_TYPES:
-            compression.compress(resp, request.headers.get("Accept-Encoding"))
+            compression.compress(
+                resp, request.headers.get("Accept-Encoding"), request.if_none_match
+            )
         if request.method == "OPTIONS":
             resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = (

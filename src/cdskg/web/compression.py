@@ -16,6 +16,7 @@ from __future__ import annotations
 import zlib
 
 from flask import Response
+from werkzeug.datastructures import ETags
 
 #: Bodies smaller than this go out as they are: gzip's header and the work cost more.
 MIN_BYTES = 1024
@@ -69,12 +70,15 @@ def add_vary(resp: Response, name: str) -> None:
         resp.headers["Vary"] = ", ".join([*vary, name])
 
 
-def compress(resp: Response, accept_encoding: str | None) -> Response:
+def compress(
+    resp: Response, accept_encoding: str | None, if_none_match: ETags | None = None
+) -> Response:
     """``resp`` gzipped if it is worth it and the client takes it; else ``resp`` unchanged.
 
     Streamed and file answers (``direct_passthrough``) are left alone: the static files
     and downloads are compressed ahead of time. The ETag gets a ``-gzip`` suffix, so a
-    cache never mixes the two encodings of one answer.
+    cache never mixes the two encodings of one answer, and ``if_none_match`` (the request's
+    ``If-None-Match``) holding it makes the answer a 304.
     """
     if (
         resp.status_code != 200
@@ -90,9 +94,15 @@ def compress(resp: Response, accept_encoding: str | None) -> Response:
     body = resp.get_data()
     if len(body) < MIN_BYTES:
         return resp
-    resp.set_data(gzip_bytes(body))
-    resp.headers["Content-Encoding"] = "gzip"
     etag, weak = resp.get_etag()
     if etag:
         resp.set_etag(etag + "-gzip", weak=weak)
+        # the view compared the request's tags with the plain ETag; a client that has the
+        # gzipped answer sends this one back
+        if if_none_match is not None and if_none_match.contains_weak(etag + "-gzip"):
+            resp.status_code = 304
+            resp.set_data(b"")
+            return resp
+    resp.set_data(gzip_bytes(body))
+    resp.headers["Content-Encoding"] = "gzip"
     return resp
