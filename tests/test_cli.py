@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cdskg.store.generations import StoreLayout
 from conftest import run_cli
 
 BINH_THUY = "https://w3id.org/cdskg/id/unit/pre2025/district/918"
@@ -38,10 +39,15 @@ def test_build_is_idempotent(store_copy: Path, corpus: Path) -> None:
 
     before = count()
     assert before > 0
+    generation = StoreLayout(store_copy).current_id()
     proc = run_cli("build", str(corpus), "--store", str(store_copy))
     assert proc.returncode in (0, 1), proc.stderr
     assert "5 unchanged" in proc.stdout
     assert count() == before
+    # nothing changed: no new generation, and the summary says which one stays in service
+    assert StoreLayout(store_copy).current_id() == generation
+    assert f"nothing changed: {store_copy} keeps generation {generation}:" in proc.stdout
+    assert "nothing to build: every article is unchanged" in proc.stderr
 
 
 def test_rebuild_of_a_changed_article_replaces_its_graph(
@@ -162,6 +168,23 @@ def test_export_turtle_and_csv(built_store: Path, tmp_path: Path) -> None:
     assert len(rows) == n_obs
     assert any(r["locality"] == "Quận Bình Thủy" for r in rows)
     run_cli("export", "--store", str(built_store), "--format", "xls", "--out", str(out), check=2)
+
+
+def test_the_readme_shows_what_a_catalogue_query_prints(built_store: Path) -> None:
+    """Issue 21 point 14: the README's sample of `--name indicator-by-locality` is its output
+    (piped through the `head -3 | cut -d, -f1-7` the README shows)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    command = (
+        "$ cdskg query --store data/store --name indicator-by-locality --format csv"
+        " | head -3 | cut -d, -f1-7\n"
+    )
+    assert command in readme
+    shown = readme.split(command, 1)[1].split("```", 1)[0].splitlines()
+    out = run_cli(
+        "query", "--store", str(built_store), "--name", "indicator-by-locality", "--format", "csv"
+    )
+    printed = [",".join(line.split(",")[:7]) for line in out.stdout.splitlines()[:3]]
+    assert shown == printed
 
 
 def test_query_by_catalogue_name_with_params(built_store: Path) -> None:

@@ -93,7 +93,8 @@ def test_datasets_distributions_and_coverage(graph: Graph, catalog: Path) -> Non
         "digital-economy",
         "digital-society",
     }
-    assert len(datasets) == len(pillars) + 1
+    facts = URIRef("https://w3id.org/cdskg/id/dataset/cdskg-facts")
+    assert facts in datasets and len(datasets) == len(pillars) + 2
     whole = URIRef("https://w3id.org/cdskg/id/dataset/cdskg")
     formats = {str(graph.value(d, DCAT.mediaType)) for d in graph.objects(whole, DCAT.distribution)}
     assert {f.rsplit("/", 2)[-2] + "/" + f.rsplit("/", 1)[-1] for f in formats} == {

@@ -199,7 +199,7 @@ def test_catalogue_pages(server):
 def test_sparql_page_serves_yasgui_locally(server):
     r = get(server, "/sparql", headers=HTML)
     assert r.status_code == 200
-    assert "/static/vendor/yasgui.min.js" in r.text
+    assert re.search(r"/static/vendor/yasgui\.min\.[0-9a-f]{10}\.js", r.text)  # versioned
     # no script or style from elsewhere (JSON escapes such as \u1ecdn are not a CDN)
     assert not re.search(r'(src|href)="(https?:)?//', r.text)
     assert "cdn." not in r.text.lower() and "unpkg" not in r.text

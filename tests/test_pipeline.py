@@ -105,8 +105,14 @@ def test_prune_drops_only_when_asked(tmp_path: Path) -> None:
     files[0].unlink()
     run_cli("build", str(folder), "--store", str(store), check=0)
     assert len(graph_sizes(store)) == 3
+    generation = StoreLayout(store).current_id()
     proc = run_cli("build", str(folder), "--store", str(store), "--prune", check=0)
     assert "1 removed" in proc.stdout
+    # the progress line says what the build is about to do, not that there is nothing to do
+    assert "nothing to build" not in proc.stderr
+    assert "1 article is no longer in the corpus: removing" in proc.stderr
+    assert proc.stdout.startswith(f"built {store} (generation ")
+    assert StoreLayout(store).current_id() != generation
     assert len(graph_sizes(store)) == 2
 
 

@@ -103,8 +103,12 @@ def build(
         _fail(exc)
         return
     counts = result.counts()
+    if result.new_generation:
+        head = f"built {store} (generation {result.generation}): "
+    else:
+        head = f"nothing changed: {store} keeps generation {result.generation}: "
     click.echo(
-        f"built {store} (generation {result.generation}): "
+        head
         + ", ".join(
             f"{counts[k]} {k}"
             for k in (

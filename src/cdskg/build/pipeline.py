@@ -42,7 +42,13 @@ from cdskg.rdf import iri
 from cdskg.rdf.namespaces import CDSKG, DCTERMS, OWL, PROV, QB, RDF, RDFS, XSD
 from cdskg.serve.lifetime import die_with_parent
 from cdskg.settings import ProjectPaths
-from cdskg.store.generations import StoreLayout, graph_hashes, next_generation, replace_graphs
+from cdskg.store.generations import (
+    StoreLayout,
+    graph_hashes,
+    next_generation_locked,
+    replace_graphs,
+    write_lock,
+)
 from cdskg.text.fold import fold
 
 
@@ -86,6 +92,8 @@ class BuildReport:
     triples: int
     #: CPU seconds per stage (see :class:`Stopwatch`), for seeing where a build's time goes
     timings: dict[str, object] = field(default_factory=dict)
+    #: False when nothing changed and ``generation`` is the one already in service
+    new_generation: bool = True
 
     @property
     def exit_code(self) -> int:
@@ -109,6 +117,7 @@ class BuildReport:
             "started": self.started,
             "ended": self.ended,
             "counts": self.counts(),
+            "new_generation": self.new_generation,
             "triples": self.triples,
             "removed": self.removed,
             "timings": self.timings,
@@ -335,7 +344,12 @@ def _cpu_seconds(who: int) -> float:
 
 
 def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) -> BuildReport:
-    """Build the corpus into a new store generation and switch to it (see store.py)."""
+    """Build the corpus into a new store generation and switch to it (see store.py).
+
+    When nothing changed (every article unchanged, the reference data the same, nothing to
+    prune) no generation is made: the report names the one in service and says so
+    (``new_generation`` False).
+    """
     bar = progress or ProgressPrinter()
     started = datetime.now(UTC)
     wall = time.perf_counter()
@@ -345,85 +359,177 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
     if not files:
         raise InputError(f"{', '.join(map(str, options.corpus))}: no article files (*.txt) found")
     ref_hash = _reference_hash(options.paths)
-    outcomes: list[ArticleOutcome] = []
-    removed: list[str] = []
-    corpus_digest = hashlib.sha256()
-    with next_generation(options.store) as store:
-        writer.lap("open store")
-        stored = graph_hashes(store, CDSKG + "contentHash", iri.ARTICLE_PREFIX)
-        seen: set[str] = set()
-        to_build: list[SourceArticle] = []
-        for path in files:
-            try:
-                source = read_article(path, options.max_bytes)
-            except InputError as exc:
-                outcomes.append(ArticleOutcome(str(path), "unreadable", error=str(exc)))
-                bar.note(f"skipped {exc}")
-                continue
-            article_iri = iri.article(source.name)
-            if article_iri in seen:
-                outcomes.append(
-                    ArticleOutcome(
-                        str(path),
-                        "unreadable",
-                        error=f"{path}: another file of the corpus has the same name"
-                        f" ({source.name}); article IRIs come from file names, rename one",
-                    )
-                )
-                continue
-            seen.add(article_iri)
-            corpus_digest.update(f"{source.name}\0{source.content_hash}\n".encode())
-            if stored.get(article_iri) == source.content_hash:
-                outcomes.append(ArticleOutcome(str(path), "unchanged", article=article_iri))
-            else:
-                to_build.append(source)
+    with write_lock(options.store):
+        # What the build has to do is decided on the generation in service, read-only: a
+        # rebuild with nothing changed then makes no new generation (the servers keep
+        # theirs, and the files prepared for it).
+        plan = _plan(options, files, ref_hash, bar)
         writer.lap("read")
-        parallel = bool(options.scheduler and to_build) or min(options.jobs, len(to_build)) > 1
-        # the spool is anonymous (unlinked from the start): a crash leaves nothing behind
-        with tempfile.TemporaryFile() as spool, _processing(to_build, options) as results:
-            loader = _BatchLoader(store, spool, LOAD_BATCH_BYTES)
-            if _stored_reference_hash(store) != ref_hash:
-                bar.note("loading reference data (ontology, thesaurus, administrative units)")
-                _load_reference(store, options.paths, ref_hash)
-            writer.lap("reference")
-            bar.start(len(to_build))
-            for done in results:
-                if parallel:
-                    writer.lap("receive")  # unpickling the results, on the pool's thread
-                else:
-                    writer.restart()  # this process built the article: in done.seconds
-                workers.add(done.seconds)
-                outcome = done.outcome
-                if done.accepted:
-                    outcome.status = "changed" if outcome.article in stored else "added"
-                    assert outcome.article is not None
-                    loader.add(outcome.article, done.nquads)
-                    writer.lap("load")
-                outcomes.append(outcome)
-                bar.advance(outcome)
-                writer.lap("progress")
-            loader.flush()
-            writer.lap("load")
-        bar.finish()
-        if options.prune:
-            for graph in sorted(set(stored) - seen):
+        layout = StoreLayout(options.store)
+        if plan.current is not None and not plan.has_work:
+            bar.start(0)
+            ended = datetime.now(UTC)
+            report = BuildReport(
+                str(options.store),
+                plan.current,
+                started.isoformat(),
+                ended.isoformat(),
+                plan.outcomes,
+                [],
+                _triples_of(layout),
+                new_generation=False,
+            )
+            report.timings = _timings(options, 0, False, wall, cpu, writer, workers)
+            return report
+        bar.start(len(plan.to_build), removing=len(plan.to_remove))
+        parallel = bool(options.scheduler and plan.to_build) or min(options.jobs, len(plan.to_build)) > 1
+        with next_generation_locked(options.store) as store:
+            writer.lap("open store")
+            _write_articles(store, options, plan, ref_hash, bar, writer, workers, parallel)
+            for graph in plan.to_remove:
                 store.remove_graph(nn(graph))
-                removed.append(graph)
-        ended = datetime.now(UTC)
-        report = BuildReport(
-            str(options.store), None, started.isoformat(), ended.isoformat(), outcomes, removed, 0
-        )
-        report.triples = len(store)
-        _record_run(store, report, corpus_digest.hexdigest(), started, ended, options.paths)
-        writer.lap("record run")
-    writer.lap("commit")  # flush, then the switch to the new generation
-    layout = StoreLayout(options.store)
+            ended = datetime.now(UTC)
+            report = BuildReport(
+                str(options.store),
+                None,
+                started.isoformat(),
+                ended.isoformat(),
+                plan.outcomes,
+                plan.to_remove,
+                len(store),
+            )
+            _record_run(store, report, plan.corpus_hash, started, ended, options.paths)
+            writer.lap("record run")
+        writer.lap("commit")  # flush, then the switch to the new generation
     report.generation = layout.current_id()
-    report.timings = _timings(options, len(to_build), parallel, wall, cpu, writer, workers)
+    report.timings = _timings(options, len(plan.to_build), parallel, wall, cpu, writer, workers)
     if report.generation:
         # kept beside the store: the server shows the latest one at /validation
         layout.write_report(report.generation, report.as_json())
     return report
+
+
+@dataclass
+class _Plan:
+    """What a build has to do, read from the generation in service."""
+
+    current: str | None
+    stored: dict[str, str]
+    same_reference: bool
+    outcomes: list[ArticleOutcome]
+    to_build: list[SourceArticle]
+    to_remove: list[str]
+    corpus_hash: str
+
+    @property
+    def has_work(self) -> bool:
+        return bool(self.to_build or self.to_remove or not self.same_reference)
+
+
+def _plan(options: BuildOptions, files: list[Path], ref_hash: str, bar: ProgressPrinter) -> _Plan:
+    current = StoreLayout(options.store).current()
+    stored: dict[str, str] = {}
+    same_reference = False
+    if current is not None:
+        reader = ox.Store.read_only(str(current))
+        stored = graph_hashes(reader, CDSKG + "contentHash", iri.ARTICLE_PREFIX)
+        same_reference = _stored_reference_hash(reader) == ref_hash
+        del reader  # the next generation is copied from it: no second handle open
+    outcomes: list[ArticleOutcome] = []
+    corpus_digest = hashlib.sha256()
+    seen: set[str] = set()
+    to_build: list[SourceArticle] = []
+    for path in files:
+        try:
+            source = read_article(path, options.max_bytes)
+        except InputError as exc:
+            outcomes.append(ArticleOutcome(str(path), "unreadable", error=str(exc)))
+            bar.note(f"skipped {exc}")
+            continue
+        article_iri = iri.article(source.name)
+        if article_iri in seen:
+            outcomes.append(
+                ArticleOutcome(
+                    str(path),
+                    "unreadable",
+                    error=f"{path}: another file of the corpus has the same name"
+                    f" ({source.name}); article IRIs come from file names, rename one",
+                )
+            )
+            continue
+        seen.add(article_iri)
+        corpus_digest.update(f"{source.name}\0{source.content_hash}\n".encode())
+        if stored.get(article_iri) == source.content_hash:
+            outcomes.append(ArticleOutcome(str(path), "unchanged", article=article_iri))
+        else:
+            to_build.append(source)
+    return _Plan(
+        current=None if current is None else current.name,
+        stored=stored,
+        same_reference=same_reference,
+        outcomes=outcomes,
+        to_build=to_build,
+        to_remove=sorted(set(stored) - seen) if options.prune else [],
+        corpus_hash=corpus_digest.hexdigest(),
+    )
+
+
+def _write_articles(
+    store: ox.Store,
+    options: BuildOptions,
+    plan: _Plan,
+    ref_hash: str,
+    bar: ProgressPrinter,
+    writer: Stopwatch,
+    workers: Stopwatch,
+    parallel: bool,
+) -> None:
+    """Build the plan's articles and load them (and the reference data if it changed)."""
+    # the spool is anonymous (unlinked from the start): a crash leaves nothing behind
+    with tempfile.TemporaryFile() as spool, _processing(plan.to_build, options) as results:
+        loader = _BatchLoader(store, spool, LOAD_BATCH_BYTES)
+        if not plan.same_reference:
+            bar.note("loading reference data (ontology, thesaurus, administrative units)")
+            _load_reference(store, options.paths, ref_hash)
+        writer.lap("reference")
+        for done in results:
+            if parallel:
+                writer.lap("receive")  # unpickling the results, on the pool's thread
+            else:
+                writer.restart()  # this process built the article: in done.seconds
+            workers.add(done.seconds)
+            outcome = done.outcome
+            if done.accepted:
+                outcome.status = "changed" if outcome.article in plan.stored else "added"
+                assert outcome.article is not None
+                loader.add(outcome.article, done.nquads)
+                writer.lap("load")
+            plan.outcomes.append(outcome)
+            bar.advance(outcome)
+            writer.lap("progress")
+        loader.flush()
+        writer.lap("load")
+    bar.finish()
+
+
+def _triples_of(layout: StoreLayout) -> int:
+    """The triple count the latest build recorded for the generation in service (counting
+    the store's quads takes seconds on a large one)."""
+    current = layout.current()
+    if current is None:
+        return 0
+    reader = ox.Store.read_only(str(current))
+    meta = nn(iri.META_GRAPH)
+    ended = {
+        q.subject: q.object.value
+        for q in reader.quads_for_pattern(None, nn(PROV + "endedAtTime"), None, meta)
+    }
+    if not ended:
+        return len(reader)
+    latest = max(ended, key=lambda run: ended[run])
+    for quad in reader.quads_for_pattern(latest, nn(CDSKG + "tripleCount"), None, meta):
+        return int(quad.object.value)
+    return len(reader)
 
 
 def _timings(

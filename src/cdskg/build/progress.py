@@ -35,10 +35,14 @@ class ProgressPrinter:
         self._clear()
         print(message, file=self.stream)
 
-    def start(self, total: int) -> None:
+    def start(self, total: int, removing: int = 0) -> None:
+        """``total`` articles to build, ``removing`` to drop (``--prune``)."""
         self.total = total
         self._started = time.monotonic()
-        if total == 0:
+        if total == 0 and removing:
+            gone = "article is" if removing == 1 else "articles are"
+            self.note(f"no article to build; {removing} {gone} no longer in the corpus: removing")
+        elif total == 0:
             self.note("nothing to build: every article is unchanged")
 
     def advance(self, outcome: _Outcome) -> None:

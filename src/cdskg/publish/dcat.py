@@ -5,6 +5,7 @@ out here once, in the order the specification lists them.)
 
 The catalogue (``cdskg export --format dcat``, ``/catalog`` on the server) describes
 
+* one ``dcat:Dataset`` for the facts alone (the article graphs, N-Quads), part of the whole;
 * one ``dcat:Dataset`` for the whole graph, distributed as Turtle, TriG, N-Quads, JSON-LD
   and CSV, and one per pillar (CSV and Turtle of that pillar's observations);
 * per distribution: download URL, IANA media type, EU file type, byte size, SHA-256
@@ -399,9 +400,16 @@ def catalog_triples(
         g.add(catalog, DCTERMS + "modified", _lit(modified, "dateTime"))
 
     files = manifest["files"]
+
+    def part(name: str) -> str:
+        return files[name].get("part", "pillar" if files[name]["pillar"] else "whole")
+
     datasets: list[tuple[str, str | None, str, str, list[str]]] = [
-        (whole, None, "", "", [n for n in files if files[n]["pillar"] is None])
+        (whole, None, "", "", [n for n in files if part(n) == "whole"])
     ]
+    facts = [n for n in files if part(n) == "facts"]
+    if facts:
+        datasets.append((mint.FACTS_DATASET, None, "", "", facts))
     pillars = {notation: (iri, vi, en) for iri, notation, vi, en in _pillars(store)}
     for notation in sorted(pillars):
         names = [n for n in files if files[n]["pillar"] == notation]
@@ -412,7 +420,29 @@ def catalog_triples(
         g.add(ds, RDF + "type", DCAT + "Dataset")
         g.add(service, DCAT + "servesDataset", ds)
         where = ""
-        if notation is None:
+        if ds == mint.FACTS_DATASET:
+            g.text(
+                ds,
+                DCTERMS + "title",
+                "Chuyển đổi số địa phương Việt Nam: chỉ các dữ kiện",
+                "Local digital transformation in Vietnam: the facts alone",
+            )
+            g.text(
+                ds,
+                DCTERMS + "description",
+                "Các dữ kiện không kèm dữ liệu tham chiếu: số liệu với bằng chứng, bài báo nguồn, "
+                "cán bộ, văn bản, nền tảng; mỗi bài báo một đồ thị có tên. Bản thể học, bộ chỉ "
+                "tiêu và đơn vị hành chính (phần lớn toàn bộ đồ thị) nằm trong bộ dữ liệu đầy đủ.",
+                "The facts without the reference data: the figures with their evidence, the "
+                "source articles, officials, documents, platforms; each article in its own "
+                "named graph. The ontology, indicator thesaurus and administrative units (most "
+                "of the whole graph) are in the whole dataset.",
+            )
+            themes = sorted({t for ts in PILLAR_THEMES.values() for t in ts})
+            pillar_iris = [pillars[n][0] for n in sorted(pillars)]
+            g.add(ds, DCTERMS + "isPartOf", whole)
+            g.add(whole, DCTERMS + "hasPart", ds)
+        elif notation is None:
             g.text(
                 ds,
                 DCTERMS + "title",
@@ -545,6 +575,11 @@ def _distribution(
     }[fmt]
     if info["pillar"] is not None and fmt == "ttl":
         described = ("số liệu với bằng chứng", "figures with their evidence")
+    if info.get("part") == "facts":
+        described = (
+            "chỉ các dữ kiện, mỗi bài báo một đồ thị có tên",
+            "the facts alone, each article in its named graph",
+        )
     g.text(
         dist,
         DCTERMS + "description",

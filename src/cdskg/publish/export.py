@@ -210,9 +210,12 @@ _BLANK_LINE = re.compile(rb"^(?:_:[^\n]*|<[^>]*> <[^>]*> _:[^\n]*)\n", re.MULTIL
 _SUBJECT = re.compile(rb"^(\S+) ", re.MULTILINE)
 
 
-def _graph_dumps(store: ox.Store) -> Iterator[tuple[ox.NamedNode | ox.DefaultGraph, bytes, bytes]]:
-    """Per exported graph, in order: (graph, N-Triples lines without blank nodes, lines with)."""
-    for g in [ox.DefaultGraph(), *exported_graphs(store)]:
+def _graph_dumps(
+    store: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph] | None = None
+) -> Iterator[tuple[ox.NamedNode | ox.DefaultGraph, bytes, bytes]]:
+    """Per exported graph (or per graph of ``graphs``), in order: (graph, N-Triples lines
+    without blank nodes, lines with)."""
+    for g in [ox.DefaultGraph(), *exported_graphs(store)] if graphs is None else graphs:
         data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
         if not data:
             continue
@@ -340,10 +343,12 @@ def _with_graph(lines: bytes, g: ox.NamedNode | ox.DefaultGraph) -> bytes:
     return lines.replace(b" .\n", b" " + str(g).encode() + b" .\n")
 
 
-def _nquads_chunks(store: ox.Store) -> Iterator[bytes]:
-    """The N-Quads export as byte chunks (one or two per graph)."""
+def _nquads_chunks(
+    store: ox.Store, graphs: list[ox.NamedNode | ox.DefaultGraph] | None = None
+) -> Iterator[bytes]:
+    """The N-Quads export (of ``graphs`` only, if given) as byte chunks (one or two per graph)."""
     blank = []
-    for g, lines, blank_lines in _graph_dumps(store):
+    for g, lines, blank_lines in _graph_dumps(store, graphs):
         yield _with_graph(lines, g)
         if blank_lines:
             blank.append((g, blank_lines))
@@ -352,10 +357,13 @@ def _nquads_chunks(store: ox.Store) -> Iterator[bytes]:
         yield ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
 
 
-def write_nquads(store: ox.Store, fh) -> int:
-    """The N-Quads export into the binary file ``fh``; returns the number of quads."""
+def write_nquads(
+    store: ox.Store, fh, graphs: list[ox.NamedNode | ox.DefaultGraph] | None = None
+) -> int:
+    """The N-Quads export into the binary file ``fh`` (only ``graphs``, in that order, if
+    given); returns the number of quads."""
     n = 0
-    for chunk in _nquads_chunks(store):
+    for chunk in _nquads_chunks(store, graphs):
         fh.write(chunk)
         n += chunk.count(b"\n")
     return n

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.publish import datafiles
+from cdskg.publish import datafiles, search_index
 from cdskg.store.generations import StoreLayout
 
 log = logging.getLogger("cdskg.publish.prepare")
@@ -126,10 +126,39 @@ def ensure(store_root: Path, version: str, folder: Path, *, wait: float) -> dict
         time.sleep(0.05)
 
 
+def ensure_search_index(
+    store_root: Path, version: str, folder: Path, *, wait: float
+) -> Path | Pending:
+    """The search index of ``version`` once written (the preparer writes it first, in
+    seconds, before the download files); like :func:`ensure`, starts a preparer if none
+    runs and waits up to ``wait`` seconds."""
+    path = folder / search_index.INDEX_NAME
+    if search_index.is_ready(path):
+        return path
+    kick(store_root, version, folder)
+    began = time.time()
+    deadline = time.monotonic() + wait
+    while True:
+        if search_index.is_ready(path):
+            return path
+        failed = _failure(folder)
+        if failed is not None:
+            return Pending(since=began, failed=failed)
+        if time.monotonic() >= deadline:
+            return Pending(since=began)
+        time.sleep(0.05)
+
+
+def _ready(folder: Path, version: str) -> bool:
+    return datafiles.ready_manifest(folder, version) is not None and search_index.is_ready(
+        folder / search_index.INDEX_NAME
+    )
+
+
 def kick(store_root: Path, version: str, folder: Path) -> bool:
     """Start a preparer for ``version`` unless its files are ready, are being written, or
     failed within the last ``RETRY_AFTER_FAILURE`` seconds; whether one was started."""
-    if datafiles.ready_manifest(folder, version) is not None:
+    if _ready(folder, version):
         return False
     folder.mkdir(parents=True, exist_ok=True)
     if _failure(folder) is not None or _busy(folder):
@@ -177,9 +206,23 @@ class Watcher:
 
 
 def prepare(store_root: Path, version: str, folder: Path) -> dict:
-    """Write the files of ``version`` (what the preparer process runs)."""
+    """Write the search index, then the download files of ``version`` (what the preparer
+    process runs); the index first, as it takes seconds where the files take minutes."""
     generation = StoreLayout(store_root).generations / version
     store = ox.Store.read_only(str(generation))
+    index = folder / search_index.INDEX_NAME
+    if not search_index.is_ready(index):
+        # under the folder's lock, so that requests see a preparer at work meanwhile
+        with datafiles.locked(folder / ".lock"):
+            if not search_index.is_ready(index):
+                started = time.monotonic()
+                count = search_index.build(store, index)
+                log.info(
+                    "search index of %s: %d documents in %.1f s",
+                    version,
+                    count,
+                    time.monotonic() - started,
+                )
     return datafiles.build_downloads(store, version, folder)
 
 

@@ -170,6 +170,8 @@ def platform(name: str) -> str:
 #: The DCAT catalogue, its service and publisher (see dcat.py).
 CATALOG = ID + "catalog"
 WHOLE_DATASET = ID + "dataset/cdskg"
+#: The facts without the reference data (the article graphs), part of the whole.
+FACTS_DATASET = ID + "dataset/cdskg-facts"
 SPARQL_SERVICE = ID + "service/sparql"
 PUBLISHER = ID + "agent/publisher"
 CONTACT_POINT = PUBLISHER + "#contact"

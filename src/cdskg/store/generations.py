@@ -183,6 +183,13 @@ def next_generation(root: Path) -> Iterator[ox.Store]:
         yield from _next_generation(Path(root))
 
 
+@contextlib.contextmanager
+def next_generation_locked(root: Path) -> Iterator[ox.Store]:
+    """:func:`next_generation` for a caller that already holds :func:`write_lock` (a build
+    that first reads the generation in service to decide whether it has anything to do)."""
+    yield from _next_generation(Path(root))
+
+
 def _next_generation(root: Path) -> Iterator[ox.Store]:
     layout = StoreLayout(root)
     layout.generations.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from cdskg import __version__
 from cdskg.errors import StoreError
 from cdskg.settings import Settings
 from cdskg.store.generations import ReadOnlyStore
-from cdskg.web import downloads, pages, reports, sparql
+from cdskg.web import compression, downloads, pages, reports, sparql, static_files
 from cdskg.web.context import StoreView, store
 from cdskg.web.errors import HttpError, error_response
 
@@ -31,7 +31,8 @@ EDITOR_CSP = PAGE_CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inli
 def create_app(settings: Settings) -> Flask:
     if settings.store is None:
         raise StoreError("no store given; pass --store DIR or set CDSKG_STORE")
-    app = Flask(__name__)
+    # static files are served by static_files: versioned names, long-lived caching, gzip
+    app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     reader = ReadOnlyStore(settings.store)
     view = StoreView(reader)
@@ -58,6 +59,11 @@ def create_app(settings: Settings) -> Flask:
             editor = request.path == "/sparql"
             resp.headers["Content-Security-Policy"] = EDITOR_CSP if editor else PAGE_CSP
             resp.headers["X-Frame-Options"] = "DENY"
+        # /sparql compresses its own answers; its editor page is HTML like the others
+        if not request.path.startswith("/sparql") or resp.mimetype in HTML_TYPES:
+            compression.compress(
+                resp, request.headers.get("Accept-Encoding"), request.if_none_match
+            )
         if request.method == "OPTIONS":
             resp.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = (
@@ -103,4 +109,5 @@ def create_app(settings: Settings) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(downloads.bp)
     app.register_blueprint(reports.bp)
+    app.register_blueprint(static_files.bp)
     return app

@@ -1,8 +1,9 @@
 """Downloads of the graph and their DCAT-AP 3 / VoID description.
 
-* ``/downloads`` — the list of files; ``/downloads/NAME`` — one file (``cdskg.ttl``,
-  ``cdskg.trig``, ``cdskg.nq``, ``cdskg.jsonld``, ``cdskg.csv``, ``cdskg-PILLAR.csv`` …,
-  ``NAME.csv-metadata.json``);
+* ``/downloads`` — the list of files, each with what it holds; ``/downloads/NAME`` — one
+  file (``cdskg.ttl``, ``cdskg.trig``, ``cdskg.nq``, ``cdskg.jsonld``, ``cdskg.csv``, the facts
+  alone ``cdskg-facts.nq``, ``cdskg-PILLAR.csv`` …, ``NAME.csv-metadata.json``), sent gzipped
+  (``Content-Encoding: gzip``, from a copy written with the files) to clients that take it;
 * ``/catalog`` — the DCAT-AP 3 catalogue (with VoID), Turtle by default;
 * ``/void`` — the VoID statistics alone.
 
@@ -22,11 +23,15 @@ import shutil
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, send_file
 
 from cdskg.publish import dcat, prepare
+from cdskg.publish.datafiles import FACTS_FILE
 from cdskg.publish.export import MEDIA_TYPES
 from cdskg.rdf import formats
+from cdskg.rdf.namespaces import CDSKG, RDF
+from cdskg.web.compression import accepts_gzip
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError, error_response
 
@@ -138,10 +143,40 @@ def index():
             "sha256": info["sha256"],
             "records": info["records"],
             "pillar": info["pillar"],
+            "part": info.get("part", "pillar" if info["pillar"] else "whole"),
+            "gzip_bytes": info.get("gzip_bytes"),
         }
         for name, info in manifest["files"].items()
     ]
-    return render_template("downloads.html", files=files, version=version)
+    return render_template(
+        "downloads.html", files=files, version=version, share=_facts_share(manifest)
+    )
+
+
+def _facts_share(manifest: dict) -> dict[str, object] | None:
+    """How much of the whole graph the facts are (the rest is reference data), for the page."""
+    files = manifest["files"]
+    whole, facts = files.get("cdskg.nq"), files.get(FACTS_FILE)
+    if not whole or not facts or not whole["records"]:
+        return None
+    st, version = store()
+    return {
+        "whole": whole["records"],
+        "facts": facts["records"],
+        "percent": f"{100 * facts['records'] / whole['records']:.1f}",
+        "units": _unit_count(st, version),
+        "name": FACTS_FILE,
+    }
+
+
+def _unit_count(st, version: str) -> int:
+    cache = current_app.extensions.setdefault("cdskg.unit_count", {})
+    if version not in cache:
+        cache.clear()
+        unit = ox.NamedNode(CDSKG + "AdministrativeUnit")
+        rdf_type = ox.NamedNode(RDF + "type")
+        cache[version] = len({q.subject for q in st.quads_for_pattern(None, rdf_type, unit)})
+    return cache[version]
 
 
 @bp.get("/downloads/<name>")
@@ -157,14 +192,23 @@ def download(name: str):
     else:
         offered = ", ".join(manifest["files"])
         return error_response(404, "not found", f"no download named {name!r}; offered: {offered}")
-    return send_file(
-        folder / name,
+    # the gzip copy written beside the file, for clients that take gzip: the same file
+    # for them (browsers, curl --compressed unpack it), a tenth of the bytes on the wire
+    packed = folder / f"{name}.gz"
+    gzipped = accepts_gzip(request.headers.get("Accept-Encoding")) and packed.is_file()
+    resp = send_file(
+        packed if gzipped else folder / name,
         mimetype=mimetype,
         as_attachment=not name.endswith(".json"),
         download_name=name,
-        etag=f"{version}-{name}",
+        etag=f"{version}-{name}" + ("-gzip" if gzipped else ""),
         conditional=True,
     )
+    if packed.is_file():
+        resp.headers["Vary"] = "Accept-Encoding"
+    if gzipped:
+        resp.headers["Content-Encoding"] = "gzip"
+    return resp
 
 
 @bp.get("/catalog")

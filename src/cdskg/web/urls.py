@@ -92,7 +92,11 @@ def localities() -> str:
 
 
 def static(path: str) -> str:
-    return "/static/" + path
+    """The versioned URL of a static file (its content hash in the name), which browsers
+    keep for a year; see :mod:`cdskg.web.static_files`."""
+    from cdskg.web.static_files import versioned
+
+    return "/static/" + versioned(path)
 
 
 def with_lang(path: str, lang: str) -> str:

@@ -11,6 +11,7 @@ from cdskg.web.pages import (  # noqa: F401  (register views)
     ontology,
     queries,
     resources,
+    search,
     tables,
     vocabulary,
 )

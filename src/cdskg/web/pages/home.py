@@ -1,4 +1,5 @@
-"""The home page and the accent-insensitive search."""
+"""The home page, and the label index the catalogue's parameters are picked from (the
+search page has an index of its own: :mod:`cdskg.web.pages.search`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
-from flask import make_response, render_template, request
+from flask import make_response, render_template
 
 from cdskg.rdf.namespaces import (
-    CDSKG,
     RDF,
     SCHEMA,
 )
@@ -18,7 +18,7 @@ from cdskg.text.fold import fold
 from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.pages.common import bars, bp, current_lang
-from cdskg.web.pages.graph import iri_node, label, one_of, triples_of, types_of
+from cdskg.web.pages.graph import iri_node, label, triples_of
 from cdskg.web.stats import summary
 
 
@@ -80,32 +80,6 @@ def _compute_home(st: ox.Store, lang: str) -> tuple[dict[str, object], list[dict
     return info, articles
 
 
-@bp.get("/search")
-def search():
-    st, version = store()
-    lang = current_lang()
-    q = request.args.get("q", "").strip()
-    hits = _search(st, version, q)[:50] if q else []
-    results = []
-    for iri, text, n in hits:
-        node = iri_node(iri)
-        parent = one_of(st, node, CDSKG + "parentUnit")
-        classes = [t for t in types_of(st, node) if t.startswith(CDSKG)]
-        kind = sorted(label(st, iri_node(t), lang) for t in classes)
-        results.append(
-            {
-                "href": urls.resource(iri),
-                "text": label(st, node, lang),
-                "matched": text,
-                "iri": iri,
-                "facts": n,
-                "parent": label(st, parent, lang) if parent is not None else None,
-                "kind": ", ".join(dict.fromkeys(kind)),
-            }
-        )
-    return render_template("search.html", q=q, search_text=q, results=results)
-
-
 _INDEX = PerVersion()
 
 
@@ -133,27 +107,3 @@ def _compute_label_index(st: ox.Store) -> tuple[list[tuple[str, str, str]], dict
     ):
         counts[r["s"].value] = int(r["n"].value)
     return index, counts
-
-
-def _search(st: ox.Store, version: str, q: str) -> list[tuple[str, str, int]]:
-    """Labels matching every word of ``q`` after folding accents and case; things with
-    facts first, then exact, then prefix matches, then shorter labels."""
-    index, counts = _label_index(st, version)
-    words = fold(q).split()
-    if not words:
-        return []
-    phrase = " ".join(words)
-    best: dict[str, tuple] = {}
-    for folded, text, iri in index:
-        if all(w in folded for w in words):
-            key = (
-                -counts.get(iri, 0),
-                folded != phrase and not folded.endswith(" " + phrase),
-                not folded.startswith(words[0]),
-                len(folded),
-                text,
-            )
-            if iri not in best or key < best[iri][0]:
-                best[iri] = (key, text)
-    ranked = sorted(best.items(), key=lambda kv: kv[1][0])
-    return [(iri, text, counts.get(iri, 0)) for iri, (_key, text) in ranked]
