@@ -382,7 +382,9 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
             report.timings = _timings(options, 0, False, wall, cpu, writer, workers)
             return report
         bar.start(len(plan.to_build), removing=len(plan.to_remove))
-        parallel = bool(options.scheduler and plan.to_build) or min(options.jobs, len(plan.to_build)) > 1
+        parallel = (
+            bool(options.scheduler and plan.to_build) or min(options.jobs, len(plan.to_build)) > 1
+        )
         with next_generation_locked(options.store) as store:
             writer.lap("open store")
             _write_articles(store, options, plan, ref_hash, bar, writer, workers, parallel)
