@@ -173,3 +173,28 @@ def test_a_comma_between_two_nouns_does_not_cut_the_subject_of_a_rate(extractor)
     rate = next(f for f in _figures(extractor, text) if f[0] == "92,3%")
     assert rate[1] == "teacher-digital-signature-rate"
     assert rate[2].startswith("giáo viên, nhân viên")
+
+
+def test_a_rank_or_growth_that_names_nothing_is_that_of_a_figure_before_it(extractor):
+    """The thesaurus names twins (``X-rank``, ``X-growth-rate``): a rank or a change in per
+    cent with no words of its own is the twin of what a figure before it measures, the
+    nearest that has one (the share of the digital economy, not its core part)."""
+    text = (
+        "Kinh tế số tỉnh Hậu Giang năm 2024\n\n"
+        "Năm 2024, tỷ trọng kinh tế số trong GRDP của tỉnh Hậu Giang đạt 9,2%, trong đó kinh tế "
+        "số lõi 4,1%; xếp thứ 21 cả nước và thứ 3 vùng Đồng bằng sông Cửu Long. "
+        "Tổng mức bán lẻ hàng hóa và doanh thu dịch vụ tiêu dùng của tỉnh đạt 25.100 tỷ đồng, "
+        "tăng 11,2% so với cùng kỳ. "
+        "Tỷ lệ hồ sơ trực tuyến của tỉnh đạt 72%, tăng 5% so với năm 2023."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found[:5] == [
+        ("9,2%", "digital-economy-grdp-share"),
+        ("4,1%", "core-digital-economy-grdp-share"),
+        ("21", "digital-economy-grdp-share-rank"),
+        ("3", "digital-economy-grdp-share-rank"),
+        ("25.100 tỷ đồng", "retail-sales-revenue"),
+    ]
+    assert found[5] == ("11,2%", "retail-sales-growth-rate")
+    # a rate's change in per cent is the rate's own (points), never a growth twin
+    assert found[7][0] == "5%" and not found[7][1].endswith("growth-rate")

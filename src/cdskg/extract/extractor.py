@@ -56,6 +56,8 @@ _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
 _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 _EACH = re.compile(r"\bđều\b")
 #: a rank that names what it ranks: "… về X" after it
+#: words that make a percentage the growth of what the figure before measures (folded)
+_GROWTH = re.compile(r"\btang truong\b|\btoc do tang\b")
 _ABOUT_AFTER = re.compile(r"^\s*(?:[^,;]{0,30}?\s)?ve\s+")
 #: what separates the parts of a list of indicators one value is stated for
 _LIST_SPLIT = re.compile(r"\s*(?:[,;:]|\bvà\b|\bbao gồm\b|\bgồm\b|\bcùng\b)\s*")
@@ -293,6 +295,8 @@ class Extractor:
         #: the indicator and phrase of each range's lower bound, by the upper bound's index
         lower_of: dict[int, tuple[Indicator, str]] = {}
         rank_end = 0
+        #: the indicators of the sentence's figures so far, in order
+        earlier: list[Indicator] = []
         for index, m in enumerate(found):
             start, end = m.start(), m.end()
             before_folded = folded[max(0, start - 40) : start]
@@ -430,6 +434,7 @@ class Extractor:
                 if prev_kind == "rank" and content(s[rank_end:start], names=False) <= 2
                 else None,
                 any(w in folded[:start] for w in self.figures.anaphora_words),
+                earlier,
             )
             if index in upper_of and upper_of[index] in lower_of:
                 # "từ 15-20%", "từ khoảng 0,5 đến gần 0,6": the upper bound of a range measures
@@ -526,6 +531,7 @@ class Extractor:
                 last_count = indicator.notation
             if indicator.notation != "unclassified":
                 last_of_kind[kind] = indicator
+                earlier.append(indicator)
             last_phrase = phrase
             if m.kind is None:
                 # a verbal rank ("… có tỷ lệ X cao nhất với 78,4%") is inside the phrase of
@@ -644,6 +650,7 @@ class Extractor:
         scored_before: Indicator | None = None,
         ranked_before: Indicator | None = None,
         anaphora: bool = False,
+        earlier: list[Indicator] | None = None,
     ):
         """The indicator of a figure and the phrase it was read from, in this order: a count
         that is a whole ("Trong 41 chỉ tiêu") or names an earlier one ("25 dịch vụ công này");
@@ -679,6 +686,12 @@ class Extractor:
         if twin is not None:
             # "xếp thứ 10/63 với giá trị là 0,4950", "đứng thứ 19, đạt 83,84%": a value that
             # names nothing right after a rank is the value of what that rank ranks
+            return twin, tail_words(since).strip(" ,;:()")
+        twin = self._sentence_twin(earlier or [], before, after, long_after, kind, role)
+        if twin is not None:
+            # "tỷ trọng … đạt 11,34%, …; xếp thứ 14 cả nước", "doanh thu đạt 30.430 tỷ đồng,
+            # tăng 13,78%": a rank or a change that names nothing of its own is the rank or the
+            # growth of what a figure before it in the sentence measures
             return twin, tail_words(since).strip(" ,;:()")
         if inherit is not None and not own_noun and self._compared(since):
             # "đạt 26%, cao hơn so với mặt bằng chung của tỉnh là 21,8%": a comparison term
@@ -719,6 +732,51 @@ class Extractor:
         phrases = own_phrase(before, long_after, kind)
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
+
+    def _sentence_twin(
+        self,
+        earlier: list[Indicator],
+        before: str,
+        after: str,
+        long_after: str,
+        kind: str,
+        role: str,
+    ) -> Indicator | None:
+        """The rank (``X-rank``) or the growth (``X-growth-rate``, ``X-change-rate``) concept
+        of an indicator measured earlier in the sentence, nearest first, by the thesaurus's
+        naming of twins, for a rank or a percentage change whose own words name nothing
+        ("xếp thứ 14 cả nước", "tăng 13,78% so với cùng kỳ"). The concept's own name may
+        drop its last part: ``retail-sales-revenue`` → ``retail-sales-rank``."""
+        if not earlier:
+            return None
+        if kind == "rank":
+            if _ABOUT_AFTER.match(fold(after)):
+                return None  # "xếp thứ 7 về tỷ lệ …" says what it ranks
+            suffixes: tuple[str, ...] = ("-rank",)
+        elif kind == "percentage" and (role == "change" or _GROWTH.search(fold(before))):
+            suffixes = ("-growth-rate", "-change-rate")
+        else:
+            return None
+        own = own_phrase(before, long_after, kind)
+        if (
+            own
+            and content(own[0][0], names=False) > 3
+            and self.matcher.best(own[0][0], KINDS[kind], self.figures.indicator_threshold)
+        ):
+            return None  # its own words name an indicator
+        for of in reversed(earlier):
+            if kind == "rank" and of.value_kind in KINDS["rank"]:
+                return of  # "xếp thứ 14 cả nước và thứ 2 vùng": the same ranking, elsewhere
+            if kind == "percentage" and of.value_kind in KINDS["percentage"]:
+                continue  # a change of a rate in per cent is a change of points, not growth
+            parts = of.notation.split("-")
+            bases = [of.notation] + (["-".join(parts[:-1])] if len(parts) >= 2 else [])
+            for base in bases:
+                for suffix in suffixes:
+                    twin = self.thesaurus.indicators.get(base + suffix)
+                    if twin is not None and twin.value_kind in KINDS[kind]:
+                        return twin
+        return None
 
     def _rank_twin(self, scored: Indicator) -> Indicator | None:
         """The rank concept of a scored index (``service-index-score`` → ``service-index-rank``,
