@@ -198,3 +198,25 @@ def test_a_rank_or_growth_that_names_nothing_is_that_of_a_figure_before_it(extra
     assert found[5] == ("11,2%", "retail-sales-growth-rate")
     # a rate's change in per cent is the rate's own (points), never a growth twin
     assert found[7][0] == "5%" and not found[7][1].endswith("growth-rate")
+
+
+def test_each_item_of_a_list_of_indices_keeps_its_own_index(extractor):
+    """Comparison words before a semicolon end the item before; a rate and a change of a
+    score that name nothing are the rate and the change of the score before them."""
+    text = (
+        "Các chỉ số cải cách của tỉnh Phú Yên năm 2022\n\n"
+        "Năm 2022, chỉ số PAR INDEX của tỉnh Phú Yên đạt 85,2 điểm, giảm 2 bậc so với năm "
+        "2021; chỉ số PCI đạt 66,4 điểm (tăng 1,2 điểm), xếp thứ 30; chỉ số PAPI là 41,5/80 "
+        "điểm, đạt tỷ lệ 51,9%, giảm 1,1 điểm so với năm 2021."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [
+        ("85,2 điểm", "par-index-score"),
+        ("2 bậc", "par-index-rank"),
+        ("66,4 điểm", "pci-score"),
+        ("1,2 điểm", "pci-score"),
+        ("30", "pci-rank"),
+        ("41,5/80 điểm", "papi-score"),
+        ("51,9%", "papi-score-rate"),
+        ("1,1 điểm", "papi-score"),
+    ]

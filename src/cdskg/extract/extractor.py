@@ -296,7 +296,7 @@ class Extractor:
         lower_of: dict[int, tuple[Indicator, str]] = {}
         rank_end = 0
         #: the indicators of the sentence's figures so far, in order
-        earlier: list[Indicator] = []
+        earlier: list[tuple[int, Indicator]] = []
         for index, m in enumerate(found):
             start, end = m.start(), m.end()
             before_folded = folded[max(0, start - 40) : start]
@@ -431,10 +431,12 @@ class Extractor:
                 # a value right after a rank, with nothing meaningful between (a verbal rank
                 # keeps the figure's clause open, so the words since it are what counts)
                 last_of_kind.get("rank")
-                if prev_kind == "rank" and content(s[rank_end:start], names=False) <= 2
+                if prev_kind == "rank"
+                and content(s[rank_end:start], names=False) <= 2
+                and ";" not in s[rank_end:start]
                 else None,
                 any(w in folded[:start] for w in self.figures.anaphora_words),
-                earlier,
+                self._twin_candidates(s, start, earlier),
             )
             if index in upper_of and upper_of[index] in lower_of:
                 # "từ 15-20%", "từ khoảng 0,5 đến gần 0,6": the upper bound of a range measures
@@ -531,7 +533,7 @@ class Extractor:
                 last_count = indicator.notation
             if indicator.notation != "unclassified":
                 last_of_kind[kind] = indicator
-                earlier.append(indicator)
+                earlier.append((start, indicator))
             last_phrase = phrase
             if m.kind is None:
                 # a verbal rank ("… có tỷ lệ X cao nhất với 78,4%") is inside the phrase of
@@ -733,6 +735,19 @@ class Extractor:
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
 
+    @staticmethod
+    def _twin_candidates(
+        s: str, start: int, earlier: list[tuple[int, Indicator]]
+    ) -> list[Indicator]:
+        """The figures before the one at ``start`` whose twin it may be: those of its own
+        item (since the last semicolon: "chỉ số PCI đạt 69,03 điểm … xếp vị trí thứ 9") when
+        the item has words of its own, else those of the whole sentence ("…, kinh tế số lõi
+        4,1%; xếp thứ 21 cả nước")."""
+        item = s.rfind(";", 0, start) + 1
+        if content(re.sub(r"\d[\d.,/]*", " ", s[item:start]), names=False) > 3:
+            return [ind for at, ind in earlier if at >= item]
+        return [ind for _, ind in earlier]
+
     def _sentence_twin(
         self,
         earlier: list[Indicator],
@@ -755,13 +770,20 @@ class Extractor:
             suffixes: tuple[str, ...] = ("-rank",)
         elif kind == "percentage" and (role == "change" or _GROWTH.search(fold(before))):
             suffixes = ("-growth-rate", "-change-rate")
+        elif kind == "percentage" and role == "actual":
+            suffixes = ("-rate",)  # "chỉ số PAPI là 40,62/80 điểm, đạt tỷ lệ 50,77%"
+        elif kind == "score" and role == "change":
+            suffixes = ("",)  # "chỉ số PAPI là 40,62/80 điểm, …, giảm 3,84 điểm"
         else:
             return None
         own = own_phrase(before, long_after, kind)
-        if (
-            own
-            and content(own[0][0], names=False) > 3
-            and self.matcher.best(own[0][0], KINDS[kind], self.figures.indicator_threshold)
+        words = content(own[0][0], names=False) if own else 0
+        if kind == "rank" and words > 3:
+            return None  # "giao dịch doanh nghiệp với doanh nghiệp (B2B) xếp thứ 13"
+        if suffixes == ("-rate",) and words > 2:
+            return None  # "đạt 90%, 100% xã có …": a rate with words of its own
+        if words > 3 and self.matcher.best(
+            own[0][0], KINDS[kind], self.figures.indicator_threshold
         ):
             return None  # its own words name an indicator
         for of in reversed(earlier):
@@ -769,6 +791,10 @@ class Extractor:
                 return of  # "xếp thứ 14 cả nước và thứ 2 vùng": the same ranking, elsewhere
             if kind == "percentage" and of.value_kind in KINDS["percentage"]:
                 continue  # a change of a rate in per cent is a change of points, not growth
+            if suffixes == ("",):
+                if of.value_kind in KINDS["score"]:
+                    return of
+                continue
             parts = of.notation.split("-")
             bases = [of.notation] + (["-".join(parts[:-1])] if len(parts) >= 2 else [])
             for base in bases:
@@ -857,8 +883,9 @@ class Extractor:
 
     def _compared(self, since: str) -> bool:
         """Whether the words since the figure before make this one a comparison term of it
-        ("cao hơn so với bình quân của tỉnh là")."""
-        folded = fold(since)
+        ("cao hơn so với bình quân của tỉnh là"). Comparison words before a semicolon end
+        the item before ("… giảm 7 bậc so với năm 2020; chỉ số PCI đạt 69,03 điểm")."""
+        folded = fold(since[since.rfind(";") + 1 :])
         return any(w in folded for w in self.figures.comparison_words)
 
     def _scored(
