@@ -141,15 +141,15 @@ def test_each_item_of_a_list_of_targets_gets_its_own_indicator(extractor):
 
 def test_a_verb_of_the_phrase_does_not_outscore_the_phrase_it_belongs_to(extractor):
     """ "Việc hoàn thành 12/12 nhiệm vụ …": tasks completed, not the targets ("chỉ tiêu") that
-    the verb "hoàn thành" alone would name. The second count of the pair names no verb of its
-    own and stays unclassified rather than take a near concept."""
+    the verb "hoàn thành" alone would name. The second count of the pair is the next item of
+    the same list ("và 5/5 nhiệm vụ"): the verb governs it too."""
     text = (
         "Xã Ea Tu hoàn thành nhiệm vụ\n\n"
         "Việc hoàn thành 12/12 nhiệm vụ giai đoạn khẩn cấp và 5/5 nhiệm vụ giai đoạn bứt phá "
         "đã giúp xã Ea Tu vận hành thông suốt."
     )
     found = [(s, i) for s, i, _ in _figures(extractor, text)]
-    assert found == [("12/12", "tasks-completed"), ("5/5", "unclassified")]
+    assert found == [("12/12", "tasks-completed"), ("5/5", "tasks-completed")]
 
 
 def test_a_colon_before_a_percentage_with_its_own_noun_opens_a_list(extractor):
@@ -219,4 +219,27 @@ def test_each_item_of_a_list_of_indices_keeps_its_own_index(extractor):
         ("41,5/80 điểm", "papi-score"),
         ("51,9%", "papi-score-rate"),
         ("1,1 điểm", "papi-score"),
+    ]
+
+
+def test_items_of_one_list_share_what_governs_them(extractor):
+    """ "hoàn thành 12/12 nhiệm vụ … và 20/20 nhiệm vụ …": the second item has the verb of
+    the first; a few own words after a figure narrow the indicator before ("với ít nhất 25%
+    toàn trình" is the fully online rate, not the online rate again)."""
+    text = (
+        "Tỉnh Kon Tum chuyển đổi số năm 2025\n\n"
+        "Năm 2025, tỉnh Kon Tum đã hoàn thành 12/12 nhiệm vụ trọng tâm và 20/20 nhiệm vụ "
+        "thường xuyên. Toàn tỉnh có 1.020 tổ công nghệ số cộng đồng, trong đó có 102 tổ cấp "
+        "xã, 918 tổ thôn, tổ dân phố. Trung tâm Phục vụ hành chính công tỉnh Kon Tum tiếp nhận "
+        "tối thiểu 85% hồ sơ trực tuyến, với ít nhất 25% toàn trình."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [
+        ("12/12", "tasks-completed"),
+        ("20/20", "tasks-completed"),
+        ("1.020", "community-digital-teams"),
+        ("102", "community-digital-teams"),
+        ("918", "community-digital-teams"),
+        ("85%", "online-dossier-rate"),
+        ("25%", "online-dossier-rate-full"),
     ]

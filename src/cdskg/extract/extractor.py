@@ -56,6 +56,9 @@ _JOINED = re.compile(r"\s*(?:,|và|hoặc|,\s*và)?\s*(?:thứ\s*)?")
 _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)\s")
 _EACH = re.compile(r"\bđều\b")
 #: a rank that names what it ranks: "… về X" after it
+_WORDS = re.compile(r"[a-z0-9]+")
+#: what joins a figure to the one before it in a list (folded): "và", a comma
+_JOINED_END = re.compile(r"(?:,|\bva)\s*$")
 #: words that make a percentage the growth of what the figure before measures (folded)
 _GROWTH = re.compile(r"\btang truong\b|\btoc do tang\b")
 _ABOUT_AFTER = re.compile(r"^\s*(?:[^,;]{0,30}?\s)?ve\s+")
@@ -717,6 +720,19 @@ class Extractor:
         if inherit is not None and not own_noun and own_weak and content(since, names=False) <= 2:
             # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
             # figure before (in the sentence or its paragraph) names what this one measures
+            return self._narrowed(inherit, own, kind), tail_words(since).strip(" ,;:()")
+        if (
+            inherit is not None
+            and kind in ("count", "ratio")
+            and self._coordinated(since, long_after)
+            and (
+                not own
+                or self.matcher.best(own[0][0], wanted, self.figures.indicator_threshold) is None
+            )
+        ):
+            # "hoàn thành 16/16 nhiệm vụ … và 25/25 nhiệm vụ …", "138 tổ cấp xã, 1.733 tổ thôn":
+            # a figure joined to the one before shares what governs it, unless its own words
+            # name another indicator
             return inherit, tail_words(since).strip(" ,;:()")
         scored = self._scored(
             before, long_after, kind, since, previous, topic, continued or anaphora, anaphora
@@ -734,6 +750,30 @@ class Extractor:
         phrases = own_phrase(before, long_after, kind)
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
+
+    @staticmethod
+    def _coordinated(since: str, after: str) -> bool:
+        """Whether a figure is joined to the one before as the next item of one list: the
+        words since it are its noun and a "và" or a comma, and this figure's noun starts with
+        the same word ("16/16 nhiệm vụ … và 25/25 nhiệm vụ …", "138 tổ cấp xã, 1.733 tổ …")."""
+        folded = fold(since)
+        if not _JOINED_END.search(folded):
+            return False
+        head, own = _WORDS.findall(folded)[:1], _WORDS.findall(fold(after))[:1]
+        return bool(head) and head == own
+
+    def _narrowed(self, inherit: Indicator, own: list[tuple[str, float]], kind: str) -> Indicator:
+        """``inherit``, or the indicator its label and the figure's few own words name
+        together ("tiếp nhận tối thiểu 80% hồ sơ trực tuyến, với ít nhất 20% toàn trình": the
+        fully online rate), when that scores better than ``inherit`` itself."""
+        if not own or content(own[0][0], names=False) == 0:
+            return inherit
+        ranked = self.matcher.rank(f"{inherit.label_vi} {own[0][0]}", KINDS[kind], top=1)
+        if not ranked or ranked[0].indicator.notation == inherit.notation:
+            return inherit
+        if ranked[0].score >= self.figures.indicator_threshold + 0.2:
+            return ranked[0].indicator
+        return inherit
 
     @staticmethod
     def _twin_candidates(
