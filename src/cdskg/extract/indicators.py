@@ -147,8 +147,9 @@ STOP_KEYS = frozenset(
     ).split()
 )
 _KIND_PHRASES = {
+    # a verbal rank states its value in these words ("có số lượng hồ sơ cao nhất" = 1)
     "rank": "đứng ở thứ hạng|đứng ở vị trí|xếp thứ hạng|xếp hạng|thứ hạng|xếp thứ|đứng thứ|"
-    "đứng vị trí|vị trí|hạng|thứ",
+    "đứng vị trí|vị trí|hạng|thứ|cao nhất|thấp nhất|dẫn đầu|đứng đầu|đứng cuối|cuối bảng",
     "percentage": "tỷ lệ|phần trăm",
     "score": "tổng điểm|số điểm|điểm số|đạt điểm|điểm",
     "count": "số lượng",
@@ -166,7 +167,7 @@ KIND_KEYS = {
 KIND_WORDS = {
     "rank": re.compile(
         r"\b(?:dung o thu hang|dung o vi tri|xep thu hang|xep hang|thu hang|xep thu|dung thu|"
-        r"dung vi tri|vi tri|hang|thu)\b"
+        r"dung vi tri|vi tri|hang|thu|cao nhat|thap nhat|dan dau|dung dau|dung cuoi|cuoi bang)\b"
     ),
     "percentage": re.compile(r"\b(?:ty le|ti le|phan tram)\b"),
     "score": re.compile(r"\b(?:tong diem|so diem|diem so|dat diem|diem)\b"),
