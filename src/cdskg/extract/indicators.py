@@ -497,7 +497,9 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
         primary = primary or noun
         if kind in ("count", "money") and primary == noun and subject and not linked:
             # "đã hoàn thành 21 chỉ tiêu": the verb that governs a count is part of its phrase
-            primary = f"{tail_words(subject, 30)} {noun}"
+            # … of its own clause: "thu nhận 30.437 hồ sơ, kích hoạt 29.064 …" is "kích hoạt"
+            verb = tail_words(subject, 30)
+            primary = f"{verb[max(verb.rfind(','), verb.rfind(';')) + 1 :].strip()} {noun}"
     whole = f"{subject} {noun}".strip()
     out = [(primary, 1.0)] if primary else []
     if whole and whole != primary:
