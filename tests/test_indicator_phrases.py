@@ -243,3 +243,18 @@ def test_items_of_one_list_share_what_governs_them(extractor):
         ("85%", "online-dossier-rate"),
         ("25%", "online-dossier-rate-full"),
     ]
+
+
+def test_an_item_that_says_only_its_predicate_has_the_subject_of_the_one_before(extractor):
+    """ "… 75% dân số trưởng thành có định danh điện tử VNeID và 45% có chữ ký số cá nhân":
+    the second rate is about adults too; "mức 4 là 9.120 hồ sơ" is the level written short."""
+    text = (
+        "Kế hoạch chuyển đổi số tỉnh Vĩnh Long\n\n"
+        "Đến năm 2026, tỉnh Vĩnh Long phấn đấu 75% dân số trưởng thành có định danh điện tử "
+        "VNeID và 45% có chữ ký số cá nhân. Năm 2024, tỉnh Vĩnh Long tiếp nhận 12.400 hồ sơ "
+        "trực tuyến (trong đó, mức 3 là 3.280 hồ sơ, mức 4 là 9.120 hồ sơ)."
+    )
+    found = dict((s, i) for s, i, _ in _figures(extractor, text))
+    assert found["45%"] == "adult-digital-signature-rate"
+    assert found["3.280"] == "online-dossiers-partial"
+    assert found["9.120"] == "online-dossiers-full"

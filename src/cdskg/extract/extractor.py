@@ -57,6 +57,8 @@ _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)
 _EACH = re.compile(r"\bđều\b")
 #: a rank that names what it ranks: "… về X" after it
 _WORDS = re.compile(r"[a-z0-9]+")
+#: the predicate that opens an item with no subject of its own ("… và 50% có chữ ký số")
+_PREDICATE_START = re.compile(r"(co|su dung|duoc|tham gia|thuc hien|dung)\s")
 #: what joins a figure to the one before it in a list (folded): "và", a comma
 _JOINED_END = re.compile(r"(?:,|\bva)\s*$")
 #: words that make a percentage the growth of what the figure before measures (folded)
@@ -708,6 +710,8 @@ class Extractor:
                 else None
             )
             return difference or inherit, tail_words(since).strip(" ,;:")
+        if kind == "percentage":
+            long_after = self._shared_subject(since, long_after)
         scored = self._scored(before, long_after, kind, since)
         if scored is not None:
             return scored
@@ -750,6 +754,23 @@ class Extractor:
         phrases = own_phrase(before, long_after, kind)
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
+
+    @staticmethod
+    def _shared_subject(since: str, after: str) -> str:
+        """``after`` with the subject of the figure before when this one is the next item of
+        its list and says only its predicate: "80% dân số trưởng thành có định danh điện tử
+        và 50% có chữ ký số cá nhân" is about adults too."""
+        folded_after = fold(after).lstrip()
+        verb = _PREDICATE_START.match(folded_after)
+        folded = fold(since)
+        if verb is None or not _JOINED_END.search(folded):
+            return after
+        # the words of the item before up to its own predicate (same length when folded)
+        at = folded.find(" " + verb.group(1) + " ")
+        subject = since[:at].strip(" ,;:") if at > 0 else ""
+        if content(subject, names=False) < 2:
+            return after
+        return f"{subject} {after.lstrip()}"
 
     @staticmethod
     def _coordinated(since: str, after: str) -> bool:
