@@ -1,7 +1,8 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdskg.extract.periods import context_year, find_periods
+from cdskg.extract.periods import context_year, find_periods, published_year
 
 
 @given(st.integers(1, 28), st.integers(1, 12), st.integers(2000, 2030))
@@ -57,3 +58,34 @@ def test_dates_in_every_written_form():
     assert read("6 tháng cuối năm") == [("2024-07-01", "2024-12-31", "half")]
     # "15 tháng" alone is a duration, not a date
     assert read("trong 15 tháng qua") == []
+
+
+@pytest.mark.parametrize(
+    ("datelines", "url", "year"),
+    [
+        (["Cập nhật: 03/08/2022 09:29:00"], None, 2022),
+        (["\n date 2025-11-04 "], "https://example.vn/tin-post571142.html", 2025),
+        (["\n date 2022-08 "], None, 2022),
+        ([], "https://tinhot.example/2023/06/05/den-tung-nha", 2023),
+        ([], "https://baolamdong.example/xahoi/202104/da-huoai-ty-le", 2021),
+        ([], "https://dantri.example/khoa-hoc/ha-noi-dan-dau-202510211818.htm", 2025),
+        ([], "https://vgt.example/viet-nam-hien-co-935-trieu-20220329i63.html", 2022),
+        ([], "https://baogialai.example/di-tat-don-dau-post579671.amp", None),
+        ([], "https://daidoanket.example/thanh-hoa-tang-3-bac-10228", None),
+        ([], None, None),
+    ],
+)
+def test_the_publication_year_from_the_dateline_or_the_address(datelines, url, year):
+    assert published_year(datelines, url, 2026) == year
+
+
+def test_the_article_year_is_never_after_its_publication_nor_a_target_or_a_baseline():
+    text = (
+        "Năm 2024, tỷ lệ hồ sơ trực tuyến đạt 68%, tăng 5% so với cùng kỳ năm 2023. "
+        "Năm 2025, huyện phấn đấu đạt 80%."
+    )
+    assert context_year(text, 2026) == 2024  # "năm 2025, huyện phấn đấu": a target's year
+    assert context_year("Tỷ lệ đạt 90%, tăng so với năm 2021.", 2026, published=2022) == 2022
+    assert context_year("Tỷ lệ hồ sơ trực tuyến đạt 90%.", 2026, published=2023) == 2023
+    assert context_year("Tỷ lệ hồ sơ trực tuyến đạt 90%.", 2026) == 2026
+    assert context_year("Ngày 5/1/2025, tỉnh tổng kết năm 2024.", 2026, published=2024) == 2024

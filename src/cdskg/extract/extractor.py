@@ -33,7 +33,7 @@ from cdskg.extract.indicators import IndicatorMatcher, content, own_phrase, tail
 from cdskg.extract.locality import ArticleLocality, Localities, LocalityRules
 from cdskg.extract.mentions import MentionFinder, MentionRules
 from cdskg.extract.numbers import parse_number
-from cdskg.extract.periods import context_year, find_periods
+from cdskg.extract.periods import context_year, find_periods, published_year
 from cdskg.extract.records import ArticleRecord, Evidence, Period, Quantity, Skipped
 from cdskg.extract.sentences import Sentence, split_sentences
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
@@ -156,8 +156,9 @@ class Extractor:
         cleaned = clean(normalized.text, self.noise)
         text = cleaned.text
         title, _ = title_of(text)
-        year = context_year(text, self.today.year)
         datelines = [d.text for d in cleaned.drops if d.reason.startswith("dateline")]
+        published = published_year(datelines, source.url, self.today.year)
+        year = context_year(text, self.today.year, published)
         art = self.localities.article(
             title, text, year, self.today.year, datelines, source_url=source.url
         )

@@ -71,6 +71,16 @@ _YEAR = re.compile(
 )
 
 
+#: words right after a year that make it the year of a target, not the article's
+_AIMED = re.compile(
+    r"(?i)[\s,]*(?:[^\W\d_]+\s+){0,3}?(?:phấn đấu|đặt mục tiêu|mục tiêu|kế hoạch|sẽ|dự kiến)\b"
+)
+
+
+#: words before a year it is compared with ("so với cùng kỳ năm 2021"): not the article's
+_COMPARED_WITH = re.compile(r"(?i)(?:so với|cùng kỳ|so với cùng kỳ)\s*$")
+
+
 def find_periods(text: str, context_year: int) -> list[PeriodMention]:
     """Every period stated in ``text``; a date without a year takes ``context_year``."""
     found: list[PeriodMention] = []
@@ -174,10 +184,50 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
     return kept
 
 
-def context_year(text: str, default: int) -> int:
+#: a publication date in an address: "/2023/06/05/", "/202104/", "-202510211818.htm",
+#: "-20220329i63.html"
+_URL_DATES = (
+    re.compile(r"/(20\d\d)/(\d\d)/(\d\d)/"),
+    re.compile(r"/(20\d\d)(\d\d)/"),
+    re.compile(r"-(20\d\d)(\d\d)(\d\d)(?:\d{4})?(?:[a-z]\d+)?(?:\.html?|\.epi|$)"),
+)
+_ISO_DATE = re.compile(r"(?<!\d)(20\d\d)-(\d\d)(?:-(\d\d))?(?!\d)")
+
+
+def published_year(datelines: list[str], url: str | None, today: int) -> int | None:
+    """The year an article was published in, from its dateline lines ("Cập nhật: 03/08/2022
+    09:29", "date 2025-11-04") or else its address; None when neither says."""
+    for line in datelines:
+        m = FULL_DATE.search(line)
+        year = int(m.group(3)) if m else None
+        if year is None:
+            iso = _ISO_DATE.search(line)
+            year = int(iso.group(1)) if iso else None
+        if year is not None and 2000 <= year <= today:
+            return year
+    for pattern in _URL_DATES:
+        m = pattern.search(url or "")
+        if m is None:
+            continue
+        year, month = int(m.group(1)), int(m.group(2))
+        day = int(m.group(3)) if m.lastindex and m.lastindex >= 3 else 1
+        if 2000 <= year <= today and 1 <= month <= 12 and 1 <= day <= 31:
+            return year
+    return None
+
+
+def context_year(text: str, default: int, published: int | None = None) -> int:
     """The year an article speaks from: the latest year of a full date or of "năm YYYY",
-    not counting targets ("đến năm 2025") and spans ("giai đoạn 2022-2025")."""
+    not counting targets ("đến năm 2025") and spans ("giai đoạn 2022-2025"), nor years after
+    its publication (``published``, when known); failing all, the year it was published in,
+    else ``default`` (today's)."""
     years = [int(m.group(3)) for m in FULL_DATE.finditer(text)]
-    years += [int(m.group(1)) for m in _YEAR.finditer(text)]
-    years = [y for y in years if 2000 <= y <= default]
-    return max(years) if years else default
+    # "năm 2025, huyện phấn đấu …": a year followed by what is aimed at is a target's
+    years += [
+        int(m.group(1))
+        for m in _YEAR.finditer(text)
+        if not _AIMED.match(text, m.end()) and not _COMPARED_WITH.search(text, 0, m.start())
+    ]
+    latest = published or default
+    years = [y for y in years if 2000 <= y <= latest]
+    return max(years) if years else latest
