@@ -258,3 +258,29 @@ def test_an_item_that_says_only_its_predicate_has_the_subject_of_the_one_before(
     assert found["45%"] == "adult-digital-signature-rate"
     assert found["3.280"] == "online-dossiers-partial"
     assert found["9.120"] == "online-dossiers-full"
+
+
+def _roles(extractor: Extractor, text: str) -> list[tuple[str, str]]:
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    return [(q.stated, q.role) for q in extractor.extract(source).quantities]
+
+
+def test_every_item_of_a_list_of_targets_is_a_target(extractor):
+    """Target words before a list make each item a target, also after its semicolons and in
+    a sentence that goes on with it ("Theo đó, …"); "sẽ" after the number makes one; an item
+    whose own clause says it is reached ("hiện nay đã đạt") stays a result."""
+    text = (
+        "Huyện Krông Pắc đặt mục tiêu chuyển đổi số\n\n"
+        "Huyện Krông Pắc đã xác định mục tiêu đến năm 2026 như: bảo đảm 90% hồ sơ được xử lý "
+        "trực tuyến; tối thiểu 70% hồ sơ công việc được xử lý trên môi trường mạng; 100% cán "
+        "bộ có chữ ký số. Theo đó, 60% hộ kinh doanh sẽ dùng thanh toán không tiền mặt, hiện "
+        "nay đã đạt 41%. Năm 2024, tỷ lệ hồ sơ trực tuyến của huyện Krông Pắc đạt 62%."
+    )
+    assert _roles(extractor, text) == [
+        ("90%", "target"),
+        ("70%", "target"),
+        ("100%", "target"),
+        ("60%", "target"),
+        ("41%", "actual"),
+        ("62%", "actual"),
+    ]

@@ -57,6 +57,15 @@ _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)
 _EACH = re.compile(r"\bđều\b")
 #: a rank that names what it ranks: "… về X" after it
 _WORDS = re.compile(r"[a-z0-9]+")
+#: openers of a sentence that goes on with the list of the one before (folded)
+_GOES_ON = re.compile(r"(?:theo do|dong thoi|cung voi do|ben canh do|ngoai ra|trong do|cu the)\b")
+
+
+def continued_targets(folded: str) -> bool:
+    """Whether a sentence opens as the next part of the one before ("Theo đó, …")."""
+    return bool(_GOES_ON.match(folded.lstrip()))
+
+
 #: the predicate that opens an item with no subject of its own ("… và 50% có chữ ký số")
 _PREDICATE_START = re.compile(r"(co|su dung|duoc|tham gia|thuc hien|dung)\s")
 #: what joins a figure to the one before it in a list (folded): "và", a comma
@@ -301,6 +310,17 @@ class Extractor:
         #: the indicator and phrase of each range's lower bound, by the upper bound's index
         lower_of: dict[int, tuple[Indicator, str]] = {}
         rank_end = 0
+        # a sentence of targets: target words before its first figure, a figure of it that
+        # is a target, or a sentence that goes on with one ("Theo đó, …", "Đồng thời, …",
+        # the next item of a list cut at its semicolon)
+        first_at = found[0].start() if found else len(s)
+        goes_on = continued_targets(folded) or str(state.get("previous", "")).rstrip()[-1:] in (
+            ";",
+            ":",
+        )
+        targets = bool(self.figures.target_pattern.search(folded[:first_at])) or bool(
+            goes_on and state.get("targets")
+        )
         #: the indicators of the sentence's figures so far, in order
         earlier: list[tuple[int, Indicator]] = []
         for index, m in enumerate(found):
@@ -456,9 +476,23 @@ class Extractor:
             elif qualifier == "exact" and index in upper_of:
                 qualifier = "at-most"
             role = self._role(before)
+            if role == "actual" and (
+                self.figures.target_after.match(fold(long_after).lstrip(), 0)
+                or self.figures.target_after.search(fold(long_after))
+            ):
+                role = "target"  # "trên 50% doanh nghiệp nhỏ và vừa sẽ sử dụng nền tảng số"
+            if (
+                role == "actual"
+                and targets
+                and not self.figures.actual_pattern.search(fold(before))
+            ):
+                # "mục tiêu … như: bảo đảm hơn 80% …; tối thiểu 80% …": every item of a
+                # sentence of targets is one, unless its own clause says it is a result
+                role = "target"
             if index in upper_of and role == "actual":
                 role = lower_role  # "mục tiêu 70-90%": the upper bound is a target too
             lower_role = role
+            targets = targets or role == "target"
             scope = self._scope(fold(before)) or sentence_scope
             named = any(window_start <= pm.start < start for pm, _ in placed)
             scope = self._family_scope(scope, indicator.notation, scopes, n, named)
@@ -549,6 +583,7 @@ class Extractor:
         self._skip_unseen(record, sent, blocked)
         self.localities.remember(s, places, state, main)
         state["previous"] = s
+        state["targets"] = targets
         state["paragraph"] = f"{state.get('paragraph', '')} {s}"[-600:]
 
     @staticmethod
@@ -1047,7 +1082,7 @@ class Extractor:
 
     def _role(self, before: str) -> str:
         folded = fold(before)
-        if any(w in folded for w in self.figures.target_words):
+        if self.figures.target_pattern.search(folded):
             return "target"
         tail = folded.rstrip()
         # "tăng hơn 25 điểm": the change word comes before the qualifier

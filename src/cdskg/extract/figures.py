@@ -67,6 +67,12 @@ class FigureRules:
     qualifiers: dict[str, str]  # longest first
     qualifiers_after: dict[str, str]
     target_words: tuple[str, ...]
+    #: the words above as one pattern on folded text, whole words only ("se" is not "sen")
+    target_pattern: re.Pattern[str]
+    #: modal words after a figure's number that make it a target ("sẽ", "phải"), folded
+    target_after: re.Pattern[str]
+    #: words in a figure's clause that make it a result among targets (folded)
+    actual_pattern: re.Pattern[str]
     change_words: tuple[str, ...]
     multipliers: dict[str, int]
     not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
@@ -110,6 +116,9 @@ class FigureRules:
             ),
             qualifiers_after={fold(k): v for k, v in data.get("qualifiers_after", {}).items()},
             target_words=tuple(fold(w) for w in data["roles"]["target"]),
+            target_pattern=_words_pattern(data["roles"]["target"]),
+            target_after=_words_pattern(data["roles"].get("target_after", [])),
+            actual_pattern=_words_pattern(data["roles"].get("actual", [])),
             change_words=tuple(fold(w) for w in data["roles"]["change"]),
             multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
             not_a_figure=tuple(
@@ -145,3 +154,11 @@ class FigureRules:
                 fold(w) for w in data.get("indicators", {}).get("difference_from", [])
             ),
         )
+
+
+def _words_pattern(words: list[str]) -> re.Pattern[str]:
+    """Any of ``words`` as whole words in folded text; a pattern that never matches for none."""
+    if not words:
+        return re.compile(r"(?!)")
+    alternatives = "|".join(re.escape(fold(w)) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
