@@ -284,3 +284,21 @@ def test_every_item_of_a_list_of_targets_is_a_target(extractor):
         ("41%", "actual"),
         ("62%", "actual"),
     ]
+
+
+def test_an_index_stated_in_per_cent_is_the_index_and_not_its_change(extractor):
+    """ "Chỉ số PAR INDEX … đạt 88,12%" is the index (scored out of 100), never the concept
+    of its change, which only a figure stated as a change takes ("cao hơn 2,1% so với năm
+    2023"); the rank that follows is the index's own."""
+    text = (
+        "Chỉ số cải cách hành chính của tỉnh Đồng Nai năm 2024\n\n"
+        "Năm 2024, Chỉ số cải cách hành chính (PAR INDEX) của tỉnh Đồng Nai đạt 88,12%, cao "
+        "hơn 2,1% so với năm 2023, xếp thứ 20/63 tỉnh, thành phố."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [(q.stated, q.indicator, q.role) for q in extractor.extract(source).quantities]
+    assert found == [
+        ("88,12%", "par-index-score", "actual"),
+        ("2,1%", "par-index-change-rate", "change"),
+        ("20/63", "par-index-rank", "actual"),
+    ]

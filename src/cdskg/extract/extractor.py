@@ -57,6 +57,10 @@ _COUNT_PHRASE_END = re.compile(r"[,;:(!?]|\.(?!\d)|\s(?:trong đó|tăng|giảm)
 _EACH = re.compile(r"\bđều\b")
 #: a rank that names what it ranks: "… về X" after it
 _WORDS = re.compile(r"[a-z0-9]+")
+#: "so với năm 2022", "so với cùng kỳ": compared with an earlier time (folded, after a number)
+_THAN_BEFORE = re.compile(r"\s*(?:%\s*)?so voi (?:nam|cung ky|ky|thang|quy|dau nam)")
+#: concepts of a change, which only a figure stated as one may take
+_CHANGE_CONCEPT = re.compile(r"-(?:change|growth)-rate$|-change$|-difference$")
 #: openers of a sentence that goes on with the list of the one before (folded)
 _GOES_ON = re.compile(r"(?:theo do|dong thoi|cung voi do|ben canh do|ngoai ra|trong do|cu the)\b")
 
@@ -476,6 +480,12 @@ class Extractor:
             elif qualifier == "exact" and index in upper_of:
                 qualifier = "at-most"
             role = self._role(before)
+            if (
+                role == "actual"
+                and _DIFFERENCE.search(fold(tail_words(before, 20)))
+                and _THAN_BEFORE.match(folded, stated_end)
+            ):
+                role = "change"  # "cao hơn 2,19% so với năm 2022"
             if role == "actual" and (
                 self.figures.target_after.match(fold(long_after).lstrip(), 0)
                 or self.figures.target_after.search(fold(long_after))
@@ -748,7 +758,17 @@ class Extractor:
             return difference or inherit, tail_words(since).strip(" ,;:")
         if kind == "percentage":
             long_after = self._shared_subject(since, long_after)
-        scored = self._scored(before, long_after, kind, since)
+        folded_before = fold(before)
+        changing = (
+            role == "change"
+            or bool(_GROWTH.search(folded_before) or _DIFFERENCE.search(folded_before))
+            or "so voi" in fold(after)
+        )
+        scored = self._scored(before, long_after, kind, since, changing=changing)
+        index_words = tail_words(upto[upto.rfind(";") + 1 :], 160)
+        if scored is None and kind == "percentage" and "chi so" in fold(index_words):
+            # "Chỉ số PAR INDEX của tỉnh đạt 88,12%": an index scored out of 100, in per cent
+            scored = self._scored(index_words, long_after, "score", changing=changing)
         if scored is not None:
             return scored
         if kind == "percentage" and last_count in self.figures.rate_of_count:
@@ -775,7 +795,15 @@ class Extractor:
             # name another indicator
             return inherit, tail_words(since).strip(" ,;:()")
         scored = self._scored(
-            before, long_after, kind, since, previous, topic, continued or anaphora, anaphora
+            before,
+            long_after,
+            kind,
+            since,
+            previous,
+            topic,
+            continued or anaphora,
+            anaphora,
+            changing,
         )
         if scored is not None:
             return scored
@@ -865,7 +893,12 @@ class Extractor:
             if _ABOUT_AFTER.match(fold(after)):
                 return None  # "xếp thứ 7 về tỷ lệ …" says what it ranks
             suffixes: tuple[str, ...] = ("-rank",)
-        elif kind == "percentage" and (role == "change" or _GROWTH.search(fold(before))):
+        elif kind == "percentage" and (
+            role == "change"
+            or _GROWTH.search(fold(before))
+            # "cao hơn 2,19% so với năm 2022": higher than a year before is a change
+            or (_DIFFERENCE.search(fold(before)) and _THAN_BEFORE.match(fold(after)))
+        ):
             suffixes = ("-growth-rate", "-change-rate")
         elif kind == "percentage" and role == "actual":
             suffixes = ("-rate",)  # "chỉ số PAPI là 40,62/80 điểm, đạt tỷ lệ 50,77%"
@@ -995,6 +1028,7 @@ class Extractor:
         topic: str = "",
         continued: bool = False,
         anaphora: bool = False,
+        changing: bool = True,
     ) -> tuple[Indicator, str] | None:
         """The indicator whose labels or definition best fit the figure's own phrase, if
         it scores at least ``indicators.threshold``; and that phrase. Failing the own phrase,
@@ -1040,10 +1074,13 @@ class Extractor:
             factor, context = abs(signed), signed < 0
             if best is not None and best[0] >= factor:
                 continue  # no score beats 1: this phrase cannot win
-            for found in self.matcher.rank(text, wanted, top=1, context=context):
+            for found in self.matcher.rank(text, wanted, top=3, context=context):
+                if not changing and _CHANGE_CONCEPT.search(found.indicator.notation):
+                    continue  # "PAR INDEX đạt 88,12%" is the index, not its change
                 score = found.score * factor
                 if best is None or score > best[0]:
                     best = (score, found.indicator)
+                break
         if best is None or best[0] < self.figures.indicator_threshold:
             return None
         return best[1], phrases[0][0]
