@@ -302,3 +302,13 @@ def test_an_index_stated_in_per_cent_is_the_index_and_not_its_change(extractor):
         ("2,1%", "par-index-change-rate", "change"),
         ("20/63", "par-index-rank", "actual"),
     ]
+
+
+def test_an_item_with_its_own_noun_is_not_read_in_the_noun_of_the_item_before(extractor):
+    text = (
+        "Phường Tân Định chuyển đổi số\n\n"
+        "Năm 2025, phường Tân Định phấn đấu 100% hồ sơ được số hóa, 90% người dân sử dụng "
+        "dịch vụ công trực tuyến."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [("100%", "digitised-results-rate"), ("90%", "adult-online-service-use-rate")]

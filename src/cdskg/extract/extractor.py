@@ -1053,6 +1053,11 @@ class Extractor:
         # the words since the figure before, unless they are already part of its own phrase
         # (a sentence's first figure: "Việc hoàn thành 16/16 nhiệm vụ"), where a fragment
         # ("hoàn thành") would outscore the phrase they belong to
+        own_noun = bool(phrases) and phrases[0][0] in after and content(phrases[0][0]) >= 3
+        if own_noun and _JOINED_END.search(fold(since)):
+            # "100% hồ sơ được số hóa, 90% người dân sử dụng …": the words since the figure
+            # before are that figure's noun; this one has its own
+            since = ""
         if since.strip() and not any(since.strip() in p for p, _ in phrases):
             # an own phrase of one or two meaningful syllables ("tăng", "đạt tỉ lệ") names
             # nothing: the words since the figure before then count as much
