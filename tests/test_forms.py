@@ -95,3 +95,19 @@ def test_a_rank_for_a_long_list_of_pillars_reaches_the_list_s_last_item(extracto
         "dti-economy-activity-rank",
         "dti-society-activity-rank",
     }
+
+
+def test_dollars_a_fraction_of_times_and_a_counter_line(extractor):
+    """ "16,4 tỷ USD" is money in dollars (kept unclassified: no indicator of ours counts
+    dollars), "tăng gấp 1,5 lần" a multiple, and a portal's visit counter line no figure."""
+    text = (
+        "Thương mại điện tử cả nước năm 2022\n\n"
+        "Năm 2022, doanh thu thương mại điện tử bán lẻ của cả nước đạt khoảng 16,4 tỷ USD, "
+        "số thuê bao băng rộng di động tăng gấp 1,5 lần so với năm 2020.\n\n"
+        "Hôm nay: 125 | Hôm qua: 340 | Tổng: 1.245.677"
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [
+        (q.stated, q.kind, q.unit.rsplit("/", 1)[-1]) for q in extractor.extract(source).quantities
+    ]
+    assert found == [("16,4 tỷ USD", "money", "USD"), ("1,5 lần", "multiple", "UNITLESS")]

@@ -25,6 +25,7 @@ from cdskg.extract.figures import (
     NOUN_AFTER,
     PERCENT_AFTER,
     THIS_AFTER,
+    USD,
     FigureRules,
     clause_end,
 )
@@ -59,6 +60,7 @@ _EACH = re.compile(r"\bđều\b")
 _WORDS = re.compile(r"[a-z0-9]+")
 #: "so với năm 2022", "so với cùng kỳ": compared with an earlier time (folded, after a number)
 _THAN_BEFORE = re.compile(r"\s*(?:%\s*)?so voi (?:nam|cung ky|ky|thang|quy|dau nam)")
+_DOLLARS = re.compile(r"\s*(?:usd|do la|đo la)")
 #: concepts of a change, which only a figure stated as one may take
 _CHANGE_CONCEPT = re.compile(r"-(?:change|growth)-rate$|-change$|-difference$")
 #: openers of a sentence that goes on with the list of the one before (folded)
@@ -347,6 +349,7 @@ class Extractor:
                 record.skipped.append(Skipped(m.group(0), sent.start + start, "unreadable number"))
                 continue
             numerator = None
+            currency = "VND"
             stated_end = end
             after_folded = folded[end : end + 40]
             pct = PERCENT_AFTER.match(s, end) if denominator is None else None
@@ -395,6 +398,9 @@ class Extractor:
                 money = self.figures.money_after.match(folded[stated_end : stated_end + 40])
                 if money:
                     kind, stated_end = "money", stated_end + money.end()
+                    currency = "USD" if _DOLLARS.match(money.group(0)) else "VND"
+                elif kind == "multiple":
+                    pass  # "tăng gấp 1,5 lần": a fraction of times is still a multiple
                 elif self.figures.score_after.match(folded[stated_end : stated_end + 40]):
                     kind = "score"
                 elif value != value.to_integral_value():
@@ -551,7 +557,12 @@ class Extractor:
                 else None
             )
             for own, own_text in shared or [(indicator, phrase)]:
+                if kind == "money" and currency == "USD" and own.unit != USD:
+                    # "16,4 tỷ USD": no indicator of ours counts dollars; kept as stated
+                    own = self.thesaurus.unclassified
                 unit = DEFAULT_UNIT[kind] if own.notation == "unclassified" else own.unit
+                if kind == "money" and currency == "USD":
+                    unit = USD
                 for place in areas:
                     record.quantities.append(
                         Quantity(

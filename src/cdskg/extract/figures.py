@@ -15,6 +15,7 @@ PERMILLE = "http://qudt.org/vocab/unit/PERMILLE"
 NUM = "http://qudt.org/vocab/unit/NUM"
 UNITLESS = "http://qudt.org/vocab/unit/UNITLESS"
 VND = "http://qudt.org/vocab/currency/VND"
+USD = "http://qudt.org/vocab/currency/USD"
 
 PERCENT_AFTER = re.compile(r"\s*(%|phần trăm)")
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
