@@ -312,3 +312,22 @@ def test_an_item_with_its_own_noun_is_not_read_in_the_noun_of_the_item_before(ex
     )
     found = [(s, i) for s, i, _ in _figures(extractor, text)]
     assert found == [("100%", "digitised-results-rate"), ("90%", "adult-online-service-use-rate")]
+
+
+def test_counts_of_dossiers_and_payments_by_their_own_nouns(extractor):
+    """ "hồ sơ trực tuyến là 3.290 hồ sơ" counts online dossiers, not dossiers received (the
+    "số" that opens every count's name is not what tells them apart, and "hồ sơ thủ tục
+    hành chính" shortens a figure's phrase, never a label); "thanh toán trực tuyến 1.120 giao
+    dịch với tổng số tiền …" counts payments, whatever "với tổng số" follows."""
+    text = (
+        "Xã Hòa Phú sau sáp nhập\n\n"
+        "Từ ngày 1/7/2025 đến ngày 30/9/2025, xã Hòa Phú (Đắk Lắk) đã tiếp nhận 3.456 hồ sơ. "
+        "Trong đó, hồ sơ trực tuyến là 3.290 hồ sơ; thanh toán trực tuyến 1.120 giao dịch với "
+        "tổng số tiền hơn 450 triệu đồng."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found[:3] == [
+        ("3.456", "dossiers-received"),
+        ("3.290", "online-dossiers"),
+        ("1.120", "online-payment-transactions"),
+    ]

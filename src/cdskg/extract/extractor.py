@@ -156,6 +156,7 @@ class Extractor:
             self.figures.definition_factor,
             tones=self.figures.tones,
             synonyms=self.figures.synonyms,
+            phrase_synonyms=self.figures.phrase_synonyms,
         )
         place_rules = LocalityRules.load(mappings_dir / "mentions.toml")
         self.gazetteer = Gazetteer(

@@ -94,6 +94,8 @@ class FigureRules:
     indicator_threshold: float = 0.5
     abbreviations: dict[str, str] = field(default_factory=dict)
     synonyms: dict[str, str] = field(default_factory=dict)
+    #: read in a figure's phrase only, not in the thesaurus's labels
+    phrase_synonyms: dict[str, str] = field(default_factory=dict)
     below_province: dict[str, str] = field(default_factory=dict)
     comparison_words: tuple[str, ...] = ()
     anaphora_words: tuple[str, ...] = ()
@@ -143,6 +145,7 @@ class FigureRules:
             indicator_threshold=float(data.get("indicators", {}).get("threshold", 0.5)),
             abbreviations=dict(data.get("indicators", {}).get("abbreviations", {})),
             synonyms=dict(data.get("indicators", {}).get("synonyms", {})),
+            phrase_synonyms=dict(data.get("indicators", {}).get("phrase_synonyms", {})),
             below_province=dict(data.get("indicators", {}).get("below_province", {})),
             rank_after=re.compile(kinds["rank_after"]) if "rank_after" in kinds else None,
             tones=bool(data.get("indicators", {}).get("tones", True)),

@@ -154,6 +154,7 @@ _KIND_PHRASES = {
     "score": "tổng điểm|số điểm|điểm số|đạt điểm|điểm",
     "count": "số lượng",
 }
+_SO_KEY = _keys("số")
 KIND_KEYS = {
     kind: re.compile(
         r"(?<!\S)(?:" + "|".join(re.escape(_keys(p)) for p in phrases.split("|")) + r")(?!\S)"
@@ -207,6 +208,7 @@ class IndicatorMatcher:
         definition_factor: float = 0.7,
         tones: bool = True,
         synonyms: dict[str, str] | None = None,
+        phrase_synonyms: dict[str, str] | None = None,
     ):
         self.thesaurus = thesaurus
         #: compare syllables with their tones (else accent-folded)
@@ -223,6 +225,16 @@ class IndicatorMatcher:
             else None
         )
         self._synonym_of = dict(pairs)
+        # read in a figure's phrase only, never in a label: "hồ sơ thủ tục hành chính" is
+        # "hồ sơ" as a figure's noun, while the label of that name keeps its words
+        self._phrase_synonyms = phrase_synonyms
+        short = [(to_words(a), to_words(b)) for a, b in (phrase_synonyms or {}).items()]
+        self._phrase_pattern = (
+            re.compile(r"(?<!\S)(" + "|".join(re.escape(a) for a, _ in short) + r")(?!\S)")
+            if short
+            else None
+        )
+        self._phrase_of = dict(short)
         self._folded: IndicatorMatcher | None = None
         self._stop = STOP_KEYS if tones else STOPWORDS
         #: folded abbreviation → folded words ("tthc" → "thu tuc hanh chinh")
@@ -290,7 +302,10 @@ class IndicatorMatcher:
     def _kind_words(self, plain: str, kind: str | None) -> str:
         patterns = KIND_KEYS if self.tones else KIND_WORDS
         if kind in patterns:
-            return " ".join(patterns[kind].sub(" ", plain).split())
+            words = patterns[kind].sub(" ", plain).split()
+            if kind == "count" and words[:1] == [_SO_KEY if self.tones else "so"]:
+                words = words[1:]  # "số hồ sơ trực tuyến": "số" opens every count's name
+            return " ".join(words)
         return plain
 
     def _w(self, feature: str) -> float:
@@ -319,6 +334,7 @@ class IndicatorMatcher:
                     self.definition_factor,
                     tones=False,
                     synonyms=self._synonyms,
+                    phrase_synonyms=self._phrase_synonyms,
                 )
             return self._folded.rank(phrase, kinds, top, context)
         key = (phrase, kinds, context)
@@ -341,6 +357,8 @@ class IndicatorMatcher:
         best: dict[str, tuple[float, str]] = {}
         entries = self._entries
         plain = self._plain_words(phrase)
+        if self._phrase_pattern is not None:
+            plain = self._phrase_pattern.sub(lambda m: self._phrase_of[m.group(1)], plain)
         for kind in kinds:
             folded = self._kind_words(plain, kind)
             pf = _pairs(folded.split(), self._stop)
