@@ -331,3 +331,17 @@ def test_counts_of_dossiers_and_payments_by_their_own_nouns(extractor):
         ("3.290", "online-dossiers"),
         ("1.120", "online-payment-transactions"),
     ]
+
+
+def test_a_one_stop_shop_report_of_received_on_time_and_its_rate(extractor):
+    text = (
+        "Xã Hòa Phú sau sáp nhập\n\n"
+        "Quý III/2025, xã Hòa Phú (Đắk Lắk) đã tiếp nhận 3.456 hồ sơ, giải quyết đúng hạn "
+        "3.401 hồ sơ, đạt tỷ lệ 98,4%."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [
+        ("3.456", "dossiers-received"),
+        ("3.401", "dossiers-resolved-on-time"),
+        ("98,4%", "on-time-rate"),
+    ]

@@ -108,6 +108,15 @@ _NOT_A_NOUN = frozenset(
         "tạo",
         "đưa",
         "giúp",
+        # verbs that open the next item of a report ("tiếp nhận 3.456 hồ sơ, giải quyết …")
+        "giải",
+        "tiếp",
+        "thanh",
+        "kích",
+        "thu",
+        "cấp",
+        "số",
+        "trả",
     ]
 )
 
