@@ -345,3 +345,21 @@ def test_a_one_stop_shop_report_of_received_on_time_and_its_rate(extractor):
         ("3.401", "dossiers-resolved-on-time"),
         ("98,4%", "on-time-rate"),
     ]
+
+
+def test_a_comparison_of_places_reads_the_indicator_of_the_sentence_before(extractor):
+    """ "… là địa phương có tỷ lệ cao nhất với 92,5%": the places and how they stand name no
+    indicator; the verbal rank is the rank twin of the rate before, the value that rate."""
+    text = (
+        "Điện thoại thông minh ở các tỉnh\n\n"
+        "Tính đến tháng 6/2023, tỷ lệ người dân sử dụng điện thoại thông minh trên cả nước "
+        "đạt 78,4%. Đà Nẵng là địa phương có tỷ lệ cao nhất với 92,5%, tiếp đến là TP.HCM "
+        "(90,1%)."
+    )
+    found = [(s, i) for s, i, _ in _figures(extractor, text)]
+    assert found == [
+        ("78,4%", "adult-smartphone-rate"),
+        ("cao nhất", "adult-smartphone-rank"),
+        ("92,5%", "adult-smartphone-rate"),
+        ("90,1%", "adult-smartphone-rate"),
+    ]

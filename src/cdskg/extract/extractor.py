@@ -30,7 +30,13 @@ from cdskg.extract.figures import (
     clause_end,
 )
 from cdskg.extract.gazetteer import Gazetteer, snapshot_for
-from cdskg.extract.indicators import IndicatorMatcher, content, own_phrase, tail_words
+from cdskg.extract.indicators import (
+    IndicatorMatcher,
+    content,
+    meaning,
+    own_phrase,
+    tail_words,
+)
 from cdskg.extract.locality import ArticleLocality, Localities, LocalityRules
 from cdskg.extract.mentions import MentionFinder, MentionRules
 from cdskg.extract.numbers import parse_number
@@ -482,7 +488,15 @@ class Extractor:
                 and ";" not in s[rank_end:start]
                 else None,
                 any(w in folded[:start] for w in self.figures.anaphora_words),
-                self._twin_candidates(s, start, earlier),
+                # a sentence with no figure before this one: the paragraph's last figure,
+                # for its twin only (a ranking goes on only within its sentence)
+                self._twin_candidates(s, start, earlier)
+                if earlier
+                else [
+                    i
+                    for i in [last_of_kind.get("any")]
+                    if i is not None and i.value_kind not in KINDS["rank"]
+                ],
             )
             if index in upper_of and upper_of[index] in lower_of:
                 # "từ 15-20%", "từ khoảng 0,5 đến gần 0,6": the upper bound of a range measures
@@ -604,6 +618,7 @@ class Extractor:
                 last_count = indicator.notation
             if indicator.notation != "unclassified":
                 last_of_kind[kind] = indicator
+                last_of_kind["any"] = indicator
                 earlier.append((start, indicator))
             last_phrase = phrase
             if m.kind is None:
@@ -797,8 +812,8 @@ class Extractor:
             if rate is not None:
                 return rate, before.strip(" ,;:")[-80:]
         own = own_phrase(before, long_after, kind)
-        own_weak = not own or content(own[0][0], names=False) <= 2
-        if inherit is not None and not own_noun and own_weak and content(since, names=False) <= 2:
+        own_weak = not own or meaning(own[0][0], kind) <= 2
+        if inherit is not None and not own_noun and own_weak and meaning(since, kind) <= 2:
             # "… cấp quận đạt 97,9%, cấp phường 95,48%", "Tiếp theo là Huế (0,7951)": the
             # figure before (in the sentence or its paragraph) names what this one measures
             return self._narrowed(inherit, own, kind), tail_words(since).strip(" ,;:()")
@@ -928,9 +943,12 @@ class Extractor:
         else:
             return None
         own = own_phrase(before, long_after, kind)
-        words = content(own[0][0], names=False) if own else 0
-        if kind == "rank" and words > 3:
-            return None  # "giao dịch doanh nghiệp với doanh nghiệp (B2B) xếp thứ 13"
+        words = meaning(own[0][0], kind) if own else 0
+        # "giao dịch doanh nghiệp với doanh nghiệp (B2B) xếp thứ 13" names its own ranking;
+        # "Đà Nẵng là địa phương có tỷ lệ cao nhất" only the places and how they stand
+        plain = not own or content(own[0][0], names=False) <= 3
+        if kind == "rank" and not plain and words > 2:
+            return None
         if suffixes == ("-rate",) and words > 2:
             return None  # "đạt 90%, 100% xã có …": a rate with words of its own
         if words > 3 and self.matcher.best(
@@ -939,6 +957,8 @@ class Extractor:
             return None  # its own words name an indicator
         for of in reversed(earlier):
             if kind == "rank" and of.value_kind in KINDS["rank"]:
+                if not plain:
+                    continue
                 return of  # "xếp thứ 14 cả nước và thứ 2 vùng": the same ranking, elsewhere
             if kind == "percentage" and of.value_kind in KINDS["percentage"]:
                 continue  # a change of a rate in per cent is a change of points, not growth

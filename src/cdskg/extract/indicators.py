@@ -525,6 +525,25 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
     return out
 
 
+#: words that name no indicator however a figure is phrased (folded): the places compared
+#: and how they stand ("Đà Nẵng là địa phương có tỷ lệ cao nhất với 92,5%")
+_GENERIC = re.compile(
+    r"\b(?:dia phuong|ca nuoc|toan quoc|toan tinh|tiep den|tiep theo|tiep do|ke den)\b"
+)
+
+
+def meaning(text: str, kind: str | None = None) -> int:
+    """How many syllables of ``text`` could name an indicator: no names, stop words, words
+    of the value kind (``kind``: "tỷ lệ", "cao nhất" of a rank) or places compared."""
+    words = " ".join(w for w in text.split() if not w[:1].isupper())
+    folded = fold(words)
+    if kind in KIND_WORDS:
+        folded = KIND_WORDS[kind].sub(" ", folded)
+    if kind == "percentage":
+        folded = KIND_WORDS["rank"].sub(" ", folded)  # "có tỷ lệ cao nhất với 92,5%"
+    return len(syllables(_GENERIC.sub(" ", folded)))
+
+
 def content(text: str, names: bool = True) -> int:
     """How many syllables of ``text`` carry meaning (not stop words); with ``names`` false,
     capitalised words (names of places and people) do not count."""
