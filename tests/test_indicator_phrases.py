@@ -286,6 +286,17 @@ def test_every_item_of_a_list_of_targets_is_a_target(extractor):
     ]
 
 
+def test_the_number_of_goals_set_is_a_result_not_a_target(extractor):
+    """ "đề ra 12 chỉ tiêu" says how many targets were set: a fact, even after a target word;
+    the targets' own values in the next sentence are targets."""
+    text = (
+        "Huyện Cư Kuin triển khai kế hoạch chuyển đổi số\n\n"
+        "Thực hiện kế hoạch chuyển đổi số đến năm 2025, huyện Cư Kuin đề ra 12 chỉ tiêu và 30 "
+        "nhiệm vụ. Huyện phấn đấu 95% hồ sơ được xử lý trực tuyến."
+    )
+    assert _roles(extractor, text) == [("12", "actual"), ("30", "actual"), ("95%", "target")]
+
+
 def test_an_index_stated_in_per_cent_is_the_index_and_not_its_change(extractor):
     """ "Chỉ số PAR INDEX … đạt 88,12%" is the index (scored out of 100), never the concept
     of its change, which only a figure stated as a change takes ("cao hơn 2,1% so với năm

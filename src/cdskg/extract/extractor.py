@@ -531,6 +531,12 @@ class Extractor:
                 role = "target"
             if index in upper_of and role == "actual":
                 role = lower_role  # "mục tiêu 70-90%": the upper bound is a target too
+            if (
+                role == "target"
+                and kind == "count"
+                and self.figures.goal_nouns.match(fold(after).lstrip())
+            ):
+                role = "actual"  # "đề ra 41 chỉ tiêu": how many targets were set
             lower_role = role
             targets = targets or role == "target"
             scope = self._scope(fold(before)) or sentence_scope

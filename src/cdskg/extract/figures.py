@@ -74,6 +74,9 @@ class FigureRules:
     target_after: re.Pattern[str]
     #: words in a figure's clause that make it a result among targets (folded)
     actual_pattern: re.Pattern[str]
+    #: nouns that, right after a count, make it a count of goals set, not a goal ("đề ra 41
+    #: chỉ tiêu" sets 41 targets: that 41 is a result), folded
+    goal_nouns: re.Pattern[str]
     change_words: tuple[str, ...]
     multipliers: dict[str, int]
     not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
@@ -122,6 +125,7 @@ class FigureRules:
             target_pattern=_words_pattern(data["roles"]["target"]),
             target_after=_words_pattern(data["roles"].get("target_after", [])),
             actual_pattern=_words_pattern(data["roles"].get("actual", [])),
+            goal_nouns=_words_pattern(data["roles"].get("goal_nouns", [])),
             change_words=tuple(fold(w) for w in data["roles"]["change"]),
             multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
             not_a_figure=tuple(
