@@ -134,3 +134,38 @@ def _refused(server: str) -> None:
     for method in ("put", "post", "delete"):
         r = requests.request(method, server + "/store", params={"graph": G1}, data="", timeout=10)
         assert r.status_code == 405 and "GET" in r.headers["Allow"]
+        r = requests.request(method, server + "/store/people/1.ttl", data="", timeout=10)
+        assert r.status_code == 405 and "GET" in r.headers["Allow"]
+
+
+def test_graph_store_direct_names_new_graphs_and_multipart(writable: str) -> None:
+    """The Graph Store Protocol's optional parts: a graph named by its own URL under
+    ``/store/``, a POST to ``/store`` that creates a graph and answers its IRI in
+    ``Location``, and multipart/form-data bodies (each file in its own media type)."""
+    base = writable
+    direct = base + "/store/people/1.ttl"
+    r = requests.put(direct, data="<http://e/a> <http://e/p> 1 .", headers={**TTL, **AUTH})
+    assert r.status_code == 201, r.text
+    assert _count(base, direct) == 1  # the graph's name is the URL it was sent to
+    r = requests.get(base + "/store", params={"graph": direct}, headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and "<http://e/a>" in r.text
+    r = requests.post(
+        base + "/store", data="<http://e/n> <http://e/p> 2 .", headers={**TTL, **AUTH}
+    )
+    assert r.status_code == 201 and r.headers["Location"].startswith(base + "/store/")
+    assert _count(base, r.headers["Location"]) == 1
+    assert requests.get(r.headers["Location"]).status_code == 200
+    v = _version(base)
+    files = {
+        "a": ("a.ttl", b"<http://e/m> <http://e/p> 3 .", "text/turtle"),
+        "b": ("b.txt", b"not rdf", "text/plain"),
+    }
+    r = requests.post(direct, files=files, headers=AUTH)
+    assert r.status_code == 415 and _version(base) == v  # one bad part: nothing written
+    files["b"] = ("b.nt", b'<http://e/m> <http://e/q> "4" .', "application/n-triples")
+    r = requests.post(direct, files=files, headers=AUTH)
+    assert r.status_code == 204 and _count(base, direct) == 3
+    r = requests.put(direct, params={"graph": G1}, data="", headers={**TTL, **AUTH})
+    assert r.status_code == 400  # a /store/… URL and graph= name two graphs
+    assert requests.delete(direct, headers=AUTH).status_code == 204
+    assert requests.get(direct).status_code == 404

@@ -10,8 +10,9 @@
   recent answers in memory per store version, so a rebuild never serves a stale answer.
 * GET ``/sparql`` without a query: the Service Description for RDF clients, the query page
   for browsers.
-* ``/store?graph=IRI``, ``/store?default`` and ``/store`` (GET, HEAD): the Graph Store
-  Protocol's read side; ``?default`` is the union graph, as for queries.
+* ``/store?graph=IRI``, ``/store/…`` (direct identification), ``/store?default`` and
+  ``/store`` (GET, HEAD): the Graph Store Protocol's read side; ``?default`` is the union
+  graph, as for queries. With updates on, its write side too (:mod:`.update`).
 * SPARQL Update only when enabled (``CDSKG_ENABLE_UPDATE`` and ``CDSKG_UPDATE_TOKEN``), by
   POST with ``Authorization: Bearer``; each update writes a new store generation.
 

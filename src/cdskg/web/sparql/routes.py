@@ -13,7 +13,7 @@ from cdskg.web.sparql.answers import _304, _etag, _not_acceptable, _not_modified
 from cdskg.web.sparql.description import _service_description
 from cdskg.web.sparql.flaskio import _endpoint, _exchange, _operation, _response
 from cdskg.web.sparql.query import answer_query
-from cdskg.web.sparql.update import _update, graph_store_write
+from cdskg.web.sparql.update import _update, graph_store_write, requested_graph
 
 bp = Blueprint("sparql", __name__)
 
@@ -33,15 +33,15 @@ def sparql() -> Response:
 
 @bp.route("/store", methods=["GET", "PUT", "POST", "DELETE"])
 @bp.route("/graph", methods=["GET", "PUT", "POST", "DELETE"])
-def graph_store() -> Response:
-    """Graph Store Protocol: ``?graph=IRI``, ``?default`` or the whole dataset (read);
-    writes when updates are on (:func:`cdskg.web.sparql.update.graph_store_write`)."""
+@bp.route("/store/<path:_name>", methods=["GET", "PUT", "POST", "DELETE"])
+@bp.route("/graph/<path:_name>", methods=["GET", "PUT", "POST", "DELETE"])
+def graph_store(_name: str | None = None) -> Response:
+    """Graph Store Protocol: ``?graph=IRI`` (indirect), ``/store/…`` (direct: the graph
+    named by the request's own URL), ``?default`` or the whole dataset (read); writes when
+    updates are on (:func:`cdskg.web.sparql.update.graph_store_write`)."""
+    graphs, default = requested_graph(direct=_name is not None)
     if request.method in ("PUT", "POST", "DELETE"):
-        return graph_store_write()
-    graphs = request.args.getlist("graph")
-    default = "default" in request.args
-    if len(graphs) > 1 or (graphs and default):
-        raise HttpError(400, "bad request", "give one graph=IRI, or default, not both")
+        return graph_store_write(graphs, default)
     st, version = store()
     ex = _exchange()
     if not graphs and not default:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import uuid
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,7 +16,7 @@ from cdskg.store.generations import next_generation
 from cdskg.store.query import QueryTooComplex, check_shape, uses_service
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError
-from cdskg.web.sparql.flaskio import _endpoint_iri
+from cdskg.web.sparql.flaskio import _base_url, _endpoint_iri
 from cdskg.web.sparql.protocol import Operation
 
 log = logging.getLogger("cdskg.web.sparql")
@@ -156,9 +157,59 @@ GRAPH_BODIES = {
 }
 
 
-def graph_store_write() -> Response:
+def requested_graph(direct: bool) -> tuple[list[str], bool]:
+    """The graph a Graph Store request names: ``([IRI], False)`` for ``?graph=IRI`` or for
+    a direct request (``/store/…``: the graph is named by the request's own URL),
+    ``([], True)`` for ``?default``, ``([], False)`` for none (the whole dataset).
+
+    :raises HttpError: 400 if it names more than one.
+    """
+    graphs = request.args.getlist("graph")
+    default = "default" in request.args
+    if direct:
+        # request.base_url is the URL with the path percent-encoded again, as it was sent
+        graphs.append(_base_url() + request.base_url.removeprefix(request.root_url.rstrip("/")))
+    if len(graphs) > 1 or (graphs and default):
+        raise HttpError(400, "bad request", "name one graph: graph=IRI, default, or a /store/… URL")
+    return graphs, default
+
+
+def _parse_body(target: ox.NamedNode | ox.DefaultGraph, base: str) -> list[ox.Quad]:
+    """The triples of a PUT or POST body, put in ``target``: one RDF document, or each
+    file of a ``multipart/form-data`` body (the Graph Store Protocol's way of sending
+    several documents in one request), each in its own media type."""
+    media = (request.mimetype or "").lower()
+    if media == "multipart/form-data":
+        parts = [(f.mimetype.lower(), f.read()) for f in request.files.values()]
+        if not parts:
+            raise HttpError(400, "bad request", "the multipart/form-data body has no file part")
+    else:
+        parts = [(media, request.get_data())]
+    quads: list[ox.Quad] = []
+    for part_media, data in parts:
+        if part_media not in GRAPH_BODIES:
+            raise HttpError(
+                415,
+                "unsupported media type",
+                f"{part_media or 'no Content-Type'}: send one of "
+                + ", ".join([*GRAPH_BODIES, "multipart/form-data"]),
+            )
+        try:
+            quads.extend(
+                ox.Quad(t.subject, t.predicate, t.object, target)
+                for t in ox.parse(data, format=GRAPH_BODIES[part_media], base_iri=base)
+            )
+        except (SyntaxError, ValueError) as exc:
+            raise HttpError(
+                400, "bad request", f"the body is not valid {part_media}: {exc}"
+            ) from None
+    return quads
+
+
+def graph_store_write(graphs: list[str], default: bool) -> Response:
     """Graph Store Protocol, write side (PUT replaces a graph, POST adds to it, DELETE drops
-    it) on ``?graph=IRI`` or ``?default``, behind the update token; each write is a new
+    it) on ``?graph=IRI``, ``/store/…`` or ``?default``, behind the update token; a POST
+    naming no graph creates one and answers its IRI in ``Location``. Each write is a new
     store generation, as an update is."""
     cfg = settings()
     if not cfg.enable_update:
@@ -169,9 +220,10 @@ def graph_store_write() -> Response:
             headers={"Allow": "GET, HEAD"},
         )
     check_token(cfg.update_token)
-    graphs = request.args.getlist("graph")
-    default = "default" in request.args
-    if len(graphs) + default != 1:
+    new_graph = request.method == "POST" and not graphs and not default
+    if new_graph:
+        graphs = [f"{_base_url()}/store/{uuid.uuid4()}"]
+    elif not graphs and not default:
         raise HttpError(400, "bad request", "give one graph=IRI, or default")
     if graphs:
         try:
@@ -182,21 +234,7 @@ def graph_store_write() -> Response:
         target = ox.DefaultGraph()
     quads: list[ox.Quad] = []
     if request.method in ("PUT", "POST"):
-        media = (request.mimetype or "").lower()
-        if media not in GRAPH_BODIES:
-            raise HttpError(
-                415,
-                "unsupported media type",
-                f"{media or 'no Content-Type'}: send one of " + ", ".join(GRAPH_BODIES),
-            )
-        base = graphs[0] if graphs else _endpoint_iri()
-        try:
-            quads = [
-                ox.Quad(t.subject, t.predicate, t.object, target)
-                for t in ox.parse(request.get_data(), format=GRAPH_BODIES[media], base_iri=base)
-            ]
-        except (SyntaxError, ValueError) as exc:
-            raise HttpError(400, "bad request", f"the body is not valid {media}: {exc}") from None
+        quads = _parse_body(target, graphs[0] if graphs else _endpoint_iri())
     root = Path(current_app.extensions["cdskg.store"].layout.root)
     with next_generation(root) as writable:
         existed = (
@@ -225,4 +263,6 @@ def graph_store_write() -> Response:
     created = request.method in ("PUT", "POST") and not existed
     resp = Response(status=201 if created else 204)
     resp.headers["X-Store-Version"] = version
+    if new_graph:
+        resp.headers["Location"] = graphs[0]
     return resp
