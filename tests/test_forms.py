@@ -111,3 +111,27 @@ def test_dollars_a_fraction_of_times_and_a_counter_line(extractor):
         (q.stated, q.kind, q.unit.rsplit("/", 1)[-1]) for q in extractor.extract(source).quantities
     ]
     assert found == [("16,4 tỷ USD", "money", "USD"), ("1,5 lần", "multiple", "UNITLESS")]
+
+
+@pytest.mark.parametrize(
+    ("dateline", "provinces", "field"),
+    [
+        ("Ngày 12/3/2024", "Cà Mau", 63),
+        ("Ngày 12/3/2026", "Cà Mau", 34),
+        # a province merged away in 2025 says the ranking is of the 63
+        ("Ngày 12/3/2026", "Hậu Giang", 63),
+    ],
+)
+def test_the_last_place_of_a_ranking_of_provinces_is_the_number_of_provinces(
+    extractor, dateline, provinces, field
+):
+    """ "đứng cuối bảng" with no "/63" nor "63 tỉnh" in the article is last of the country's
+    provinces: 63 before the 2025 reform, 34 after."""
+    r = extract(
+        extractor,
+        "Tỷ lệ người dân dùng điện thoại thông minh\n\n"
+        f"{dateline}, tỷ lệ dùng điện thoại thông minh của các tỉnh được công bố; tỉnh Điện "
+        f"Biên đứng đầu cả nước, tỉnh {provinces} đứng cuối bảng.",
+    )
+    ranks = [(q.stated, q.value) for q in r.quantities if q.kind == "rank"]
+    assert ranks == [("đứng đầu", Decimal(1)), ("đứng cuối bảng", Decimal(field))]

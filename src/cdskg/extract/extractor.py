@@ -44,7 +44,7 @@ from cdskg.extract.periods import context_year, find_periods, published_year
 from cdskg.extract.records import ArticleRecord, Evidence, Period, Quantity, Skipped
 from cdskg.extract.sentences import Sentence, split_sentences
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
-from cdskg.extract.units import PROVINCE_LEVELS, AdminUnit, load_units
+from cdskg.extract.units import POST2025, PROVINCE_LEVELS, AdminUnit, load_units
 from cdskg.rdf import iri
 from cdskg.text.fold import fold
 from cdskg.text.normalize import normalize
@@ -232,7 +232,15 @@ class Extractor:
         self.mentions.metadata(record)
         self.mentions.mentions(record, to_source, main)
         seen_keys: set[tuple[str, str, str]] = set()
-        state: dict[str, object] = {"article": art}
+        # 63 provinces until the 2025 reform, 34 after: the field of a national ranking; an
+        # article that names a province merged away speaks of the 63
+        reformed = (
+            year > 2025 or (year == 2025 and main is not None and main.snapshot == POST2025)
+        ) and not any(
+            all(u.snapshot != POST2025 for u in m.candidates)
+            for m in self.gazetteer.bare_provinces(text)
+        )
+        state: dict[str, object] = {"article": art, "provinces": 34 if reformed else 63}
         prev_end = 0
         for sent in split_sentences(text):
             if "\n" in text[prev_end : sent.start]:
@@ -323,7 +331,7 @@ class Extractor:
         # the indicator of the latest figure of each kind in the paragraph, for figures
         # that leave theirs unsaid
         last_of_kind: dict[str, Indicator] = state.setdefault("last_of_kind", {})  # type: ignore[assignment]
-        found = forms.hits(s, folded, state.get("ranked"))  # type: ignore[arg-type]
+        found = forms.hits(s, folded, state.get("ranked"), state.get("provinces"))  # type: ignore[arg-type]
         bounds = forms.ranges(folded, found)
         upper_of = {j: i for i, j in bounds.items()}
         prev_kind: str | None = None

@@ -58,7 +58,11 @@ _FULL = re.compile(r"\bdat tuyet doi(?=\s+(?:ve\s+)?(?:ty le|ti le))")
 #: "đứng cuối bảng", "xếp cuối cùng": last place, of the number ranked when it is stated
 _LAST = re.compile(r"\b(?:dung|xep|nam)\s+(?:o\s+)?(?:vi tri\s+)?cuoi(?:\s+(?:bang|cung))?\b")
 #: how many were ranked: "/63", "63 tỉnh", "trong 63 …", "cả nước" (63 or 34 by the year)
-_OF_N = re.compile(r"/\s*(\d{1,3})\b|\b(\d{1,3})\s+(?:tinh|dia phuong|xa|phuong|don vi)\b")
+#: (a day and month, "ngày 12/3/2024", "12/3", is no rank of 3)
+_OF_N = re.compile(
+    r"(?<!ngay )(?<![\d/])\d{1,3}\s*/\s*(\d{1,3})\b(?!\s*/)"
+    r"|\b(\d{1,3})\s+(?:tinh|dia phuong|xa|phuong|don vi)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -82,12 +86,19 @@ class Hit:
         return (self.text, self.number, self.of)[i]
 
 
-def hits(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
+#: a ranking of the country's provinces: the sentence names them or the country
+_PROVINCES_RANKED = re.compile(r"\b(?:tinh|tinh thanh|ca nuoc|toan quoc)\b")
+
+
+def hits(s: str, folded: str, ranked: int | None = None, provinces: int | None = None) -> list[Hit]:
     """The figures of sentence ``s`` (``folded`` is its accent-folded form), in order;
     ``ranked`` is how many the article's rankings rank (the last place, when the sentence
-    does not say)."""
+    does not say); ``provinces`` how many provinces the country had in the article's year,
+    the last place of a ranking of provinces when neither says."""
     out = [Hit(m.start(), m.end(), m.group(0), m.group(1), m.group(2)) for m in FIGURE.finditer(s)]
     if any(w in folded for w in ("dau", "thu", "hang", "cuoi", "nhat", "tien")):
+        if not ranked and provinces and _PROVINCES_RANKED.search(folded):
+            ranked = provinces
         out += _verbal_ranks(s, folded, ranked)
     if "tuyet doi" in folded:
         out += [
