@@ -374,3 +374,21 @@ def test_a_comparison_of_places_reads_the_indicator_of_the_sentence_before(extra
         ("92,5%", "adult-smartphone-rate"),
         ("90,1%", "adult-smartphone-rate"),
     ]
+
+
+def test_a_count_of_teams_is_not_a_count_of_the_places_that_set_them_up(extractor):
+    """A count measures the noun written after it: "14 tổ công nghệ cấp xã" counts teams,
+    though the words before it ("đã thành lập") and "xã" fit the label of the communes that
+    set up teams; "12/12 xã đã thành lập tổ" counts those communes."""
+    text = (
+        "Huyện Ea Kar phát triển tổ công nghệ số cộng đồng\n\n"
+        "Đến nay, huyện Ea Kar đã thành lập 14 tổ công nghệ cấp xã, thị trấn và 160 tổ công "
+        "nghệ thôn, buôn. Có 12/12 xã, thị trấn đã thành lập tổ công nghệ số cộng đồng."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    assert found == [
+        ("14", "community-digital-teams"),
+        ("160", "community-digital-teams"),
+        ("12/12", "community-digital-team-units"),
+    ]

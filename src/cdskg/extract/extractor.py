@@ -68,6 +68,17 @@ _WORDS = re.compile(r"[a-z0-9]+")
 _THAN_BEFORE = re.compile(r"\s*(?:%\s*)?so voi (?:nam|cung ky|ky|thang|quy|dau nam)")
 _DOLLARS = re.compile(r"\s*(?:usd|do la|đo la)")
 #: concepts of a change, which only a figure stated as one may take
+_LETTER_START_FOLDED = re.compile(r"[a-z]")
+
+
+def _without_so(folded: str) -> str:
+    """A count's name (folded) without the "số" / "tổng số" that opens most."""
+    for opening in ("tong so ", "so "):
+        if folded.startswith(opening):
+            return folded[len(opening) :]
+    return folded
+
+
 _CHANGE_CONCEPT = re.compile(r"-(?:change|growth)-rate$|-change$|-difference$")
 #: openers of a sentence that goes on with the list of the one before (folded)
 _GOES_ON = re.compile(r"(?:theo do|dong thoi|cung voi do|ben canh do|ngoai ra|trong do|cu the)\b")
@@ -1129,6 +1140,9 @@ class Extractor:
             # named only in the title or earlier in the paragraph
             phrases.append((topic, -0.7))
         best: tuple[float, Indicator] | None = None
+        # "08 tổ công nghệ cấp xã" counts teams: no label that counts places fits it
+        noun = fold(after).lstrip(" ()") if kind in ("count", "ratio") else ""
+        other_things = bool(_LETTER_START_FOLDED.match(noun)) and not self._place_head(noun)
         # a negative factor marks a context (the sentence before, the title and paragraph)
         for text, signed in phrases:
             factor, context = abs(signed), signed < 0
@@ -1137,6 +1151,8 @@ class Extractor:
             for found in self.matcher.rank(text, wanted, top=3, context=context):
                 if not changing and _CHANGE_CONCEPT.search(found.indicator.notation):
                     continue  # "PAR INDEX đạt 88,12%" is the index, not its change
+                if other_things and self._place_head(fold(found.label)):
+                    continue
                 score = found.score * factor
                 if best is None or score > best[0]:
                     best = (score, found.indicator)
@@ -1144,6 +1160,11 @@ class Extractor:
         if best is None or best[0] < self.figures.indicator_threshold:
             return None
         return best[1], phrases[0][0]
+
+    def _place_head(self, folded: str) -> bool:
+        """Whether a noun phrase (folded) counts places: "xã đã thành lập …", "số địa
+        phương …" (the "số" of a count's name left out)."""
+        return bool(self.figures.place_heads.match(_without_so(folded)))
 
     def _whole(
         self, upto: str, after: str, ok: Callable[[PhraseMatch], bool]

@@ -77,6 +77,8 @@ class FigureRules:
     #: nouns that, right after a count, make it a count of goals set, not a goal ("đề ra 41
     #: chỉ tiêu" sets 41 targets: that 41 is a result), folded
     goal_nouns: re.Pattern[str]
+    #: the nouns of places counted, as the first words of a count's noun or label (folded)
+    place_heads: re.Pattern[str]
     change_words: tuple[str, ...]
     multipliers: dict[str, int]
     not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
@@ -126,6 +128,7 @@ class FigureRules:
             target_after=_words_pattern(data["roles"].get("target_after", [])),
             actual_pattern=_words_pattern(data["roles"].get("actual", [])),
             goal_nouns=_words_pattern(data["roles"].get("goal_nouns", [])),
+            place_heads=_heads_pattern(data.get("indicators", {}).get("place_heads", [])),
             change_words=tuple(fold(w) for w in data["roles"]["change"]),
             multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
             not_a_figure=tuple(
@@ -162,6 +165,14 @@ class FigureRules:
                 fold(w) for w in data.get("indicators", {}).get("difference_from", [])
             ),
         )
+
+
+def _heads_pattern(words: list[str]) -> re.Pattern[str]:
+    """Any of ``words`` as the first whole words of folded text; never matches for none."""
+    if not words:
+        return re.compile(r"(?!)")
+    alternatives = "|".join(re.escape(fold(w)) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"^(?:{alternatives})(?![a-z0-9])")
 
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
