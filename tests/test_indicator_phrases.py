@@ -392,3 +392,28 @@ def test_a_count_of_teams_is_not_a_count_of_the_places_that_set_them_up(extracto
         ("160", "community-digital-teams"),
         ("12/12", "community-digital-team-units"),
     ]
+
+
+def test_scores_before_a_ranking_a_total_score_and_the_average_a_difference_is_taken_from(
+    extractor,
+):
+    """Scores before the sentence's rank are the values of what it ranks; a "tổng điểm" is
+    the total of the ranking the paragraph opened with, not of a pillar ranked after it; the
+    average a difference is taken from ("(0,4102 điểm)") is the average, not the difference,
+    and "cao hơn" after a total is the difference."""
+    text = (
+        "Phú Yên tăng 4 bậc trên bảng xếp hạng chuyển đổi số\n\n"
+        "Với 0,5120 điểm, Phú Yên đứng thứ 9 trong bảng xếp hạng chuyển đổi số (DTI) cấp tỉnh "
+        "năm 2022.\n\n"
+        "Cụ thể, Phú Yên xếp thứ 9/63, tăng 4 bậc. Về chính quyền số, Phú Yên xếp thứ 7, "
+        "Xã hội số xếp thứ 11. Tổng điểm của địa phương này là 0,5120 điểm, cao hơn 0,1018 "
+        "so với mức điểm bình quân của cả nước (0,4102 điểm)."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    assert [f for f in found if "," in f[0]] == [
+        ("0,5120 điểm", "dti-index"),
+        ("0,5120 điểm", "dti-index"),
+        ("0,1018", "dti-index-difference"),
+        ("0,4102 điểm", "dti-provincial-average"),
+    ]

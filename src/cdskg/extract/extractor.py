@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -94,6 +95,8 @@ _PREDICATE_START = re.compile(r"(co|su dung|duoc|tham gia|thuc hien|dung)\s")
 #: what joins a figure to the one before it in a list (folded): "và", a comma
 _JOINED_END = re.compile(r"(?:,|\bva)\s*$")
 #: words that make a percentage the growth of what the figure before measures (folded)
+#: a score stated as the total of a ranking ("tổng điểm", "điểm tổng", "tổng số điểm")
+_TOTAL_SCORE = re.compile(r"\b(?:tong (?:so )?diem|diem tong)\b")
 _GROWTH = re.compile(r"\btang truong\b|\btoc do tang\b")
 _ABOUT_AFTER = re.compile(r"^\s*(?:[^,;]{0,30}?\s)?ve\s+")
 #: what separates the parts of a list of indicators one value is stated for
@@ -259,6 +262,7 @@ class Extractor:
                 state.pop("carry", None)
                 state.pop("scopes", None)
                 state.pop("last_of_kind", None)
+                state.pop("first_rank", None)
                 state.pop("paragraph", None)
                 self.localities.new_paragraph(state)
             prev_end = sent.end
@@ -517,6 +521,18 @@ class Extractor:
                     if i is not None and i.value_kind not in KINDS["rank"]
                 ],
             )
+            if (
+                indicator.notation == "unclassified"
+                and kind == "score"
+                and _TOTAL_SCORE.search(fold(tail_words(before, 60)))
+                and state.get("first_rank") is not None
+            ):
+                # "Tổng điểm của địa phương này là 0,4880 điểm": the total of the ranking
+                # the paragraph opened with, not of a pillar ranked after it
+                twin = self._score_twin(state["first_rank"], kind)  # type: ignore[arg-type]
+                indicator = twin or indicator
+            if kind == "rank" and indicator.notation != "unclassified":
+                state.setdefault("first_rank", indicator)
             if index in upper_of and upper_of[index] in lower_of:
                 # "từ 15-20%", "từ khoảng 0,5 đến gần 0,6": the upper bound of a range measures
                 # what its lower bound does; its own words are only the dash or "đến"
@@ -652,10 +668,38 @@ class Extractor:
                 prev_end = stated_end
             prev_kind = kind
         self._skip_unseen(record, sent, blocked)
+        self._scores_of_ranks_after(record, sent)
         self.localities.remember(s, places, state, main)
         state["previous"] = s
         state["targets"] = targets
         state["paragraph"] = f"{state.get('paragraph', '')} {s}"[-600:]
+
+    def _scores_of_ranks_after(self, record: ArticleRecord, sent: Sentence) -> None:
+        """ "Với 0,5064 điểm và 0,4880 điểm, A và B lần lượt đứng thứ 6 và 12 trong bảng xếp
+        hạng DTI": scores that name nothing before the sentence's rank are the values of what
+        that rank ranks."""
+        mine = [i for i, q in enumerate(record.quantities) if q.evidence.start == sent.start]
+        rank = next(
+            (
+                record.quantities[i]
+                for i in mine
+                if record.quantities[i].kind == "rank"
+                and record.quantities[i].indicator != "unclassified"
+            ),
+            None,
+        )
+        if rank is None:
+            return
+        twin = self._score_twin(self.thesaurus.indicators[rank.indicator], "score")
+        for i in mine:
+            q = record.quantities[i]
+            if (
+                twin is not None
+                and q.kind == "score"
+                and q.indicator == "unclassified"
+                and q.value_start < rank.value_start
+            ):
+                record.quantities[i] = replace(q, indicator=twin.notation)
 
     @staticmethod
     def _skip_unseen(
@@ -807,7 +851,16 @@ class Extractor:
             # tăng 13,78%": a rank or a change that names nothing of its own is the rank or the
             # growth of what a figure before it in the sentence measures
             return twin, tail_words(since).strip(" ,;:()")
-        if inherit is not None and not own_noun and self._compared(since):
+        if (
+            inherit is not None
+            and not own_noun
+            and self._compared(since)
+            # "cao hơn 0,105 so với mức điểm bình quân của cả nước (0,4014 điểm)": what a
+            # difference is taken from is not that difference; its own words name it
+            and not (
+                _CHANGE_CONCEPT.search(inherit.notation) and not _DIFFERENCE.search(fold(since))
+            )
+        ):
             # "đạt 26%, cao hơn so với mặt bằng chung của tỉnh là 21,8%": a comparison term
             # of the figure before, of the same indicator; "cao hơn 0,105 so với mức bình quân":
             # the difference between the two, when the thesaurus has that concept
