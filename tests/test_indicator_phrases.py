@@ -10,6 +10,7 @@ import pytest
 
 from cdskg.extract.articles import SourceArticle
 from cdskg.extract.extractor import Extractor
+from cdskg.extract.units import COUNTRY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -417,3 +418,16 @@ def test_scores_before_a_ranking_a_total_score_and_the_average_a_difference_is_t
         ("0,1018", "dti-index-difference"),
         ("0,4102 điểm", "dti-provincial-average"),
     ]
+
+
+def test_the_index_of_the_provinces_stated_for_the_country_is_their_average(extractor):
+    """ "Đối với cấp tỉnh, giá trị DTI đạt 0,6512" in a national report is the provinces'
+    average at the country, neither a province's index nor a local unit's score."""
+    text = (
+        "Công bố chỉ số chuyển đổi số năm 2023\n\n"
+        "Năm 2023, DTI quốc gia đạt 0,7212. Đối với cấp tỉnh, giá trị DTI năm 2023 đạt "
+        "0,6512, tăng 3,1% so với năm trước."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = {q.stated: (q.indicator, q.area) for q in extractor.extract(source).quantities}
+    assert found["0,6512"] == ("dti-provincial-average", COUNTRY.iri)

@@ -45,7 +45,7 @@ from cdskg.extract.periods import context_year, find_periods, published_year
 from cdskg.extract.records import ArticleRecord, Evidence, Period, Quantity, Skipped
 from cdskg.extract.sentences import Sentence, split_sentences
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
-from cdskg.extract.units import POST2025, PROVINCE_LEVELS, AdminUnit, load_units
+from cdskg.extract.units import COUNTRY, POST2025, PROVINCE_LEVELS, AdminUnit, load_units
 from cdskg.rdf import iri
 from cdskg.text.fold import fold
 from cdskg.text.normalize import normalize
@@ -588,7 +588,11 @@ class Extractor:
             for unit in areas:
                 record.places[unit.iri] = unit
             local = self.figures.below_province.get(indicator.notation)
-            if local and area.level not in PROVINCE_LEVELS and local in self.thesaurus.labels:
+            average = self.figures.provinces_average.get(indicator.notation)
+            if area.iri == COUNTRY.iri:
+                if scope == "province-level" and average in self.thesaurus.indicators:
+                    indicator = self.thesaurus.indicators[average]
+            elif local and area.level not in PROVINCE_LEVELS and local in self.thesaurus.labels:
                 # the provincial DTI ranks provinces: a commune's or district's rank or score is
                 # the province's own assessment of its units
                 indicator = self.thesaurus.indicators[local]

@@ -102,6 +102,9 @@ class FigureRules:
     #: read in a figure's phrase only, not in the thesaurus's labels
     phrase_synonyms: dict[str, str] = field(default_factory=dict)
     below_province: dict[str, str] = field(default_factory=dict)
+    #: an index stated for the provinces at the country ("Đối với cấp tỉnh, giá trị DTI đạt
+    #: …") → the concept of the provinces' average
+    provinces_average: dict[str, str] = field(default_factory=dict)
     comparison_words: tuple[str, ...] = ()
     anaphora_words: tuple[str, ...] = ()
     difference_from: tuple[str, ...] = ()
@@ -154,6 +157,7 @@ class FigureRules:
             synonyms=dict(data.get("indicators", {}).get("synonyms", {})),
             phrase_synonyms=dict(data.get("indicators", {}).get("phrase_synonyms", {})),
             below_province=dict(data.get("indicators", {}).get("below_province", {})),
+            provinces_average=dict(data.get("indicators", {}).get("provinces_average", {})),
             rank_after=re.compile(kinds["rank_after"]) if "rank_after" in kinds else None,
             tones=bool(data.get("indicators", {}).get("tones", True)),
             definition_factor=float(data.get("indicators", {}).get("definitions", 0.0)),
