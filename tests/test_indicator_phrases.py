@@ -431,3 +431,19 @@ def test_the_index_of_the_provinces_stated_for_the_country_is_their_average(extr
     source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
     found = {q.stated: (q.indicator, q.area) for q in extractor.extract(source).quantities}
     assert found["0,6512"] == ("dti-provincial-average", COUNTRY.iri)
+
+
+def test_a_place_in_the_ranking_as_a_whole_after_the_pillars_ranks(extractor):
+    """After the pillars' ranks, "Vị trí thứ 3 trong bảng xếp hạng thuộc về …" is the place
+    in the whole ranking the paragraph opened with, not the last pillar's."""
+    text = (
+        "Xếp hạng chuyển đổi số năm 2023\n\n"
+        "Ở vị trí thứ 2 trong bảng xếp hạng DTI là tỉnh Bắc Ninh; trong đó, chính quyền số và "
+        "xã hội số đều xếp vị trí thứ 4/63. Vị trí thứ 3 trong bảng xếp hạng thuộc về tỉnh "
+        "Quảng Ninh."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    assert found[0] == ("2", "dti-rank")
+    assert found[-1] == ("3", "dti-rank")
+    assert "dti-digital-society-rank" in {n for _, n in found}

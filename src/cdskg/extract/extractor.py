@@ -95,6 +95,10 @@ _PREDICATE_START = re.compile(r"(co|su dung|duoc|tham gia|thuc hien|dung)\s")
 #: what joins a figure to the one before it in a list (folded): "và", a comma
 _JOINED_END = re.compile(r"(?:,|\bva)\s*$")
 #: words that make a percentage the growth of what the figure before measures (folded)
+#: a rank in the ranking as a whole ("thứ 3 trong bảng xếp hạng"), after the number
+_WHOLE_RANKING = re.compile(
+    r"\s*(?:trong|tren|cua)\s+bang xep hang(?!\s+(?:ve|cac|tru cot|chi so))"
+)
 #: a score stated as the total of a ranking ("tổng điểm", "điểm tổng", "tổng số điểm")
 _TOTAL_SCORE = re.compile(r"\b(?:tong (?:so )?diem|diem tong)\b")
 _GROWTH = re.compile(r"\btang truong\b|\btoc do tang\b")
@@ -531,6 +535,16 @@ class Extractor:
                 # the paragraph opened with, not of a pillar ranked after it
                 twin = self._score_twin(state["first_rank"], kind)  # type: ignore[arg-type]
                 indicator = twin or indicator
+            first_rank: Indicator | None = state.get("first_rank")  # type: ignore[assignment]
+            if (
+                kind == "rank"
+                and first_rank is not None
+                and _WHOLE_RANKING.match(fold(after))
+                and indicator.notation.split("-")[0] == first_rank.notation.split("-")[0]
+            ):
+                # "Vị trí thứ 3 trong bảng xếp hạng thuộc về TP.Huế" after the pillars' ranks:
+                # the place in the ranking as a whole, which the paragraph opened with
+                indicator = first_rank
             if kind == "rank" and indicator.notation != "unclassified":
                 state.setdefault("first_rank", indicator)
             if index in upper_of and upper_of[index] in lower_of:
