@@ -1,8 +1,13 @@
+import hashlib
+from datetime import date
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cdskg.extract.periods import context_year, find_periods, published_year
+from cdskg.extract.articles import SourceArticle
+from cdskg.extract.periods import context_year, find_periods, published_on, published_year
 
 
 @given(st.integers(1, 28), st.integers(1, 12), st.integers(2000, 2030))
@@ -89,3 +94,41 @@ def test_the_article_year_is_never_after_its_publication_nor_a_target_or_a_basel
     assert context_year("Tỷ lệ hồ sơ trực tuyến đạt 90%.", 2026, published=2023) == 2023
     assert context_year("Tỷ lệ hồ sơ trực tuyến đạt 90%.", 2026) == 2026
     assert context_year("Ngày 5/1/2025, tỉnh tổng kết năm 2024.", 2026, published=2024) == 2024
+
+
+def test_a_range_that_ends_with_a_month_and_the_day_of_publication():
+    (r,) = find_periods("Tính từ ngày 1/7 đến cuối tháng 10/2025, trung tâm đã tiếp nhận", 2025)
+    assert (r.kind, r.period.start, r.period.end) == ("range", "2025-07-01", "2025-10-31")
+    assert published_on(["Cập nhật: 03/08/2022 09:29:00"], None, 2026) == "2022-08-03"
+    assert published_on([" date 2025-11-04 "], None, 2026) == "2025-11-04"
+    assert published_on([], "https://baolamdong.example/xahoi/202104/da-huoai", 2026) == (
+        "2021-04-01"
+    )
+
+
+def test_a_report_s_period_frames_the_paragraphs_after_it_and_the_present_is_the_day_published():
+    """A sentence with no figure that opens a report ("trong giai đoạn từ 1/7 đến 26/11/2025
+    …") gives its period to the paragraphs after it; "hiện có" is as of the day the article
+    was published; a period stated later ends the frame."""
+    from cdskg.extract.extractor import Extractor
+
+    root = Path(__file__).resolve().parents[1]
+    extractor = Extractor(root / "mappings", root / "ontology", today=date(2026, 12, 1))
+    text = (
+        "Xã Tân Hòa nâng chất lượng phục vụ hành chính công\n\n"
+        "Cập nhật: 02/12/2025 10:15\n\n"
+        "Theo báo cáo của xã Tân Hòa, tỉnh Đồng Tháp trong giai đoạn từ 1/7 đến 26/11/2025, "
+        "bộ phận một cửa của xã đã có nhiều chuyển biến.\n\n"
+        "Bộ phận một cửa đã tiếp nhận 4.210 hồ sơ, trong đó 3.980 hồ sơ trực tuyến.\n\n"
+        "Xã hiện có 45 tổ công nghệ số cộng đồng.\n\n"
+        "Năm 2024, tỷ lệ hồ sơ trực tuyến của xã đạt 61%."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    periods = {
+        q.stated: (q.period.start, q.period.end, q.period.basis)
+        for q in extractor.extract(source).quantities
+    }
+    assert periods["4.210"] == ("2025-07-01", "2025-11-26", "carried")
+    assert periods["3.980"] == ("2025-07-01", "2025-11-26", "carried")
+    assert periods["45"] == ("2025-12-02", None, "publication")
+    assert periods["61%"] == ("2024-01-01", "2024-12-31", "stated")

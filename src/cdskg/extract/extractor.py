@@ -41,7 +41,7 @@ from cdskg.extract.indicators import (
 from cdskg.extract.locality import ArticleLocality, Localities, LocalityRules
 from cdskg.extract.mentions import MentionFinder, MentionRules
 from cdskg.extract.numbers import parse_number
-from cdskg.extract.periods import context_year, find_periods, published_year
+from cdskg.extract.periods import context_year, find_periods, published_on
 from cdskg.extract.records import ArticleRecord, Evidence, Period, Quantity, Skipped
 from cdskg.extract.sentences import Sentence, split_sentences
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
@@ -206,7 +206,8 @@ class Extractor:
         text = cleaned.text
         title, _ = title_of(text)
         datelines = [d.text for d in cleaned.drops if d.reason.startswith("dateline")]
-        published = published_year(datelines, source.url, self.today.year)
+        published_day = published_on(datelines, source.url, self.today.year)
+        published = int(published_day[:4]) if published_day else None
         year = context_year(text, self.today.year, published)
         art = self.localities.article(
             title, text, year, self.today.year, datelines, source_url=source.url
@@ -258,12 +259,19 @@ class Extractor:
             all(u.snapshot != POST2025 for u in m.candidates)
             for m in self.gazetteer.bare_provinces(text)
         )
-        state: dict[str, object] = {"article": art, "provinces": 34 if reformed else 63}
+        state: dict[str, object] = {
+            "article": art,
+            "provinces": 34 if reformed else 63,
+            # "đến nay", "hiện nay": as of the day the article was published, when it says
+            "now": Period(published_day, basis="publication") if published_day else None,
+        }
         prev_end = 0
         for sent in split_sentences(text):
             if "\n" in text[prev_end : sent.start]:
                 # a new paragraph: no period, scope or framing unit carries into it
                 state.pop("carry", None)
+                if "report_period" in state:
+                    state["carry"] = state["report_period"]
                 state.pop("scopes", None)
                 state.pop("last_of_kind", None)
                 state.pop("first_rank", None)
@@ -319,7 +327,12 @@ class Extractor:
         periods = [p for p in stated if not self._is_baseline(folded, p.start)]
         # "tăng 2 bậc so với năm 2020": the periods a figure is compared with
         baselines = [p for p in stated if self._is_baseline(folded, p.start)]
-        carried = self._carry(s, periods, state)
+        # a sentence whose numbers are all its periods' frames a report ("Theo báo cáo … trong
+        # giai đoạn từ 1/7 đến 26/11/2025, bộ phận một cửa … đạt được những thành tích")
+        framing = bool(periods) and all(
+            any(p.start <= d.start() < p.end for p in stated) for d in _DIGITS.finditer(s)
+        )
+        carried = self._carry(s, periods, state, framing)
         art: ArticleLocality = state["article"]  # type: ignore[assignment]
         snapshot = snapshot_for(periods[0].period.start) if periods else art.snapshot
         places = self.localities.places(s, snapshot, context_units, art)
@@ -610,7 +623,10 @@ class Extractor:
                 # the provincial DTI ranks provinces: a commune's or district's rank or score is
                 # the province's own assessment of its units
                 indicator = self.thesaurus.indicators[local]
-            period = self._period(periods, start, end, s) or carried or default_period
+            period = self._period(periods, start, end, s) or carried
+            if period is None and state.get("now") and self._present(s, start):
+                period = state["now"]  # type: ignore[assignment]
+            period = period or default_period
             baseline = next(
                 (
                     b.period
@@ -1353,16 +1369,32 @@ class Extractor:
                         break
         return self.localities.areas(s, start, end, places, art, state, kind, parent=parent)
 
-    def _carry(self, s: str, periods, state: dict[str, object]) -> Period | None:
+    def _present(self, s: str, start: int) -> bool:
+        """Whether the clause before a figure speaks of the present ("Đến nay, …", "hiện
+        có 23 thủ tục"): the figure is as of the day the article was written."""
+        pattern = self.figures.present
+        clause = s[:start]
+        return (
+            pattern is not None and pattern.search(clause[max(clause.rfind(";"), 0) :]) is not None
+        )
+
+    def _carry(
+        self, s: str, periods, state: dict[str, object], framing: bool = False
+    ) -> Period | None:
         """The period carried into this sentence from an earlier one of its paragraph
-        (``[periods]`` in ``quantities.toml``); updates what carries on to the next."""
+        (``[periods]`` in ``quantities.toml``), or from a sentence with no figure that
+        frames the report (``framing``: it carries into the paragraphs after it too);
+        updates what carries on to the next."""
         if periods:
             carriers = [p for p in periods if p.kind in self.figures.carry_kinds]
             if carriers:
                 stated = carriers[-1].period
                 state["carry"] = Period(stated.start, stated.end, basis="carried")
+                if framing:
+                    state["report_period"] = state["carry"]
             else:
                 state.pop("carry", None)
+                state.pop("report_period", None)
             return None
         if self.figures.present is not None and self.figures.present.search(s):
             state.pop("carry", None)

@@ -46,6 +46,11 @@ _RANGE = re.compile(
     rf"(?i)từ\s+(?:ngày\s+)?{_D}{_SEP}{_M}(?:{_SEP}{_Y})?\s+(?:đến|tới)\s+(?:ngày\s+)?"
     rf"{_D}{_SEP}{_M}(?:{_SEP}{_Y})?"
 )
+#: "từ ngày 1/7 đến cuối tháng 10/2025", "từ 1/7 đến hết tháng 10-2025"
+_RANGE_TO_MONTH = re.compile(
+    rf"(?i)từ\s+(?:ngày\s+)?{_D}{_SEP}{_M}(?:{_SEP}{_Y})?\s+(?:đến|tới)\s+(?:hết\s+|cuối\s+)?"
+    rf"tháng\s+{_M}{_SEP}{_Y}"
+)
 _UNTIL = re.compile(
     rf"(?i)(?:tính\s+(?:đến|tới)\s+(?:ngày\s+)?|(?:đến|tới)\s+(?:nay|ngày)\s+)"
     rf"{_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/])"
@@ -95,6 +100,13 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
         y1 = int(m.group(3)) if m.group(3) else y2
         a = _iso(y1, int(m.group(2)), int(m.group(1)))
         b = _iso(y2, int(m.group(5)), int(m.group(4)))
+        if a and b and a <= b:
+            found.append(PeriodMention(m.start(), m.end(), Period(a, b), 0, "range"))
+    for m in _RANGE_TO_MONTH.finditer(text):
+        y2, m2 = int(m.group(5)), int(m.group(4))
+        y1 = int(m.group(3)) if m.group(3) else y2
+        a = _iso(y1, int(m.group(2)), int(m.group(1)))
+        b = _month_end(y2, m2) if 1 <= m2 <= 12 else None
         if a and b and a <= b:
             found.append(PeriodMention(m.start(), m.end(), Period(a, b), 0, "range"))
     for m in _UNTIL.finditer(text):
@@ -197,22 +209,31 @@ _ISO_DATE = re.compile(r"(?<!\d)(20\d\d)-(\d\d)(?:-(\d\d))?(?!\d)")
 def published_year(datelines: list[str], url: str | None, today: int) -> int | None:
     """The year an article was published in, from its dateline lines ("Cập nhật: 03/08/2022
     09:29", "date 2025-11-04") or else its address; None when neither says."""
+    found = published_on(datelines, url, today)
+    return int(found[:4]) if found else None
+
+
+def published_on(datelines: list[str], url: str | None, today: int) -> str | None:
+    """The day an article was published (ISO), as :func:`published_year` finds it; an
+    address with a year and month only gives the month's first day."""
     for line in datelines:
         m = FULL_DATE.search(line)
-        year = int(m.group(3)) if m else None
-        if year is None:
+        day = _iso(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
+        if day is None:
             iso = _ISO_DATE.search(line)
-            year = int(iso.group(1)) if iso else None
-        if year is not None and 2000 <= year <= today:
-            return year
+            day = (
+                _iso(int(iso.group(1)), int(iso.group(2)), int(iso.group(3) or 1)) if iso else None
+            )
+        if day is not None and 2000 <= int(day[:4]) <= today:
+            return day
     for pattern in _URL_DATES:
         m = pattern.search(url or "")
         if m is None:
             continue
         year, month = int(m.group(1)), int(m.group(2))
-        day = int(m.group(3)) if m.lastindex and m.lastindex >= 3 else 1
-        if 2000 <= year <= today and 1 <= month <= 12 and 1 <= day <= 31:
-            return year
+        day_of = int(m.group(3)) if m.lastindex and m.lastindex >= 3 else 1
+        if 2000 <= year <= today and (day := _iso(year, month, day_of)):
+            return day
     return None
 
 

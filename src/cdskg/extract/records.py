@@ -29,7 +29,8 @@ class Period:
 
     start: str
     end: str | None = None
-    basis: str = "stated"  # or "carried" (from an earlier sentence), "article-context"
+    basis: str = "stated"  # or "carried" (from an earlier sentence), "publication" ("đến
+    #: nay": as of the day published), "article-context"
 
 
 @dataclass(frozen=True)
