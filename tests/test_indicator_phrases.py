@@ -447,3 +447,16 @@ def test_a_place_in_the_ranking_as_a_whole_after_the_pillars_ranks(extractor):
     assert found[0] == ("2", "dti-rank")
     assert found[-1] == ("3", "dti-rank")
     assert "dti-digital-society-rank" in {n for _, n in found}
+
+
+def test_identity_cards_under_their_name_since_the_2023_law(extractor):
+    """Since the Law on Identification (2023) the card is "thẻ căn cước", no longer "căn
+    cước công dân": an application for one is not an e-ID application."""
+    text = (
+        "Phường Hải Châu cấp căn cước cho người dân\n\n"
+        "Năm 2025, phường Hải Châu đã thu nhận 2.104 hồ sơ cấp căn cước và kích hoạt 9.870 "
+        "tài khoản định danh điện tử."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    assert found == [("2.104", "id-card-applications"), ("9.870", "eid-activated-accounts")]
