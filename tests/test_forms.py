@@ -135,3 +135,20 @@ def test_the_last_place_of_a_ranking_of_provinces_is_the_number_of_provinces(
     )
     ranks = [(q.stated, q.value) for q in r.quantities if q.kind == "rank"]
     assert ranks == [("đứng đầu", Decimal(1)), ("đứng cuối bảng", Decimal(field))]
+
+
+def test_percentage_points_and_the_growth_of_e_commerce_revenue(extractor):
+    """ "tăng 1,5 điểm phần trăm" is a change of the share before it in percentage points,
+    not a score of 1,5; e-commerce revenue and its growth have concepts of their own."""
+    r = extract(
+        extractor,
+        "Kinh tế số tỉnh Tây Ninh năm 2024\n\n"
+        "Năm 2024, tỷ trọng kinh tế số trong GRDP của tỉnh Tây Ninh đạt 11,2%, tăng 1,5 điểm "
+        "phần trăm so với năm 2023. Doanh thu thương mại điện tử đạt 2.140 tỷ đồng, tăng 21,3%.",
+    )
+    assert [(q.stated, q.kind, q.role, q.indicator) for q in r.quantities] == [
+        ("11,2%", "percentage", "actual", "digital-economy-grdp-share"),
+        ("1,5 điểm phần trăm", "percentage", "change", "digital-economy-grdp-share"),
+        ("2.140 tỷ đồng", "money", "actual", "ecommerce-revenue"),
+        ("21,3%", "percentage", "change", "ecommerce-revenue-growth-rate"),
+    ]

@@ -17,7 +17,7 @@ UNITLESS = "http://qudt.org/vocab/unit/UNITLESS"
 VND = "http://qudt.org/vocab/currency/VND"
 USD = "http://qudt.org/vocab/currency/USD"
 
-PERCENT_AFTER = re.compile(r"\s*(%|phần trăm)")
+PERCENT_AFTER = re.compile(r"\s*(%|điểm\s*%|điểm phần trăm|phần trăm)")
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:[.,]\d+)?"
 #: a figure: a number, or a ratio of two ("19/19", "118.286/149.647", "83,4/100")
 FIGURE = re.compile(rf"(?<![\w.,/])({_NUM})(?:\s*/\s*({_NUM}))?(?![\w/]|[.,]\d)")
