@@ -99,6 +99,12 @@ def test_the_article_year_is_never_after_its_publication_nor_a_target_or_a_basel
 def test_a_range_that_ends_with_a_month_and_the_day_of_publication():
     (r,) = find_periods("Tính từ ngày 1/7 đến cuối tháng 10/2025, trung tâm đã tiếp nhận", 2025)
     assert (r.kind, r.period.start, r.period.end) == ("range", "2025-07-01", "2025-10-31")
+    (q,) = find_periods("Đến hết quý III/2024, xã đã giải quyết", 2024)
+    assert (q.kind, q.period.start, q.period.end) == ("as-of", "2024-09-30", None)
+    (m,) = find_periods("Tính đến cuối tháng 6/2023, toàn huyện có", 2023)
+    assert (m.kind, m.period.start) == ("as-of", "2023-06-30")
+    (y,) = find_periods("Đến hết năm 2023, toàn tỉnh có", 2023)
+    assert (y.kind, y.period.start, y.period.end) == ("year", "2023-01-01", "2023-12-31")
     assert published_on(["Cập nhật: 03/08/2022 09:29:00"], None, 2026) == "2022-08-03"
     assert published_on([" date 2025-11-04 "], None, 2026) == "2025-11-04"
     assert published_on([], "https://baolamdong.example/xahoi/202104/da-huoai", 2026) == (

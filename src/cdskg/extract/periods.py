@@ -62,6 +62,9 @@ _DATE_WORDS = re.compile(
     r"(?i)(?P<ngay>ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})"
     r"(?:\s*(?:năm|,)\s*(?P<y>\d{4}))?(?!\d)"
 )
+#: "đến hết", "tính đến cuối" right before a quarter, month or half ("đến hết năm 2023"
+#: stays the year, as analysts read it)
+_TO_ITS_END = re.compile(r"(?i)(?:tính\s+)?(?:đến|tới)\s+(?:hết|cuối)\s+$")
 _AS_OF_BEFORE = re.compile(r"(?i)tính\s+(?:đến|tới)\s+$")
 #: "tháng 3 năm 2023"
 _MONTH_WORDS = re.compile(r"(?i)(?<!\d )tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
@@ -187,6 +190,15 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
         found.append(
             PeriodMention(m.start(), m.end(), Period(f"{y}-01-01", f"{y}-12-31"), 3, "year")
         )
+    for i, p in enumerate(found):
+        # "đến hết quý III/2024", "tính đến cuối tháng 6/2023": as of the period's last day
+        lead = (
+            _TO_ITS_END.search(text, max(0, p.start - 20), p.start)
+            if p.kind in ("quarter", "month", "half") and p.period.end
+            else None
+        )
+        if lead is not None and p.period.end is not None:
+            found[i] = PeriodMention(lead.start(), p.end, Period(p.period.end), 1, "as-of")
     # drop mentions inside a longer one
     found.sort(key=lambda p: (p.start, -(p.end - p.start)))
     kept: list[PeriodMention] = []
