@@ -460,3 +460,18 @@ def test_identity_cards_under_their_name_since_the_2023_law(extractor):
     source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
     found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
     assert found == [("2.104", "id-card-applications"), ("9.870", "eid-activated-accounts")]
+
+
+def test_procedures_are_not_dossiers_and_early_or_on_time_is_one_rate(extractor):
+    """A share of procedures ("100% thủ tục hành chính được cung cấp … toàn trình") never
+    takes a dossiers' rate; "giải quyết trước và đúng hạn" is the on-time rate once, not an
+    early rate and an on-time rate."""
+    text = (
+        "Phường Phú Lợi cải cách hành chính\n\n"
+        "Năm 2025, tỷ lệ hồ sơ giải quyết trước và đúng hạn của phường Phú Lợi đạt 98,7%. "
+        "Phường phấn đấu 100% thủ tục hành chính được cung cấp dưới dạng dịch vụ công trực "
+        "tuyến toàn trình."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    assert found == [("98,7%", "on-time-rate"), ("100%", "full-online-procedure-rate")]

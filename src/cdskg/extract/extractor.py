@@ -199,6 +199,12 @@ class Extractor:
         self.mentions = MentionFinder(self.mention_rules, self.gazetteer)
         self.today = today or date.today()
         self._families: dict[str, str] = {}
+        #: phrase synonyms with a "và" in them, which a list of indicators must not split
+        self._unlisted = [
+            re.compile(re.escape(k), re.IGNORECASE)
+            for k in self.figures.phrase_synonyms
+            if " và " in k
+        ]
 
     def extract(self, source: SourceArticle) -> ArticleRecord:
         normalized = normalize(source.text)
@@ -1152,6 +1158,9 @@ class Extractor:
             phrase = after[at:]
         texts = [phrase] + ([since] if _EACH.search(since) else [])
         for text in texts:
+            for joined in self._unlisted:
+                # "giải quyết trước và đúng hạn": one rate, whose "và" lists nothing
+                text = joined.sub(lambda m: m.group(0).replace(" và ", " & "), text)
             parts = [p for p in _LIST_SPLIT.split(text) if p and content(p) >= 2]
             if len(parts) < 2:
                 continue
@@ -1230,6 +1239,7 @@ class Extractor:
         # "08 tổ công nghệ cấp xã" counts teams: no label that counts places fits it
         noun = fold(after).lstrip(" ()") if kind in ("count", "ratio") else ""
         other_things = bool(_LETTER_START_FOLDED.match(noun)) and not self._place_head(noun)
+        group = self._noun_group(fold(after).lstrip(" ()")) if kind != "rank" else None
         # a negative factor marks a context (the sentence before, the title and paragraph)
         for text, signed in phrases:
             factor, context = abs(signed), signed < 0
@@ -1240,6 +1250,8 @@ class Extractor:
                     continue  # "PAR INDEX đạt 88,12%" is the index, not its change
                 if other_things and self._place_head(fold(found.label)):
                     continue
+                if group is not None and self._names_other_noun(found.indicator, group):
+                    continue  # "100% thủ tục hành chính …" is no dossiers' rate
                 score = found.score * factor
                 if best is None or score > best[0]:
                     best = (score, found.indicator)
@@ -1247,6 +1259,26 @@ class Extractor:
         if best is None or best[0] < self.figures.indicator_threshold:
             return None
         return best[1], phrases[0][0]
+
+    def _noun_group(self, folded_noun: str) -> int | None:
+        """The group of ``noun_groups`` whose noun opens a figure's noun, if any."""
+        for i, group in enumerate(self.figures.noun_groups):
+            if any(folded_noun.startswith(w + " ") or folded_noun == w for w in group):
+                return i
+        return None
+
+    def _names_other_noun(self, indicator: Indicator, group: int) -> bool:
+        """Whether an indicator's name speaks of another group's noun and not of ``group``'s
+        ("tỷ lệ hồ sơ trực tuyến toàn trình" for a figure of procedures)."""
+        name = " ".join(_WORDS.findall(fold(indicator.label_vi)))
+        groups = self.figures.noun_groups
+
+        def says(word: str) -> bool:
+            return re.search(rf"(?<!\S){re.escape(word)}(?!\S)", name) is not None
+
+        if any(says(w) for w in groups[group]):
+            return False
+        return any(says(w) for i, g in enumerate(groups) if i != group for w in g)
 
     def _place_head(self, folded: str) -> bool:
         """Whether a noun phrase (folded) counts places: "xã đã thành lập …", "số địa

@@ -79,6 +79,8 @@ class FigureRules:
     goal_nouns: re.Pattern[str]
     #: the nouns of places counted, as the first words of a count's noun or label (folded)
     place_heads: re.Pattern[str]
+    #: groups of nouns that tell what a figure counts apart (folded)
+    noun_groups: tuple[tuple[str, ...], ...]
     change_words: tuple[str, ...]
     multipliers: dict[str, int]
     not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
@@ -132,6 +134,10 @@ class FigureRules:
             actual_pattern=_words_pattern(data["roles"].get("actual", [])),
             goal_nouns=_words_pattern(data["roles"].get("goal_nouns", [])),
             place_heads=_heads_pattern(data.get("indicators", {}).get("place_heads", [])),
+            noun_groups=tuple(
+                tuple(fold(w) for w in group)
+                for group in data.get("indicators", {}).get("noun_groups", [])
+            ),
             change_words=tuple(fold(w) for w in data["roles"]["change"]),
             multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
             not_a_figure=tuple(
