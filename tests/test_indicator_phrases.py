@@ -475,3 +475,21 @@ def test_procedures_are_not_dossiers_and_early_or_on_time_is_one_rate(extractor)
     source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
     found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
     assert found == [("98,7%", "on-time-rate"), ("100%", "full-online-procedure-rate")]
+
+
+def test_people_as_the_population_and_teams_set_up_not_the_units_that_set_them_up(extractor):
+    """ "Tỷ lệ người dân có tài khoản thanh toán điện tử" is the population's rate (named
+    "dân số" in the framework), not cashless payments; "đã thành lập 24 tổ công nghệ số"
+    counts teams, though the concept of the units that set them up is named by that verb."""
+    text = (
+        "Phường Tân Định phát triển xã hội số\n\n"
+        "Năm 2025, tỷ lệ người dân có tài khoản thanh toán điện tử của phường Tân Định đạt "
+        "72,8%. Phường đã thành lập 24 tổ công nghệ số cộng đồng với 168 thành viên."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    assert found == [
+        ("72,8%", "epayment-account-rate"),
+        ("24", "community-digital-teams"),
+        ("168", "community-digital-team-members"),
+    ]

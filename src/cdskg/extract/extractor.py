@@ -1248,7 +1248,10 @@ class Extractor:
             for found in self.matcher.rank(text, wanted, top=3, context=context):
                 if not changing and _CHANGE_CONCEPT.search(found.indicator.notation):
                     continue  # "PAR INDEX đạt 88,12%" is the index, not its change
-                if other_things and self._place_head(fold(found.label)):
+                if other_things and (
+                    self._place_head(fold(found.label))
+                    or self._place_head(fold(found.indicator.label_vi))
+                ):
                     continue
                 if group is not None and self._names_other_noun(found.indicator, group):
                     continue  # "100% thủ tục hành chính …" is no dossiers' rate
