@@ -70,6 +70,8 @@ _THAN_BEFORE = re.compile(r"\s*(?:%\s*)?so voi (?:nam|cung ky|ky|thang|quy|dau n
 _DOLLARS = re.compile(r"\s*(?:usd|do la|đo la)")
 #: concepts of a change, which only a figure stated as one may take
 _LETTER_START_FOLDED = re.compile(r"[a-z]")
+#: words before a noun that say how many of it, not what ("8/8 các xã", "toàn bộ 58 …")
+_DETERMINER = re.compile(r"^(?:(?:cac|nhung|moi|toan bo|tat ca)\s+)+")
 
 
 def _without_so(folded: str) -> str:
@@ -1237,7 +1239,7 @@ class Extractor:
             phrases.append((topic, -0.7))
         best: tuple[float, Indicator] | None = None
         # "08 tổ công nghệ cấp xã" counts teams: no label that counts places fits it
-        noun = fold(after).lstrip(" ()") if kind in ("count", "ratio") else ""
+        noun = _DETERMINER.sub("", fold(after).lstrip(" ()")) if kind in ("count", "ratio") else ""
         other_things = bool(_LETTER_START_FOLDED.match(noun)) and not self._place_head(noun)
         group = self._noun_group(fold(after).lstrip(" ()")) if kind != "rank" else None
         # a negative factor marks a context (the sentence before, the title and paragraph)
