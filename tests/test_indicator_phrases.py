@@ -493,3 +493,23 @@ def test_people_as_the_population_and_teams_set_up_not_the_units_that_set_them_u
         ("24", "community-digital-teams"),
         ("168", "community-digital-team-members"),
     ]
+
+
+def test_payments_merchants_and_certificates(extractor):
+    """Dossiers paid online are online payment transactions, and their share the online
+    payment rate; "thanh toán số" is cashless payment; certificates issued to people and
+    firms are public digital signatures."""
+    text = (
+        "Thành phố Bảo Lộc đẩy mạnh thanh toán số\n\n"
+        "Năm 2024, số hồ sơ thanh toán trực tuyến của thành phố Bảo Lộc là 5.310 hồ sơ, chiếm "
+        "27%. Thành phố có 2.870 hộ kinh doanh ứng dụng thanh toán số và đã cấp 1.140 chứng "
+        "thư số cho cá nhân, doanh nghiệp."
+    )
+    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
+    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    assert found == [
+        ("5.310", "online-payment-transactions"),
+        ("27%", "online-payment-rate"),
+        ("2.870", "cashless-merchants"),
+        ("1.140", "public-digital-signatures"),
+    ]

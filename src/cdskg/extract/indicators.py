@@ -482,6 +482,10 @@ def head_words(text: str, limit: int = 80) -> str:
     return cut[:space] if space > limit // 2 else cut
 
 
+#: a "và" that opens a new predicate ("… và đã cấp", "và cũng có"), not one that joins verbs
+_NEW_PREDICATE = re.compile(r"(?i)\bvà\s+(?=(?:đã|đang|được|cũng|còn|sẽ)\b)")
+
+
 def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
     """The phrases that may name what a figure measures, most likely first, each with how
     much its score counts: ``before`` is its clause up to the number, ``after`` the clause
@@ -517,7 +521,11 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
             # "đã hoàn thành 21 chỉ tiêu": the verb that governs a count is part of its phrase
             # … of its own clause: "thu nhận 30.437 hồ sơ, kích hoạt 29.064 …" is "kích hoạt"
             verb = tail_words(subject, 30)
-            primary = f"{verb[max(verb.rfind(','), verb.rfind(';')) + 1 :].strip()} {noun}"
+            # … and of its own predicate: "2.870 hộ kinh doanh … và đã cấp 1.140 chứng thư
+            # số" ("tiếp nhận và giải quyết" is one verb: no marker after its "và")
+            joined = max((m.end() for m in _NEW_PREDICATE.finditer(verb)), default=0)
+            cut = max(verb.rfind(","), verb.rfind(";") + 1, joined)
+            primary = f"{verb[cut:].strip(' ,')} {noun}"
     whole = f"{subject} {noun}".strip()
     out = [(primary, 1.0)] if primary else []
     if whole and whole != primary:
