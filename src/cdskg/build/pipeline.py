@@ -4,6 +4,9 @@ This is the one module that knows the order of the steps; each step lives in its
 module and knows only itself. Worker processes take batches of articles through
 extraction, mapping and the validation gate (:mod:`cdskg.build.gate`); this process is the
 one writer, loading each accepted article as a named graph.
+
+(Over 500 lines: the order of the steps, the workers and the one writer share the build's
+state.)
 """
 
 from __future__ import annotations

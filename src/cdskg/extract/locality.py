@@ -39,6 +39,9 @@ sở"), and one that no unit can be given to, are reported as skipped with the r
 Numbers that are part of a place's name ("Phường 5", "khu phố 1, 2, 3") are not figures.
 
 The phrases are data (``[locality]`` in ``mappings/mentions.toml``).
+
+(Over 500 lines: the article's locality and each clause's locality are one decision, made
+from the same mentions.)
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """DCAT-AP 3 description of the downloads, with VoID statistics, for open-data portals.
 
-(Over 500 lines because DCAT-AP asks that much of one description: its terms are spelled
+(Over 500 lines: DCAT-AP asks that much of one description: its terms are spelled
 out here once, in the order the specification lists them.)
 
 The catalogue (``cdskg export --format dcat``, ``/catalog`` on the server) describes

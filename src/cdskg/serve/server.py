@@ -32,6 +32,8 @@ query ends only with its process.
 * gunicorn (:class:`cdskg.serve.gunicorn.QueryGuard`): a sync worker serves one request at
   a time, so a watchdog thread writes the ``503`` straight to the client socket and ends
   the process at once.
+
+(Over 500 lines: a worker's limits, time, memory and lanes, act on one request watcher.)
 """
 
 from __future__ import annotations

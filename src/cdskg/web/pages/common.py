@@ -1,5 +1,9 @@
 """What every page shares: the blueprint, the interface's words in Vietnamese and English,
-the language choice, content negotiation of RDF, and the editor's example queries."""
+the language choice, content negotiation of RDF, and the editor's example queries.
+
+(Over 500 lines: the interface's words in both languages are one table, which grows with
+the pages.)
+"""
 
 from __future__ import annotations
 
