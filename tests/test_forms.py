@@ -152,3 +152,22 @@ def test_percentage_points_and_the_growth_of_e_commerce_revenue(extractor):
         ("2.140 tỷ đồng", "money", "actual", "ecommerce-revenue"),
         ("21,3%", "percentage", "change", "ecommerce-revenue-growth-rate"),
     ]
+
+
+def test_a_rank_named_by_its_score_and_a_ranking_of_departments(extractor):
+    """ "xếp thứ nhất với 0,7125 điểm" in a ranking of districts: the rank of what the score
+    after it scores; "Về cấp sở, ngành, Sở Tư pháp dẫn đầu" ranks departments, no locality:
+    reported as skipped, never put on the province."""
+    r = extract(
+        extractor,
+        "Chỉ số chuyển đổi số cấp huyện năm 2024 của tỉnh Quảng Ngãi\n\n"
+        "Theo đó, thành phố Quảng Ngãi xếp thứ nhất với 0,7125 điểm; huyện Bình Sơn xếp thứ 2 "
+        "với 0,6540 điểm. Về cấp sở, ngành, Sở Tư pháp dẫn đầu với 0,8012 điểm.",
+    )
+    assert [(q.stated, q.indicator) for q in r.quantities] == [
+        ("xếp thứ nhất", "local-dti-rank"),
+        ("0,7125 điểm", "local-dti-score"),
+        ("2", "local-dti-rank"),
+        ("0,6540 điểm", "local-dti-score"),
+    ]
+    assert {s.text for s in r.skipped if "agencies" in s.reason} == {"dẫn đầu", "0,8012"}

@@ -673,38 +673,42 @@ class Extractor(IndicatorChoice):
                 prev_end = stated_end
             prev_kind = kind
         self._skip_unseen(record, sent, blocked)
-        self._scores_of_ranks_after(record, sent)
+        self._twins_named_later(record, sent)
         self.localities.remember(s, places, state, main)
         state["previous"] = s
         state["targets"] = targets
         state["paragraph"] = f"{state.get('paragraph', '')} {s}"[-600:]
 
-    def _scores_of_ranks_after(self, record: ArticleRecord, sent: Sentence) -> None:
+    def _twins_named_later(self, record: ArticleRecord, sent: Sentence) -> None:
         """ "Với 0,5064 điểm và 0,4880 điểm, A và B lần lượt đứng thứ 6 và 12 trong bảng xếp
-        hạng DTI": scores that name nothing before the sentence's rank are the values of what
-        that rank ranks."""
+        hạng DTI", "thành phố X xếp thứ nhất với 0,7125 điểm": a score or a rank that names
+        nothing, before the sentence's first rank or score that does, is the value or the
+        rank of what that one measures."""
         mine = [i for i, q in enumerate(record.quantities) if q.evidence.start == sent.start]
-        rank = next(
-            (
-                record.quantities[i]
-                for i in mine
-                if record.quantities[i].kind == "rank"
-                and record.quantities[i].indicator != "unclassified"
-            ),
-            None,
-        )
-        if rank is None:
-            return
-        twin = self._score_twin(self.thesaurus.indicators[rank.indicator], "score")
-        for i in mine:
-            q = record.quantities[i]
-            if (
-                twin is not None
-                and q.kind == "score"
-                and q.indicator == "unclassified"
-                and q.value_start < rank.value_start
-            ):
-                record.quantities[i] = replace(q, indicator=twin.notation)
+        for kind, other, twin_of in (
+            ("score", "rank", lambda ind: self._score_twin(ind, "score")),
+            ("rank", "score", self._rank_twin),
+        ):
+            named = next(
+                (
+                    record.quantities[i]
+                    for i in mine
+                    if record.quantities[i].kind == other
+                    and record.quantities[i].indicator != "unclassified"
+                ),
+                None,
+            )
+            twin = twin_of(self.thesaurus.indicators[named.indicator]) if named else None
+            if named is None or twin is None:
+                continue
+            for i in mine:
+                q = record.quantities[i]
+                if (
+                    q.kind == kind
+                    and q.indicator == "unclassified"
+                    and (q.value_start < named.value_start)
+                ):
+                    record.quantities[i] = replace(q, indicator=twin.notation)
 
     @staticmethod
     def _skip_unseen(
