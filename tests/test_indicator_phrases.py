@@ -10,6 +10,7 @@ import pytest
 
 from cdskg.extract.articles import SourceArticle
 from cdskg.extract.extractor import Extractor
+from cdskg.extract.records import ArticleRecord
 from cdskg.extract.units import COUNTRY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,9 +21,14 @@ def extractor() -> Extractor:
     return Extractor(ROOT / "mappings", ROOT / "ontology")
 
 
-def _figures(extractor: Extractor, text: str) -> list[tuple[str, str, str]]:
+def _record(extractor: Extractor, text: str) -> ArticleRecord:
+    """Our paragraph as an article, extracted."""
     source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    record = extractor.extract(source)
+    return extractor.extract(source)
+
+
+def _figures(extractor: Extractor, text: str) -> list[tuple[str, str, str]]:
+    record = _record(extractor, text)
     return [(q.stated, q.indicator, q.indicator_text) for q in record.quantities]
 
 
@@ -262,8 +268,7 @@ def test_an_item_that_says_only_its_predicate_has_the_subject_of_the_one_before(
 
 
 def _roles(extractor: Extractor, text: str) -> list[tuple[str, str]]:
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    return [(q.stated, q.role) for q in extractor.extract(source).quantities]
+    return [(q.stated, q.role) for q in _record(extractor, text).quantities]
 
 
 def test_every_item_of_a_list_of_targets_is_a_target(extractor):
@@ -307,8 +312,7 @@ def test_an_index_stated_in_per_cent_is_the_index_and_not_its_change(extractor):
         "Năm 2024, Chỉ số cải cách hành chính (PAR INDEX) của tỉnh Đồng Nai đạt 88,12%, cao "
         "hơn 2,1% so với năm 2023, xếp thứ 20/63 tỉnh, thành phố."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = [(q.stated, q.indicator, q.role) for q in extractor.extract(source).quantities]
+    found = [(q.stated, q.indicator, q.role) for q in _record(extractor, text).quantities]
     assert found == [
         ("88,12%", "par-index-score", "actual"),
         ("2,1%", "par-index-change-rate", "change"),
@@ -386,8 +390,7 @@ def test_a_count_of_teams_is_not_a_count_of_the_places_that_set_them_up(extracto
         "Đến nay, huyện Ea Kar đã thành lập 14 tổ công nghệ cấp xã, thị trấn và 160 tổ công "
         "nghệ thôn, buôn. Có 12/12 xã, thị trấn đã thành lập tổ công nghệ số cộng đồng."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
     assert found == [
         ("14", "community-digital-teams"),
         ("160", "community-digital-teams"),
@@ -410,8 +413,7 @@ def test_scores_before_a_ranking_a_total_score_and_the_average_a_difference_is_t
         "Xã hội số xếp thứ 11. Tổng điểm của địa phương này là 0,5120 điểm, cao hơn 0,1018 "
         "so với mức điểm bình quân của cả nước (0,4102 điểm)."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
     assert [f for f in found if "," in f[0]] == [
         ("0,5120 điểm", "dti-index"),
         ("0,5120 điểm", "dti-index"),
@@ -428,8 +430,7 @@ def test_the_index_of_the_provinces_stated_for_the_country_is_their_average(extr
         "Năm 2023, DTI quốc gia đạt 0,7212. Đối với cấp tỉnh, giá trị DTI năm 2023 đạt "
         "0,6512, tăng 3,1% so với năm trước."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = {q.stated: (q.indicator, q.area) for q in extractor.extract(source).quantities}
+    found = {q.stated: (q.indicator, q.area) for q in _record(extractor, text).quantities}
     assert found["0,6512"] == ("dti-provincial-average", COUNTRY.iri)
 
 
@@ -442,8 +443,7 @@ def test_a_place_in_the_ranking_as_a_whole_after_the_pillars_ranks(extractor):
         "xã hội số đều xếp vị trí thứ 4/63. Vị trí thứ 3 trong bảng xếp hạng thuộc về tỉnh "
         "Quảng Ninh."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
     assert found[0] == ("2", "dti-rank")
     assert found[-1] == ("3", "dti-rank")
     assert "dti-digital-society-rank" in {n for _, n in found}
@@ -457,8 +457,7 @@ def test_identity_cards_under_their_name_since_the_2023_law(extractor):
         "Năm 2025, phường Hải Châu đã thu nhận 2.104 hồ sơ cấp căn cước và kích hoạt 9.870 "
         "tài khoản định danh điện tử."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
     assert found == [("2.104", "id-card-applications"), ("9.870", "eid-activated-accounts")]
 
 
@@ -472,8 +471,7 @@ def test_procedures_are_not_dossiers_and_early_or_on_time_is_one_rate(extractor)
         "Phường phấn đấu 100% thủ tục hành chính được cung cấp dưới dạng dịch vụ công trực "
         "tuyến toàn trình."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
     assert found == [("98,7%", "on-time-rate"), ("100%", "full-online-procedure-rate")]
 
 
@@ -486,8 +484,7 @@ def test_people_as_the_population_and_teams_set_up_not_the_units_that_set_them_u
         "Năm 2025, tỷ lệ người dân có tài khoản thanh toán điện tử của phường Tân Định đạt "
         "72,8%. Phường đã thành lập 24 tổ công nghệ số cộng đồng với 168 thành viên."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
     assert found == [
         ("72,8%", "epayment-account-rate"),
         ("24", "community-digital-teams"),
@@ -505,8 +502,7 @@ def test_payments_merchants_and_certificates(extractor):
         "27%. Thành phố có 2.870 hộ kinh doanh ứng dụng thanh toán số và đã cấp 1.140 chứng "
         "thư số cho cá nhân, doanh nghiệp."
     )
-    source = SourceArticle(Path("t.txt"), "t.txt", text, hashlib.sha256(text.encode()).hexdigest())
-    found = [(q.stated, q.indicator) for q in extractor.extract(source).quantities]
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
     assert found == [
         ("5.310", "online-payment-transactions"),
         ("27%", "online-payment-rate"),
