@@ -222,6 +222,38 @@ def test_ranking_page_ranks_the_totals(client):
     assert "97%" not in table and "90,13%" in table and "trên" in table  # "> 67%": trên
 
 
+def _bars(text: str, figure: str) -> list[tuple[str, str]]:
+    chart = html.unescape(text.split(f'id="{figure}"', 1)[1].split("</figure>", 1)[0])
+    return re.findall(
+        r'<span class="bar-label">(?:<a [^>]*>)?([^<]*)(?:</a>)?</span>.*?'
+        r'<span class="bar-value">([^<]*)</span>',
+        chart,
+        flags=re.DOTALL,
+    )
+
+
+def test_catalogue_charts_compare_like_with_like(client):
+    """A catalogue chart whose result has breakdown and qualifier columns draws one
+    breakdown (the most frequent: district totals), never Bình Thủy's ward average or its
+    district-level bound beside them, and marks bounds ("> 67" for "trên 67%")."""
+    text = page(client, "/queries/indicator-by-locality")
+    bars = _bars(text, "query-chart")
+    totals = sparql_column(
+        client,
+        f"""SELECT ?obs WHERE {{ ?obs cdskg:indicator <{ID}indicator/online-dossier-rate> ;
+             cdskg:valueRole "actual" ; cdskg:breakdown <{ID}breakdown/total> }}""",
+        "obs",
+    )
+    assert len(bars) == len(totals)
+    assert ("Quận Bình Thủy", "90,13") in bars
+    assert not any(v.endswith(("97", "81")) for _, v in bars)
+    assert ("Thành phố Bến Cát", "> 67") in bars
+    like = html.unescape(text.split('id="chart-like"', 1)[1].split("</p>", 1)[0])
+    assert "toàn địa bàn" in like
+    ranking = _bars(page(client, "/queries/ranking"), "query-chart")
+    assert ("Thành phố Bến Cát", "> 67") in ranking and ranking[0] == ("Quận Bình Thủy", "90,13")
+
+
 # -- localities ---------------------------------------------------------------------------
 
 

@@ -363,6 +363,12 @@ def test_editor_draws_the_catalogue_chart(server, page, name):
     if name == "ranking":
         assert ("Tỉnh Nam Định", "21,8") in expected  # numbers as Vietnamese write them
         shot(page, "11-editor-chart")
+    if name in ("ranking", "indicator-by-locality"):
+        # point 1: bounds are marked ("trên 67%"), one breakdown only (no ward average)
+        assert ("Thành phố Bến Cát", "> 67") in expected
+        assert not any(value.endswith("97") for _, value in expected)
+    if name == "indicator-by-locality":
+        assert "toàn địa bàn" in page.locator("#chart-like").inner_text()
 
 
 def test_editor_chart_without_a_header_skips_constant_columns(server, page):

@@ -18,8 +18,10 @@ from cdskg.publish import query_catalogue as catalogue
 from cdskg.rdf import formats
 from cdskg.rdf.namespaces import ID, PREFIXES
 from cdskg.web import assets, urls
+from cdskg.web.context import store
 from cdskg.web.negotiation import parse_accept
 from cdskg.web.pages import words
+from cdskg.web.pages.graph import iri_node, label, triples_of
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("cdskg.web")
@@ -91,6 +93,8 @@ TEXT = {
         "like_with_like": "Chỉ so sánh số liệu cùng chỉ tiêu, cùng vai trò và cùng phạm vi:"
         " {role}, {breakdown}.",
         "other_breakdowns": "Phạm vi khác",
+        "chart_like": "Biểu đồ chỉ so sánh số liệu cùng phạm vi và vai trò: {like};"
+        " {n} dòng khác phạm vi hoặc vai trò không được vẽ (xem bảng).",
         "build_warnings": "{n} cảnh báo của bước xây dựng (bằng tiếng Anh, cho người quản trị)",
         "article": "Bài báo",
         "parent": "Đơn vị cấp trên",
@@ -203,6 +207,8 @@ TEXT = {
         "like_with_like": "Only figures of the same indicator, role and breakdown are compared:"
         " {role}, {breakdown}.",
         "other_breakdowns": "Other breakdowns",
+        "chart_like": "The chart compares figures of one breakdown and role only: {like};"
+        " {n} rows of another breakdown or role are not drawn (see the table).",
         "build_warnings": "{n} build warnings (for the administrator)",
         "article": "Article",
         "parent": "Parent unit",
@@ -300,6 +306,10 @@ def template_globals() -> dict[str, object]:
         "default_query": default_query,
         "prefixes": PREFIXES,
         "chart_rows": CHART_ROWS,
+        "chart_like_columns": CHART_LIKE,
+        "qualifier_signs": words.QUALIFIER_SIGNS,
+        "role_words": {code: words.role_label(code, lang) for code in words.ROLES},
+        "breakdown_words": breakdown_words,
         "editor_missing": assets.missing,
         "pillar_label": pillar_label,
     }
@@ -533,15 +543,38 @@ def chart_number(value: float, lang: str = "en") -> str:
     return text
 
 
-def chart_values(columns: list[str], chart: tuple[str, str] | None, rows: list[list]) -> list:
-    """The ``(label, value, href)`` items of a result's chart, from the query's
-    ``# chart: ?LABEL ?VALUE`` header (``rows`` as :func:`~.graph.link` makes them); rows
-    whose value is not a number are left out, and none when the query declares no chart or
-    its columns are not in the result."""
+#: Columns of a result whose values must be the same on every bar of its chart (issue 21,
+#: point 1: a ward average or a target is never drawn beside a district's actual total).
+CHART_LIKE = ("breakdown", "role")
+#: The column whose codes (``more-than``, ``at-least`` …) put their sign before a bar's value.
+CHART_QUALIFIER = "qualifier"
+
+
+def chart_values(
+    columns: list[str], chart: tuple[str, str] | None, rows: list[list]
+) -> dict[str, object]:
+    """The chart of a result, from the query's ``# chart: ?LABEL ?VALUE`` header (``rows``
+    as :func:`~.graph.link` makes them, before codes are put into words): ``items``, the
+    ``(label, value, href)`` of each bar; ``signs``, the sign of each bar's qualifier when
+    the result has a ``qualifier`` column (``>`` for ``more-than``); ``like``, the cells of
+    the ``breakdown`` and ``role`` columns every bar shares when the rows had several (the
+    most frequent, the first of equals; the other rows are left out, counted in
+    ``left_out``). Rows whose value is not a number are left out, and there are no bars
+    when the query declares no chart or its columns are not in the result.
+    ``static/query-ui.js`` draws the editor's chart by the same rule.
+
+    >>> cell = lambda text, href=None: {"text": text, "href": href}
+    >>> rows = [[cell("A"), cell("81"), cell("more-than"), cell("total", "/b/total")],
+    ...         [cell("A"), cell("97"), cell("at-least"), cell("average", "/b/avg")],
+    ...         [cell("B"), cell("67"), cell("exact"), cell("total", "/b/total")]]
+    >>> c = chart_values(["l", "v", "qualifier", "breakdown"], ("l", "v"), rows)
+    >>> c["items"], c["signs"], [x["text"] for x in c["like"]], c["left_out"]
+    ([('A', 81.0, None), ('B', 67.0, None)], ['>', ''], ['total'], 1)
+    """
     if not chart or chart[0] not in columns or chart[1] not in columns:
-        return []
+        return {"items": [], "signs": [], "like": [], "left_out": 0}
     li, vi = columns.index(chart[0]), columns.index(chart[1])
-    items = []
+    drawn = []
     for row in rows:
         label, value = row[li], row[vi]
         if label is None or value is None or value.get("href"):
@@ -551,5 +584,49 @@ def chart_values(columns: list[str], chart: tuple[str, str] | None, rows: list[l
         except ValueError:
             continue
         if math.isfinite(number):
-            items.append((label["text"], number, label.get("href")))
-    return items[:CHART_ROWS]
+            drawn.append((row, (label["text"], number, label.get("href"))))
+    like = []
+    before = len(drawn)
+    for column in CHART_LIKE:
+        if column not in columns:
+            continue
+        at = columns.index(column)
+        counts: dict[str, int] = {}
+        cells: dict[str, dict] = {}
+        for row, _ in drawn:
+            key = _cell_key(row[at])
+            counts[key] = counts.get(key, 0) + 1
+            cells.setdefault(key, row[at])
+        if len(counts) > 1:
+            chosen = max(counts, key=counts.__getitem__)  # the first of equals
+            drawn = [(row, item) for row, item in drawn if _cell_key(row[at]) == chosen]
+            like.append({"column": column, **(cells[chosen] or {"text": ""})})
+    left_out = before - len(drawn)
+    drawn = drawn[:CHART_ROWS]
+    qi = columns.index(CHART_QUALIFIER) if CHART_QUALIFIER in columns else None
+    signs = [
+        words.QUALIFIER_SIGNS.get(row[qi]["text"], "") if qi is not None and row[qi] else ""
+        for row, _ in drawn
+    ]
+    return {
+        "items": [item for _, item in drawn],
+        "signs": signs,
+        "like": like,
+        "left_out": left_out,
+    }
+
+
+def breakdown_words(lang: str) -> dict[str, str]:
+    """``{IRI: label}`` of the store's breakdowns, for the editor's chart caption."""
+    st, _version = store()
+    scheme = ox.NamedNode(ID + "scheme/breakdowns")
+    in_scheme = iri_node("http://www.w3.org/2004/02/skos/core#inScheme")
+    found = sorted({t.subject.value for t in triples_of(st, None, in_scheme, scheme)})
+    return {b: label(st, ox.NamedNode(b), lang) for b in found}
+
+
+def _cell_key(cell: dict | None) -> str:
+    """What tells a cell's value apart: its link (an IRI), else its text."""
+    if cell is None:
+        return ""
+    return cell.get("href") or cell.get("text") or ""

@@ -90,6 +90,12 @@ def query(name: str):
     for sol in result:
         # datatypes and language tags are for the editor; a reader sees 26, 2021-12-31
         table.append([None if sol[v] is None else _plain(link(st, sol[v], lang)) for v in shown])
+    # the chart reads the codes (a qualifier's sign, like with like on breakdown and role)
+    drawn = chart_values(shown, q.chart, table)
+    chart = bars(drawn["items"], signs=drawn["signs"])
+    chart_like = [
+        role_label(c["text"], lang) if c["column"] == "role" else c["text"] for c in drawn["like"]
+    ]
     # codes (actual / target, more-than / at-least) in the page's language
     for column, words_of in (("role", role_label), ("qualifier", qualifier_label)):
         if column not in shown:
@@ -98,7 +104,6 @@ def query(name: str):
         for row in table:
             if row[at] is not None and not row[at].get("href"):
                 row[at] = {**row[at], "text": words_of(row[at]["text"], lang), "note": ""}
-    chart = bars(chart_values(shown, q.chart, table))
     values = {p.name: given.get(p.name, "") for p in q.params}
     args = {k: v for k, v in values.items() if v}
     links = {f: urls.query_page(name, args, f) for f in ("csv", "json")}
@@ -110,6 +115,8 @@ def query(name: str):
             titles=column_titles(shown, lang),
             table=table,
             chart=chart,
+            chart_like=chart_like,
+            chart_left_out=drawn["left_out"],
             values=values,
             picks=params.pick_lists(st, version, q, lang),
             downloads=links,
