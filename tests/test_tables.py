@@ -232,6 +232,18 @@ def _bars(text: str, figure: str) -> list[tuple[str, str]]:
     )
 
 
+def test_locality_chart_says_each_bars_qualifier_and_breakdown(client):
+    """The locality's rates side by side: Bình Thủy's three online-dossier rates are three
+    bars, each saying its bound and breakdown, never three bare numbers."""
+    bars = _bars(page(client, BINH_THUY), "rate-chart")
+    rate = {label: value for label, value in bars if label.startswith("tỷ lệ hồ sơ trực tuyến (")}
+    assert rate == {
+        "tỷ lệ hồ sơ trực tuyến (≥ 97%, bình quân các đơn vị cấp xã)": "≥ 97",
+        "tỷ lệ hồ sơ trực tuyến (90,13%)": "90,13",
+        "tỷ lệ hồ sơ trực tuyến (> 81%, riêng cấp huyện)": "> 81",
+    }
+
+
 def test_catalogue_charts_compare_like_with_like(client):
     """A catalogue chart whose result has breakdown and qualifier columns draws one
     breakdown (the most frequent: district totals), never Bình Thủy's ward average or its
