@@ -133,6 +133,15 @@ TEXT = {
         "language": "English",
         "error_400": "Yêu cầu chưa đúng",
         "error_404": "Không tìm thấy",
+        "error_503": "Chưa sẵn sàng",
+        "error_other": "Lỗi",
+        "no_page": "Không có trang nào ở địa chỉ «{path}».",
+        "bad_request": "Yêu cầu này chưa dùng được (một địa chỉ hay tham số chưa đúng);"
+        " chi tiết kỹ thuật, bằng tiếng Anh, ở dưới.",
+        "not_ready": "Máy chủ đang chuẩn bị dữ liệu này; hãy thử lại sau ít giây.",
+        "failed": "Máy chủ chưa trả lời được yêu cầu này; chi tiết kỹ thuật ở dưới.",
+        "go_plain": "Mở trang này không kèm tham số",
+        "go_again": "Thử lại",
         "error_where": "Bạn có thể",
         "error_detail": "Chi tiết kỹ thuật",
         "unknown_resource": "Đồ thị không có gì mang địa chỉ {iri}.",
@@ -246,6 +255,14 @@ TEXT = {
         "language": "Tiếng Việt",
         "error_400": "Bad request",
         "error_404": "Not found",
+        "error_503": "Not ready yet",
+        "error_other": "Error",
+        "no_page": "There is no page at «{path}».",
+        "bad_request": "This request cannot be answered: {detail}",
+        "not_ready": "The server is preparing this data; try again in a few seconds.",
+        "failed": "The server could not answer this request; the technical detail is below.",
+        "go_plain": "Open this page without its parameters",
+        "go_again": "Try again",
         "error_where": "Where to go",
         "error_detail": "Technical detail",
         "unknown_resource": "Nothing in the graph has the address {iri}.",
@@ -446,6 +463,46 @@ def wants_html() -> bool:
     return html > 0 and html >= json
 
 
+#: Paths whose errors stay JSON whatever the Accept header: the SPARQL and Graph Store
+#: protocols, their clients (YASGUI too) read the error shape.
+PROTOCOL_PATHS = ("/sparql", "/store", "/graph", "/health")
+
+
+def browser_error(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response | None:
+    """An error met by a browser reading a page (GET or HEAD, an HTML Accept, not a
+    protocol path), as a page in the site's language saying what went wrong and where to
+    go (the detail, in English, under "technical detail"); None for everyone else, who
+    get the JSON error shape (issue 21, point 8)."""
+    if request.method not in ("GET", "HEAD") or not wants_html():
+        return None
+    if any(request.path == p or request.path.startswith(p + "/") for p in PROTOCOL_PATHS):
+        return None
+    t = TEXT[current_lang()]
+    links: list[tuple[str, str]] = []
+    if status == 404:
+        message = t["no_page"].format(path=request.path)
+        last = request.path.rstrip("/").rsplit("/", 1)[-1]
+        last = re.sub(r"[-_.]+", " ", last).strip()
+        if last:
+            links.append((urls.search(last), t["go_search"].format(q=last)))
+    elif status == 503:
+        message = t["not_ready"]
+        links.append((request.full_path.rstrip("?"), t["go_again"]))
+    elif 400 <= status < 500:
+        message = t["bad_request"].format(detail=detail)
+        if request.args:
+            links.append((request.path, t["go_plain"]))
+    else:
+        message = t["failed"]
+    links.append((urls.queries(), t["go_queries"]))
+    resp = error_page(status, title, detail, message=message, links=links, html=True)
+    for name, value in (headers or {}).items():
+        resp.headers[name] = value
+    return resp
+
+
 def error_page(
     status: int,
     title: str,
@@ -470,7 +527,7 @@ def error_page(
     body = render_template(
         "error.html",
         status=status,
-        heading=t.get(f"error_{status}", title),
+        heading=t.get(f"error_{status}", t["error_other"]),
         message=message,
         detail=detail,
         links=[*links, (urls.home(), t["go_home"])],
