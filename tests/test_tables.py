@@ -266,6 +266,16 @@ def test_catalogue_charts_compare_like_with_like(client):
     assert ("Thành phố Bến Cát", "> 67") in ranking and ranking[0] == ("Quận Bình Thủy", "90,13")
 
 
+def test_catalogue_cells_write_dates_and_decimals_as_people_do(client):
+    """Issue 21, point 11: a catalogue table's xsd:date and xsd:decimal cells read as the
+    page's language writes them (30/5/2023 and 90,13; 30 May 2023 and 90.13), not ISO."""
+    table = page(client, "/queries/ranking").split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "<td>90,13</td>" in table and "<td>30/5/2023</td>" in table
+    assert not re.search(r"<td>\d{4}-\d\d-\d\d</td>", table)
+    en = page(client, "/queries/ranking", lang="en").split("<tbody>", 1)[1]
+    assert "<td>90.13</td>" in en and "<td>30 May 2023</td>" in en
+
+
 # -- localities ---------------------------------------------------------------------------
 
 
