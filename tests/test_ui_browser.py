@@ -323,6 +323,11 @@ def test_results_default_to_the_simple_view(server, page):
         "/facts",
         "/localities",
         "/id/pillar/digital-government",
+        "/id/obs/000-41fe44b677ccd56a/1552-eid-activated-accounts",
+        "/id/breakdown/commune-average",
+        "/queries/indicator-by-locality",
+        "/no-such-page",  # the error page
+        "/queries/ranking?indicator=no+such+thing",
     ],
 )
 def test_pages_ask_no_other_server(server, page, path):
