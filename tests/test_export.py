@@ -131,7 +131,11 @@ def test_csv_one_row_per_observation(built_store: Path, exports: Path) -> None:
     assert row["province_code"] == "92"
     assert row["locality_level"] == "urban-district"
     assert row["article_title"] and row["quote"] and row["pillar"]
+    # issue 21, point 1: a ward average and a bound are told apart from a district's total
+    assert "commune-average" in {r["breakdown"] for r in binh_thuy}
+    assert "more-than" in {r["qualifier"] for r in binh_thuy}
     for r in rows:
+        assert r["breakdown"]
         float(r["value"])
         assert r["period"] and r["indicator"] and r["unit"]
         assert r["quote"][:1] not in ("=", "+", "@")

@@ -290,6 +290,34 @@ def test_browsers_get_an_error_page_for_an_unknown_iri(server):
         }
 
 
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/no-such-page", 404),  # a mistyped address
+        ("/downloads/no-such-file.ttl", 404),
+        ("/search?q=binh+thuy&limit=1000", 400),  # a bad parameter
+        ("/search?q=binh+thuy&offset=x", 400),
+    ],
+)
+def test_browsers_get_an_error_page_wherever_the_error_is(server, path, status):
+    """Issue 21, point 8, beyond /id/ and the catalogue: whatever view or handler fails, a
+    browser reads a page in the site's language with where to go; a client asking for JSON
+    (by Accept or format=json) keeps the JSON error shape, and the protocols keep it."""
+    r = get(server, path, headers=HTML)
+    assert r.status_code == status and r.headers["Content-Type"].startswith("text/html")
+    assert '<html lang="vi">' in r.text and 'id="error-links"' in r.text
+    assert 'href="/"' in r.text.split('id="error-links"', 1)[1]
+    assert "Content-Security-Policy" in r.headers
+    en = get(server, path, headers=HTML, params={"lang": "en"})
+    assert en.status_code == status and '<html lang="en">' in en.text
+    assert "Where to go" in en.text
+    for headers, extra in ((JSON, {}), ({}, {}), (HTML, {"format": "json"})):
+        r = get(server, path, headers=headers, params=extra)
+        assert r.status_code == status and r.json()["status"] == status, (headers, extra)
+    r = get(server, "/sparql", params={"query": "SELEKT"}, headers=HTML)
+    assert r.status_code == 400 and r.json()["error"] == "bad query"
+
+
 def _rows(r: requests.Response) -> list[dict]:
     assert r.status_code == 200, r.text[:300]
     return r.json()["results"]["bindings"]

@@ -222,6 +222,60 @@ def test_ranking_page_ranks_the_totals(client):
     assert "97%" not in table and "90,13%" in table and "trên" in table  # "> 67%": trên
 
 
+def _bars(text: str, figure: str) -> list[tuple[str, str]]:
+    chart = html.unescape(text.split(f'id="{figure}"', 1)[1].split("</figure>", 1)[0])
+    return re.findall(
+        r'<span class="bar-label">(?:<a [^>]*>)?([^<]*)(?:</a>)?</span>.*?'
+        r'<span class="bar-value">([^<]*)</span>',
+        chart,
+        flags=re.DOTALL,
+    )
+
+
+def test_locality_chart_says_each_bars_qualifier_and_breakdown(client):
+    """The locality's rates side by side: Bình Thủy's three online-dossier rates are three
+    bars, each saying its bound and breakdown, never three bare numbers."""
+    bars = _bars(page(client, BINH_THUY), "rate-chart")
+    rate = {label: value for label, value in bars if label.startswith("tỷ lệ hồ sơ trực tuyến (")}
+    assert rate == {
+        "tỷ lệ hồ sơ trực tuyến (≥ 97%, bình quân các đơn vị cấp xã)": "≥ 97",
+        "tỷ lệ hồ sơ trực tuyến (90,13%)": "90,13",
+        "tỷ lệ hồ sơ trực tuyến (> 81%, riêng cấp huyện)": "> 81",
+    }
+
+
+def test_catalogue_charts_compare_like_with_like(client):
+    """A catalogue chart whose result has breakdown and qualifier columns draws one
+    breakdown (the most frequent: district totals), never Bình Thủy's ward average or its
+    district-level bound beside them, and marks bounds ("> 67" for "trên 67%")."""
+    text = page(client, "/queries/indicator-by-locality")
+    bars = _bars(text, "query-chart")
+    totals = sparql_column(
+        client,
+        f"""SELECT ?obs WHERE {{ ?obs cdskg:indicator <{ID}indicator/online-dossier-rate> ;
+             cdskg:valueRole "actual" ; cdskg:breakdown <{ID}breakdown/total> }}""",
+        "obs",
+    )
+    assert len(bars) == len(totals)
+    assert ("Quận Bình Thủy", "90,13") in bars
+    assert not any(v.endswith(("97", "81")) for _, v in bars)
+    assert ("Thành phố Bến Cát", "> 67") in bars
+    like = html.unescape(text.split('id="chart-like"', 1)[1].split("</p>", 1)[0])
+    assert "toàn địa bàn" in like
+    ranking = _bars(page(client, "/queries/ranking"), "query-chart")
+    assert ("Thành phố Bến Cát", "> 67") in ranking and ranking[0] == ("Quận Bình Thủy", "90,13")
+
+
+def test_catalogue_cells_write_dates_and_decimals_as_people_do(client):
+    """Issue 21, point 11: a catalogue table's xsd:date and xsd:decimal cells read as the
+    page's language writes them (30/5/2023 and 90,13; 30 May 2023 and 90.13), not ISO."""
+    table = page(client, "/queries/ranking").split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "<td>90,13</td>" in table and "<td>30/5/2023</td>" in table
+    assert not re.search(r"<td>\d{4}-\d\d-\d\d</td>", table)
+    en = page(client, "/queries/ranking", lang="en").split("<tbody>", 1)[1]
+    assert "<td>90.13</td>" in en and "<td>30 May 2023</td>" in en
+
+
 # -- localities ---------------------------------------------------------------------------
 
 

@@ -323,6 +323,11 @@ def test_results_default_to_the_simple_view(server, page):
         "/facts",
         "/localities",
         "/id/pillar/digital-government",
+        "/id/obs/000-41fe44b677ccd56a/1552-eid-activated-accounts",
+        "/id/breakdown/commune-average",
+        "/queries/indicator-by-locality",
+        "/no-such-page",  # the error page
+        "/queries/ranking?indicator=no+such+thing",
     ],
 )
 def test_pages_ask_no_other_server(server, page, path):
@@ -363,6 +368,12 @@ def test_editor_draws_the_catalogue_chart(server, page, name):
     if name == "ranking":
         assert ("Tỉnh Nam Định", "21,8") in expected  # numbers as Vietnamese write them
         shot(page, "11-editor-chart")
+    if name in ("ranking", "indicator-by-locality"):
+        # point 1: bounds are marked ("trên 67%"), one breakdown only (no ward average)
+        assert ("Thành phố Bến Cát", "> 67") in expected
+        assert not any(value.endswith("97") for _, value in expected)
+    if name == "indicator-by-locality":
+        assert "toàn địa bàn" in page.locator("#chart-like").inner_text()
 
 
 def test_editor_chart_without_a_header_skips_constant_columns(server, page):

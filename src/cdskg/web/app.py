@@ -15,6 +15,7 @@ from cdskg.store.generations import ReadOnlyStore
 from cdskg.web import compression, downloads, pages, reports, sparql, static_files
 from cdskg.web.context import StoreView, store
 from cdskg.web.errors import HttpError, error_response
+from cdskg.web.pages.common import browser_error
 
 log = logging.getLogger("cdskg.web")
 
@@ -71,6 +72,23 @@ def create_app(settings: Settings) -> Flask:
             )
             resp.headers["Access-Control-Max-Age"] = "86400"
         return resp
+
+    # Registered after cors(), so Flask runs it first: the page it makes gets the headers.
+    @app.after_request
+    def error_pages_for_browsers(resp):
+        """A browser reading a page gets an error page in the site's language instead of
+        the JSON error shape, whichever view or handler made it; a client asking for JSON
+        (Accept, or format=json|csv|…) keeps the JSON (issue 21, point 8)."""
+        if resp.status_code < 400 or resp.mimetype != "application/json":
+            return resp
+        if request.args.get("format", "html") != "html":
+            return resp
+        body = resp.get_json(silent=True)
+        if not isinstance(body, dict) or set(body) != {"status", "error", "detail"}:
+            return resp
+        keep = {k: v for k, v in resp.headers.items() if k in ("Retry-After", "Allow")}
+        page = browser_error(resp.status_code, str(body["error"]), str(body["detail"]), keep)
+        return resp if page is None else page
 
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError):

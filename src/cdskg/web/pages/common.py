@@ -18,8 +18,10 @@ from cdskg.publish import query_catalogue as catalogue
 from cdskg.rdf import formats
 from cdskg.rdf.namespaces import ID, PREFIXES
 from cdskg.web import assets, urls
+from cdskg.web.context import store
 from cdskg.web.negotiation import parse_accept
 from cdskg.web.pages import words
+from cdskg.web.pages.graph import iri_node, label, triples_of
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger("cdskg.web")
@@ -91,6 +93,8 @@ TEXT = {
         "like_with_like": "Chỉ so sánh số liệu cùng chỉ tiêu, cùng vai trò và cùng phạm vi:"
         " {role}, {breakdown}.",
         "other_breakdowns": "Phạm vi khác",
+        "chart_like": "Biểu đồ chỉ so sánh số liệu cùng phạm vi và vai trò: {like};"
+        " {n} dòng khác phạm vi hoặc vai trò không được vẽ (xem bảng).",
         "build_warnings": "{n} cảnh báo của bước xây dựng (bằng tiếng Anh, cho người quản trị)",
         "article": "Bài báo",
         "parent": "Đơn vị cấp trên",
@@ -129,6 +133,15 @@ TEXT = {
         "language": "English",
         "error_400": "Yêu cầu chưa đúng",
         "error_404": "Không tìm thấy",
+        "error_503": "Chưa sẵn sàng",
+        "error_other": "Lỗi",
+        "no_page": "Không có trang nào ở địa chỉ «{path}».",
+        "bad_request": "Yêu cầu này chưa dùng được (một địa chỉ hay tham số chưa đúng);"
+        " chi tiết kỹ thuật, bằng tiếng Anh, ở dưới.",
+        "not_ready": "Máy chủ đang chuẩn bị dữ liệu này; hãy thử lại sau ít giây.",
+        "failed": "Máy chủ chưa trả lời được yêu cầu này; chi tiết kỹ thuật ở dưới.",
+        "go_plain": "Mở trang này không kèm tham số",
+        "go_again": "Thử lại",
         "error_where": "Bạn có thể",
         "error_detail": "Chi tiết kỹ thuật",
         "unknown_resource": "Đồ thị không có gì mang địa chỉ {iri}.",
@@ -203,6 +216,8 @@ TEXT = {
         "like_with_like": "Only figures of the same indicator, role and breakdown are compared:"
         " {role}, {breakdown}.",
         "other_breakdowns": "Other breakdowns",
+        "chart_like": "The chart compares figures of one breakdown and role only: {like};"
+        " {n} rows of another breakdown or role are not drawn (see the table).",
         "build_warnings": "{n} build warnings (for the administrator)",
         "article": "Article",
         "parent": "Parent unit",
@@ -240,6 +255,14 @@ TEXT = {
         "language": "Tiếng Việt",
         "error_400": "Bad request",
         "error_404": "Not found",
+        "error_503": "Not ready yet",
+        "error_other": "Error",
+        "no_page": "There is no page at «{path}».",
+        "bad_request": "This request cannot be answered: {detail}",
+        "not_ready": "The server is preparing this data; try again in a few seconds.",
+        "failed": "The server could not answer this request; the technical detail is below.",
+        "go_plain": "Open this page without its parameters",
+        "go_again": "Try again",
         "error_where": "Where to go",
         "error_detail": "Technical detail",
         "unknown_resource": "Nothing in the graph has the address {iri}.",
@@ -300,6 +323,10 @@ def template_globals() -> dict[str, object]:
         "default_query": default_query,
         "prefixes": PREFIXES,
         "chart_rows": CHART_ROWS,
+        "chart_like_columns": CHART_LIKE,
+        "qualifier_signs": words.QUALIFIER_SIGNS,
+        "role_words": {code: words.role_label(code, lang) for code in words.ROLES},
+        "breakdown_words": breakdown_words,
         "editor_missing": assets.missing,
         "pillar_label": pillar_label,
     }
@@ -436,6 +463,46 @@ def wants_html() -> bool:
     return html > 0 and html >= json
 
 
+#: Paths whose errors stay JSON whatever the Accept header: the SPARQL and Graph Store
+#: protocols, their clients (YASGUI too) read the error shape.
+PROTOCOL_PATHS = ("/sparql", "/store", "/graph", "/health")
+
+
+def browser_error(
+    status: int, title: str, detail: str, headers: dict[str, str] | None = None
+) -> Response | None:
+    """An error met by a browser reading a page (GET or HEAD, an HTML Accept, not a
+    protocol path), as a page in the site's language saying what went wrong and where to
+    go (the detail, in English, under "technical detail"); None for everyone else, who
+    get the JSON error shape (issue 21, point 8)."""
+    if request.method not in ("GET", "HEAD") or not wants_html():
+        return None
+    if any(request.path == p or request.path.startswith(p + "/") for p in PROTOCOL_PATHS):
+        return None
+    t = TEXT[current_lang()]
+    links: list[tuple[str, str]] = []
+    if status == 404:
+        message = t["no_page"].format(path=request.path)
+        last = request.path.rstrip("/").rsplit("/", 1)[-1]
+        last = re.sub(r"[-_.]+", " ", last).strip()
+        if last:
+            links.append((urls.search(last), t["go_search"].format(q=last)))
+    elif status == 503:
+        message = t["not_ready"]
+        links.append((request.full_path.rstrip("?"), t["go_again"]))
+    elif 400 <= status < 500:
+        message = t["bad_request"].format(detail=detail)
+        if request.args:
+            links.append((request.path, t["go_plain"]))
+    else:
+        message = t["failed"]
+    links.append((urls.queries(), t["go_queries"]))
+    resp = error_page(status, title, detail, message=message, links=links, html=True)
+    for name, value in (headers or {}).items():
+        resp.headers[name] = value
+    return resp
+
+
 def error_page(
     status: int,
     title: str,
@@ -460,7 +527,7 @@ def error_page(
     body = render_template(
         "error.html",
         status=status,
-        heading=t.get(f"error_{status}", title),
+        heading=t.get(f"error_{status}", t["error_other"]),
         message=message,
         detail=detail,
         links=[*links, (urls.home(), t["go_home"])],
@@ -533,15 +600,38 @@ def chart_number(value: float, lang: str = "en") -> str:
     return text
 
 
-def chart_values(columns: list[str], chart: tuple[str, str] | None, rows: list[list]) -> list:
-    """The ``(label, value, href)`` items of a result's chart, from the query's
-    ``# chart: ?LABEL ?VALUE`` header (``rows`` as :func:`~.graph.link` makes them); rows
-    whose value is not a number are left out, and none when the query declares no chart or
-    its columns are not in the result."""
+#: Columns of a result whose values must be the same on every bar of its chart (issue 21,
+#: point 1: a ward average or a target is never drawn beside a district's actual total).
+CHART_LIKE = ("breakdown", "role")
+#: The column whose codes (``more-than``, ``at-least`` …) put their sign before a bar's value.
+CHART_QUALIFIER = "qualifier"
+
+
+def chart_values(
+    columns: list[str], chart: tuple[str, str] | None, rows: list[list]
+) -> dict[str, object]:
+    """The chart of a result, from the query's ``# chart: ?LABEL ?VALUE`` header (``rows``
+    as :func:`~.graph.link` makes them, before codes are put into words): ``items``, the
+    ``(label, value, href)`` of each bar; ``signs``, the sign of each bar's qualifier when
+    the result has a ``qualifier`` column (``>`` for ``more-than``); ``like``, the cells of
+    the ``breakdown`` and ``role`` columns every bar shares when the rows had several (the
+    most frequent, the first of equals; the other rows are left out, counted in
+    ``left_out``). Rows whose value is not a number are left out, and there are no bars
+    when the query declares no chart or its columns are not in the result.
+    ``static/query-ui.js`` draws the editor's chart by the same rule.
+
+    >>> cell = lambda text, href=None: {"text": text, "href": href}
+    >>> rows = [[cell("A"), cell("81"), cell("more-than"), cell("total", "/b/total")],
+    ...         [cell("A"), cell("97"), cell("at-least"), cell("average", "/b/avg")],
+    ...         [cell("B"), cell("67"), cell("exact"), cell("total", "/b/total")]]
+    >>> c = chart_values(["l", "v", "qualifier", "breakdown"], ("l", "v"), rows)
+    >>> c["items"], c["signs"], [x["text"] for x in c["like"]], c["left_out"]
+    ([('A', 81.0, None), ('B', 67.0, None)], ['>', ''], ['total'], 1)
+    """
     if not chart or chart[0] not in columns or chart[1] not in columns:
-        return []
+        return {"items": [], "signs": [], "like": [], "left_out": 0}
     li, vi = columns.index(chart[0]), columns.index(chart[1])
-    items = []
+    drawn = []
     for row in rows:
         label, value = row[li], row[vi]
         if label is None or value is None or value.get("href"):
@@ -551,5 +641,49 @@ def chart_values(columns: list[str], chart: tuple[str, str] | None, rows: list[l
         except ValueError:
             continue
         if math.isfinite(number):
-            items.append((label["text"], number, label.get("href")))
-    return items[:CHART_ROWS]
+            drawn.append((row, (label["text"], number, label.get("href"))))
+    like = []
+    before = len(drawn)
+    for column in CHART_LIKE:
+        if column not in columns:
+            continue
+        at = columns.index(column)
+        counts: dict[str, int] = {}
+        cells: dict[str, dict] = {}
+        for row, _ in drawn:
+            key = _cell_key(row[at])
+            counts[key] = counts.get(key, 0) + 1
+            cells.setdefault(key, row[at])
+        if len(counts) > 1:
+            chosen = max(counts, key=counts.__getitem__)  # the first of equals
+            drawn = [(row, item) for row, item in drawn if _cell_key(row[at]) == chosen]
+            like.append({"column": column, **(cells[chosen] or {"text": ""})})
+    left_out = before - len(drawn)
+    drawn = drawn[:CHART_ROWS]
+    qi = columns.index(CHART_QUALIFIER) if CHART_QUALIFIER in columns else None
+    signs = [
+        words.QUALIFIER_SIGNS.get(row[qi]["text"], "") if qi is not None and row[qi] else ""
+        for row, _ in drawn
+    ]
+    return {
+        "items": [item for _, item in drawn],
+        "signs": signs,
+        "like": like,
+        "left_out": left_out,
+    }
+
+
+def breakdown_words(lang: str) -> dict[str, str]:
+    """``{IRI: label}`` of the store's breakdowns, for the editor's chart caption."""
+    st, _version = store()
+    scheme = ox.NamedNode(ID + "scheme/breakdowns")
+    in_scheme = iri_node("http://www.w3.org/2004/02/skos/core#inScheme")
+    found = sorted({t.subject.value for t in triples_of(st, None, in_scheme, scheme)})
+    return {b: label(st, ox.NamedNode(b), lang) for b in found}
+
+
+def _cell_key(cell: dict | None) -> str:
+    """What tells a cell's value apart: its link (an IRI), else its text."""
+    if cell is None:
+        return ""
+    return cell.get("href") or cell.get("text") or ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pyoxigraph as ox
@@ -15,12 +16,13 @@ from cdskg.web import urls
 from cdskg.web.context import store
 from cdskg.web.errors import error_response
 from cdskg.web.negotiation import parse_accept
-from cdskg.web.pages import params
+from cdskg.web.pages import params, words
 from cdskg.web.pages.common import (
     HTML_TYPES,
     TEXT,
     bars,
     bp,
+    chart_number,
     chart_values,
     current_lang,
     error_page,
@@ -88,8 +90,15 @@ def query(name: str):
     shown = [v for v in variables if v not in declared]
     table = []
     for sol in result:
-        # datatypes and language tags are for the editor; a reader sees 26, 2021-12-31
-        table.append([None if sol[v] is None else _plain(link(st, sol[v], lang)) for v in shown])
+        table.append([None if sol[v] is None else link(st, sol[v], lang) for v in shown])
+    # the chart reads the codes (a qualifier's sign, like with like on breakdown and role)
+    drawn = chart_values(shown, q.chart, table)
+    chart = bars(drawn["items"], signs=drawn["signs"])
+    chart_like = [
+        role_label(c["text"], lang) if c["column"] == "role" else c["text"] for c in drawn["like"]
+    ]
+    # datatypes and language tags are for the editor; a reader sees 90,13, 30/5/2023
+    table = [[None if c is None else _plain(c, lang) for c in row] for row in table]
     # codes (actual / target, more-than / at-least) in the page's language
     for column, words_of in (("role", role_label), ("qualifier", qualifier_label)):
         if column not in shown:
@@ -98,7 +107,6 @@ def query(name: str):
         for row in table:
             if row[at] is not None and not row[at].get("href"):
                 row[at] = {**row[at], "text": words_of(row[at]["text"], lang), "note": ""}
-    chart = bars(chart_values(shown, q.chart, table))
     values = {p.name: given.get(p.name, "") for p in q.params}
     args = {k: v for k, v in values.items() if v}
     links = {f: urls.query_page(name, args, f) for f in ("csv", "json")}
@@ -110,6 +118,8 @@ def query(name: str):
             titles=column_titles(shown, lang),
             table=table,
             chart=chart,
+            chart_like=chart_like,
+            chart_left_out=drawn["left_out"],
             values=values,
             picks=params.pick_lists(st, version, q, lang),
             downloads=links,
@@ -122,8 +132,23 @@ def query(name: str):
     return resp
 
 
-def _plain(cell: dict) -> dict:
-    return {**cell, "note": ""} if cell.get("note") else cell
+def _plain(cell: dict, lang: str = "en") -> dict:
+    """A cell for readers: no datatype note, dates and decimals as people write them
+    (30/5/2023, 90,13 on Vietnamese pages); integers stay as they are (years, codes)."""
+    note = cell.get("note")
+    if not note:
+        return cell
+    text = cell["text"]
+    if note == "xsd:date":
+        text = words.day(text, lang)
+    elif note in ("xsd:decimal", "xsd:double", "xsd:float"):
+        try:
+            number = float(text)
+        except ValueError:
+            number = math.nan
+        if math.isfinite(number):
+            text = chart_number(number, lang)
+    return {**cell, "text": text, "note": ""}
 
 
 def column_titles(columns: list[str], lang: str) -> list[str]:

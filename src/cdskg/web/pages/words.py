@@ -12,7 +12,7 @@ people write them. Labels of things come from the graph (:func:`.graph.label`).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from cdskg.rdf.namespaces import DCTERMS, ELI, FOAF, OA, ORG, PROV, QB, SCHEMA, SKOS, TIME
 
@@ -248,3 +248,18 @@ def when(stamp: str | None, lang: str) -> str:
     if lang == "vi":
         return f"{moment:%H:%M} ngày {moment.day}/{moment.month}/{moment.year} (UTC)"
     return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}, {moment:%H:%M} UTC"
+
+
+def day(iso: str, lang: str) -> str:
+    """An ``xsd:date`` as people write it; what is not one stays as it is.
+
+    >>> day("2023-05-30", "vi"), day("2023-05-30", "en"), day("2023", "vi")
+    ('30/5/2023', '30 May 2023', '2023')
+    """
+    try:
+        d = date.fromisoformat(iso)
+    except ValueError:
+        return iso
+    if lang == "vi":
+        return f"{d.day}/{d.month}/{d.year}"
+    return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"

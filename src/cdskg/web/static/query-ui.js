@@ -208,8 +208,22 @@
     const label = texts.find(varies) || texts[0] || vars.find((v) => v !== value);
     return label ? [label, value] : null;
   }
-  function chartItems(rows, label, value) {
-    const items = [];
+  // Like with like (pages/common.py: chart_values): when the result has a breakdown or a
+  // role column, the bars share the most frequent value of each (the first of equals); a
+  // qualifier column puts its sign before each bar's value ("> 67": "trên 67%").
+  const cellKey = (b) => (b ? b.value : "");
+  function likeCell(rows, vars, column, b) {
+    if (!b) return "";
+    const name = vars.includes(column + "Label")
+      ? rows.find((r) => cellKey(r[column]) === b.value && r[column + "Label"])
+      : null;
+    if (name) return name[column + "Label"].value;
+    if (column === "role" && config.roles[b.value]) return config.roles[b.value];
+    if (column === "breakdown" && config.breakdowns[b.value]) return config.breakdowns[b.value];
+    return b.type === "uri" ? b.value.replace(/^.*[/#]/, "") : b.value;
+  }
+  function chartItems(vars, rows, label, value) {
+    let drawn = [];
     for (const r of rows) {
       const l = r[label];
       const v = r[value];
@@ -217,18 +231,36 @@
       const text = v.value.trim();
       const number = text === "" ? NaN : Number(text);
       if (!isFinite(number)) continue;
-      items.push({
-        label: l.value,
-        value: number,
-        href: l.type === "uri" ? localHref(l.value) || l.value : null,
-      });
-      if (items.length === config.chartRows) break;
+      drawn.push({ row: r, label: l.value, value: number,
+        href: l.type === "uri" ? localHref(l.value) || l.value : null });
+    }
+    const like = [];
+    const before = drawn.length;
+    for (const column of config.chartLike) {
+      if (!vars.includes(column)) continue;
+      const counts = new Map();
+      for (const it of drawn) {
+        const key = cellKey(it.row[column]);
+        counts.set(key, (counts.get(key) || 0) + 1);
+      }
+      if (counts.size < 2) continue;
+      let chosen = null;
+      for (const [key, n] of counts) if (chosen === null || n > counts.get(chosen)) chosen = key;
+      drawn = drawn.filter((it) => cellKey(it.row[column]) === chosen);
+      like.push(likeCell(rows, vars, column, drawn[0].row[column]));
+    }
+    const leftOut = before - drawn.length;
+    const items = drawn.slice(0, config.chartRows);
+    const qualified = vars.includes("qualifier");
+    for (const it of items) {
+      const q = qualified ? it.row.qualifier : null;
+      it.sign = (q && config.qualifierSigns[q.value]) || "";
     }
     const top = Math.max(...items.map((i) => i.value)) || 1;
     for (const it of items) {
       it.width = Math.round((1000 * Math.max(it.value, 0)) / top) / 10;
     }
-    return items;
+    return { items: items, like: like, leftOut: leftOut };
   }
   const SVG = "http://www.w3.org/2000/svg";
   function barRow(it) {
@@ -256,7 +288,7 @@
     track.appendChild(bar);
     const value = document.createElement("span");
     value.className = "bar-value";
-    value.textContent = chartNumber(it.value);
+    value.textContent = (it.sign ? it.sign + " " : "") + chartNumber(it.value);
     row.append(label, track, value);
     return row;
   }
@@ -272,7 +304,8 @@
         ? declared
         : guessColumns(vars, rows);
     if (!cols) return;
-    const items = chartItems(rows, cols[0], cols[1]);
+    const chart = chartItems(vars, rows, cols[0], cols[1]);
+    const items = chart.items;
     if (!items.length) return;
     const caption = document.createElement("p");
     caption.className = "muted";
@@ -287,6 +320,15 @@
     figure.id = "editor-chart";
     items.forEach((it) => figure.appendChild(barRow(it)));
     box.append(caption, figure);
+    if (chart.like.length) {
+      const like = document.createElement("p");
+      like.className = "muted";
+      like.id = "chart-like";
+      like.textContent = config.text.chartLike
+        .replace("{like}", chart.like.join(", "))
+        .replace("{n}", String(chart.leftOut));
+      box.append(like);
+    }
   }
   // After each answer, fetch the same query as JSON (the endpoint caches it) for the chart.
   yasgui.on("queryResponse", (_y, t) => {
