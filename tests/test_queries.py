@@ -479,3 +479,25 @@ def test_ranking_leaves_the_country_out():
     """
     st.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=g)
     assert [r["areaLabel"] for r in rows(st, "ranking")] == ["Tỉnh Hậu Giang"]
+
+
+def test_a_bounded_or_approximate_figure_is_never_labelled_as_the_bare_value(store):
+    """An observation's label carries its qualifier's sign ("> 81%" for "trên 81%"), so every
+    page, search result and export that shows the label shows the bound (issue 21, point 1)."""
+    signs = {"approximately": "≈", "more-than": ">", "less-than": "<"}
+    signs |= {"at-least": "≥", "at-most": "≤"}
+    rows = list(
+        store.query(
+            """PREFIX cdskg: <https://w3id.org/cdskg/ontology#>
+            PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+            SELECT ?label ?q ?stated WHERE {
+              ?o cdskg:qualifier ?q ; cdskg:statedAs ?stated ; rdfs:label ?label }""",
+            use_default_graph_as_union=True,
+        )
+    )
+    bounded = [r for r in rows if r["q"].value != "exact"]
+    assert {r["q"].value for r in bounded} >= {"approximately", "more-than", "at-least"}
+    for r in rows:
+        sign = signs.get(r["q"].value)
+        expected = f"{sign} {r['stated'].value}" if sign else r["stated"].value
+        assert r["label"].value.endswith(": " + expected), (r["label"].value, r["q"].value)

@@ -33,6 +33,29 @@ class Period:
     #: nay": as of the day published), "article-context"
 
 
+#: How a figure's qualifier is written before it (``cdskg:qualifier``; shapes/observation.ttl
+#: lists the values): "trên 81%" is shown "> 81%", "khoảng 22%" "≈ 22%".
+QUALIFIER_SIGNS = {
+    "exact": "",
+    "approximately": "≈",
+    "more-than": ">",
+    "less-than": "<",
+    "at-least": "≥",
+    "at-most": "≤",
+}
+
+
+def qualified(stated: str, qualifier: str) -> str:
+    """A figure as written with its qualifier's sign before it (bounded and approximate
+    values are never shown bare).
+
+    >>> qualified("81%", "more-than"), qualified("97%", "at-least"), qualified("5", "exact")
+    ('> 81%', '≥ 97%', '5')
+    """
+    sign = QUALIFIER_SIGNS.get(qualifier, "")
+    return f"{sign} {stated}" if sign else stated
+
+
 @dataclass(frozen=True)
 class Quantity:
     """One stated figure: becomes one ``qb:Observation``."""
@@ -62,6 +85,12 @@ class Quantity:
     #: ``area`` again when the one value is stated for a list of units (each gets its own
     #: observation IRI); None for a figure about one unit
     shared_by: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The figure as written with its qualifier's sign ("> 81%" for "trên 81%"): what
+        its label says, so a bound is never read as the value."""
+        return qualified(self.stated, self.qualifier)
 
 
 @dataclass(frozen=True)

@@ -14,23 +14,15 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+# the signs live with the records, whose labels use them too; pages read them from here
+from cdskg.extract.records import QUALIFIER_SIGNS as QUALIFIER_SIGNS
+from cdskg.extract.records import qualified as qualified
 from cdskg.rdf.namespaces import DCTERMS, ELI, FOAF, OA, ORG, PROV, QB, SCHEMA, SKOS, TIME
 
 ROLES = {
     "actual": ("thực đạt", "actual"),
     "target": ("mục tiêu", "target"),
     "change": ("mức thay đổi", "change"),
-}
-
-#: How a figure's qualifier is written before it (``cdskg:qualifier``; shapes/observation.ttl
-#: lists the values): "trên 81%" is shown "> 81%", "khoảng 22%" "≈ 22%".
-QUALIFIER_SIGNS = {
-    "exact": "",
-    "approximately": "≈",
-    "more-than": ">",
-    "less-than": "<",
-    "at-least": "≥",
-    "at-most": "≤",
 }
 
 QUALIFIERS = {
@@ -196,13 +188,6 @@ def class_label(iri: str, lang: str) -> str | None:
     """The name of a standard class (``skos:Concept`` → «khái niệm»), or None."""
     pair = CLASSES.get(iri)
     return None if pair is None else (pair[0] if lang == "vi" else pair[1])
-
-
-def qualified(stated: str, qualifier: str) -> str:
-    """A figure as written with its qualifier's sign before it (bounded and approximate
-    values are never shown bare)."""
-    sign = QUALIFIER_SIGNS.get(qualifier, "")
-    return f"{sign} {stated}" if sign else stated
 
 
 def qualifier_label(qualifier: str, lang: str) -> str:
