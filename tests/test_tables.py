@@ -301,6 +301,8 @@ def test_home_links_to_the_localities_with_facts(client):
 #: snake_case report keys, qualifier codes, compact class names; role codes in Vietnamese.
 RAW = {
     "timestamp": re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d"),
+    # a period or a day as the store writes it, not as people do ("2023-01-01 – 2023-12-31")
+    "ISO date": re.compile(r"(?<![\w/-])\d{4}-\d\d-\d\d(?![\w/-])"),
     "report key": re.compile(r"\b[a-z]+_[a-z]+(?:_[a-z]+)*\b"),
     "qualifier code": re.compile(r"\b(?:more-than|less-than|at-least|at-most|approximately)\b"),
     "class name": re.compile(r"\b(?:cdskg|skos|qb|schema|oa):[A-Z]\w+"),

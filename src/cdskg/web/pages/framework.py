@@ -8,6 +8,7 @@ import pyoxigraph as ox
 
 from cdskg.rdf.namespaces import DCTERMS, ELI, OWL, SKOS
 from cdskg.web.pages.graph import link, objects_of
+from cdskg.web.pages.words import day
 
 
 def _collections(st: ox.Store, node: ox.NamedNode) -> list[list[ox.NamedNode]]:
@@ -35,7 +36,7 @@ def _document(st: ox.Store, doc: ox.NamedNode, lang: str) -> dict[str, object]:
     return {
         "doc": link(st, doc, lang),
         "number": number[0].value if number else "",
-        "date": date[0].value if date else "",
+        "date": day(date[0].value, lang) if date else "",
     }
 
 

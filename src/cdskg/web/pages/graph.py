@@ -15,7 +15,7 @@ from cdskg.rdf.namespaces import (
     XSD,
 )
 from cdskg.web import urls
-from cdskg.web.pages.words import class_label
+from cdskg.web.pages.words import class_label, period_label
 
 
 def iri_node(iri: str) -> ox.NamedNode:
@@ -71,7 +71,8 @@ def label(st: ox.Store, term, lang: str) -> str:
         return next(iter(found.values()))
     iri = term.value
     if iri.startswith(PERIOD_PREFIX):
-        return iri[len(PERIOD_PREFIX) :].replace("--", " – ")
+        start, _, end = iri[len(PERIOD_PREFIX) :].partition("--")
+        return period_label(start, end or None, lang)
     return class_label(iri, lang) or compact(iri)
 
 

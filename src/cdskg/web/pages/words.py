@@ -12,7 +12,7 @@ people write them. Labels of things come from the graph (:func:`.graph.label`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 # the signs live with the records, whose labels use them too; pages read them from here
 from cdskg.extract.records import QUALIFIER_SIGNS as QUALIFIER_SIGNS
@@ -248,3 +248,49 @@ def day(iso: str, lang: str) -> str:
     if lang == "vi":
         return f"{d.day}/{d.month}/{d.year}"
     return f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
+
+
+_ROMAN = ["I", "II", "III", "IV"]
+
+
+def period_label(start: str, end: str | None, lang: str) -> str:
+    """A reference period as people write it: a whole year, half, quarter or month by its
+    name, a day as a day, any other span from day to day.
+
+    >>> year = ("2023-01-01", "2023-12-31")
+    >>> period_label(*year, "vi"), period_label(*year, "en")
+    ('năm 2023', '2023')
+    >>> period_label("2025-07-01", "2025-12-31", "vi")
+    '6 tháng cuối năm 2025'
+    >>> q3 = ("2024-07-01", "2024-09-30")
+    >>> period_label(*q3, "vi"), period_label(*q3, "en")
+    ('quý III/2024', 'Q3 2024')
+    >>> period_label("2023-03-01", "2023-03-31", "en"), period_label("2023-05-30", None, "vi")
+    ('March 2023', 'ngày 30/5/2023')
+    >>> period_label("2025-07-01", "2025-11-26", "vi")
+    '1/7/2025 – 26/11/2025'
+    """
+    try:
+        a = date.fromisoformat(start)
+        b = date.fromisoformat(end) if end else None
+    except ValueError:
+        return f"{start} – {end}" if end else start
+    vi = lang == "vi"
+    if b is None or a == b:
+        return f"ngày {day(start, lang)}" if vi else day(start, lang)
+    month_end = (b + timedelta(days=1)).day == 1
+    if a.day == 1 and month_end and a.year == b.year:
+        months = b.month - a.month + 1
+        if months == 12:
+            return f"năm {a.year}" if vi else str(a.year)
+        if months == 6:
+            first = a.month == 1
+            if vi:
+                return f"6 tháng {'đầu' if first else 'cuối'} năm {a.year}"
+            return f"{'first' if first else 'second'} half of {a.year}"
+        if months == 3 and a.month % 3 == 1:
+            q = (a.month + 2) // 3
+            return f"quý {_ROMAN[q - 1]}/{a.year}" if vi else f"Q{q} {a.year}"
+        if months == 1:
+            return f"tháng {a.month}/{a.year}" if vi else f"{_MONTHS[a.month - 1]} {a.year}"
+    return f"{day(start, lang)} – {day(end or '', lang)}"
