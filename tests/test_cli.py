@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -214,3 +215,14 @@ def test_query_by_catalogue_name_with_params(built_store: Path) -> None:
     assert "nosuch" in bad.stderr and "Traceback" not in bad.stderr
     unknown = run_cli("query", "--store", str(built_store), "--name", "nope", check=2)
     assert "indicator-by-locality" in unknown.stderr
+
+
+def test_the_readme_says_how_make_demo_runs_and_stops() -> None:
+    """Issue 21 point 14: `make demo` serves in the foreground until Ctrl-C, and the README
+    says so; the Makefile's demo ends with the server, not started in the background."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert re.search(r"`make demo` stays in the foreground.*Ctrl-C stops the server", readme, re.S)
+    makefile = (root / "Makefile").read_text(encoding="utf-8")
+    demo = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0].strip().splitlines()
+    assert "cdskg serve" in demo[-1] and not demo[-1].rstrip().endswith("&"), demo
