@@ -509,3 +509,20 @@ def test_payments_merchants_and_certificates(extractor):
         ("2.870", "cashless-merchants"),
         ("1.140", "public-digital-signatures"),
     ]
+
+
+def test_health_records_are_no_dossiers_and_an_abbreviation_alone_names_nothing(extractor):
+    """A health record ("1,15 triệu hồ sơ sức khỏe điện tử") is no administrative dossier; a
+    hospitals' rate that mentions the chip ID card ("khám chữa bệnh bằng CCCD") is not the
+    rate of ID cards issued just because "CCCD" is in it."""
+    text = (
+        "Tỉnh Hà Tĩnh chuyển đổi số trong y tế\n\n"
+        "Năm 2024, tỉnh Hà Tĩnh đã lập 1,15 triệu hồ sơ sức khỏe điện tử, đạt 87% dân số; 100% "
+        "bệnh viện triển khai khám chữa bệnh bằng CCCD gắn chip."
+    )
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
+    assert found == [
+        ("1,15 triệu", "e-health-records"),
+        ("87%", "e-health-record-rate"),
+        ("100%", "unclassified"),
+    ]

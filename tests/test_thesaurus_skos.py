@@ -125,9 +125,9 @@ PUBLISHED = set(
     ]
 )
 #: abbreviations that name a concept: hidden labels, matched in text like labels
-ABBREVIATIONS = {"CCCD", "CĐS", "DTI", "GRDP"}
+ABBREVIATIONS = {"CĐS", "DTI", "GRDP"}
 #: abbreviations of words, written out by the matcher (quantities.toml): no concept's label
-WORD_ABBREVIATIONS = {"DVCTT", "TTHC", "TMĐT"}
+WORD_ABBREVIATIONS = {"DVCTT", "TTHC", "TMĐT", "CCCD"}
 
 
 def fold(text: str) -> str:
