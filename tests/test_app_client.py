@@ -76,5 +76,6 @@ def test_indicator_page_shows_its_framework(client: FlaskClient) -> None:
     section = text[text.index('class="framework"') :]
     section = section[: section.index("</section>")]
     assert "/id/collection/dti" in section or "DTI" in section
-    assert "922/QĐ-BTTTT" in section and "2022-05-20" in section
+    # the document and its date, as people write dates (issue 21, point 11)
+    assert "922/QĐ-BTTTT" in section and "20/5/2022" in section
     assert "/id/pillar/digital-government" in section
