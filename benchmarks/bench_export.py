@@ -4,7 +4,7 @@ The store is synthesised from a real build: the article graphs of a seed store a
 times, the first copy as it is and the others with their article IRIs renamed (``…/000-41fe…``
 → ``…/000-41fe…-c0001``), so the copy has the shape of real data (observations, evidence,
 selectors; periods and units shared between articles), plus the seed's reference and
-build-metadata graphs.
+build-metadata graphs. ``benchmarks/bench_pages.py`` makes its stores the same way.
 
     python benchmarks/bench_export.py [--seed-store /tmp/ex-store] [--observations 100000]
                                       [--work /tmp/cdskg-bench-export] [--formats ttl,trig,...]
