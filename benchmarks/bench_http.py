@@ -243,8 +243,11 @@ def _ms(v: str) -> float:
     return num * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def start_oxigraph(oxdir: Path) -> tuple[subprocess.Popen, str]:
+def start_oxigraph(oxdir: Path, timeout: float | None = None) -> tuple[subprocess.Popen, str]:
+    """``oxigraph serve-read-only`` on ``oxdir`` (other read-only processes may open it too);
+    ``timeout``: its per-query limit in seconds (none by default)."""
     port = free_port()
+    limit = ["--timeout-s", f"{timeout:g}"] if timeout is not None else []
     proc = subprocess.Popen(
         [
             str(BIN / "oxigraph"),
@@ -254,6 +257,7 @@ def start_oxigraph(oxdir: Path) -> tuple[subprocess.Popen, str]:
             "--bind",
             f"127.0.0.1:{port}",
             "--union-default-graph",
+            *limit,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

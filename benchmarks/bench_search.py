@@ -9,9 +9,10 @@ the memory that costs, and p50/p95 over repeated queries.
 
     python benchmarks/bench_search.py --store /tmp/srch-100k [--repeat 20]
 
-Make a store of ~100k observations by copying a built store's article graphs (as
-``benchmarks/bench_export.py``'s ``synthesise`` does, but bulk-loading many copies at once)
-or by building ``benchmarks/synthetic.py``'s corpus.
+Make a store of ~100k observations by copying a built store's article graphs
+(``benchmarks/bench_export.py``'s ``synthesise``; ``benchmarks/bench_pages.py --work DIR``
+leaves one in ``DIR/store-100000``, copied from a build of ``benchmarks/synthetic.py``'s
+corpus) or by building that corpus.
 
 Measured on a 2-core machine shared with other jobs (load 2-4), December 2026, on 99,932
 observations (172 copies of 50 articles of ``synthetic.py``; 84,231 documents, read from the
