@@ -526,3 +526,19 @@ def test_health_records_are_no_dossiers_and_an_abbreviation_alone_names_nothing(
         ("87%", "e-health-record-rate"),
         ("100%", "unclassified"),
     ]
+
+
+def test_early_on_time_and_late_each_their_own_rate(extractor):
+    """ "trước hạn là 72,5%, đúng hạn 26,9%, trễ hạn 0,6%": three rates of one list, the last
+    the overdue rate, not the on-time rate of the item before it."""
+    text = (
+        "Quận Ninh Kiều cải cách hành chính\n\n"
+        "Năm 2023, tỷ lệ hồ sơ giải quyết trước hạn của quận Ninh Kiều là 72,5%, đúng hạn "
+        "26,9%, trễ hạn 0,6%."
+    )
+    found = [(q.stated, q.indicator) for q in _record(extractor, text).quantities]
+    assert found == [
+        ("72,5%", "ahead-of-time-rate"),
+        ("26,9%", "on-time-rate"),
+        ("0,6%", "overdue-rate"),
+    ]
