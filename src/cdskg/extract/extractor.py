@@ -15,6 +15,7 @@ import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 
 from cdskg.extract import forms
@@ -222,17 +223,22 @@ class Extractor(IndicatorChoice):
         self.mentions.metadata(record)
         self.mentions.mentions(record, to_source, main)
         seen_keys: set[tuple[str, str, str]] = set()
-        # 63 provinces until the 2025 reform, 34 after: the field of a national ranking; an
-        # article that names a province merged away speaks of the 63
-        reformed = (
-            year > 2025 or (year == 2025 and main is not None and main.snapshot == POST2025)
-        ) and not any(
-            all(u.snapshot != POST2025 for u in m.candidates)
-            for m in self.gazetteer.bare_provinces(text)
-        )
+
+        @cache
+        def provinces() -> int:
+            # 63 provinces until the 2025 reform, 34 after: the field of a national ranking;
+            # an article that names a province merged away speaks of the 63
+            reformed = (
+                year > 2025 or (year == 2025 and main is not None and main.snapshot == POST2025)
+            ) and not any(
+                all(u.snapshot != POST2025 for u in m.candidates)
+                for m in self.gazetteer.bare_provinces(text)
+            )
+            return 34 if reformed else 63
+
         state: dict[str, object] = {
             "article": art,
-            "provinces": 34 if reformed else 63,
+            "provinces": provinces,
             # "đến nay", "hiện nay": as of the day the article was published, when it says
             "now": Period(published_day, basis="publication") if published_day else None,
         }
@@ -509,17 +515,16 @@ class Extractor(IndicatorChoice):
                     if i is not None and i.value_kind not in KINDS["rank"]
                 ],
             )
+            first_rank: Indicator | None = state.get("first_rank")  # type: ignore[assignment]
             if (
                 indicator.notation == "unclassified"
                 and kind == "score"
+                and first_rank is not None
                 and _TOTAL_SCORE.search(fold(tail_words(before, 60)))
-                and state.get("first_rank") is not None
             ):
                 # "Tổng điểm của địa phương này là 0,4880 điểm": the total of the ranking
                 # the paragraph opened with, not of a pillar ranked after it
-                twin = self._score_twin(state["first_rank"], kind)  # type: ignore[arg-type]
-                indicator = twin or indicator
-            first_rank: Indicator | None = state.get("first_rank")  # type: ignore[assignment]
+                indicator = self._score_twin(first_rank, kind) or indicator
             if (
                 kind == "rank"
                 and first_rank is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cdskg.extract.figures import FIGURE
@@ -90,16 +91,26 @@ class Hit:
 _PROVINCES_RANKED = re.compile(r"\b(?:tinh|tinh thanh|ca nuoc|toan quoc)\b")
 
 
-def hits(s: str, folded: str, ranked: int | None = None, provinces: int | None = None) -> list[Hit]:
+def hits(
+    s: str,
+    folded: str,
+    ranked: int | None = None,
+    provinces: Callable[[], int] | None = None,
+) -> list[Hit]:
     """The figures of sentence ``s`` (``folded`` is its accent-folded form), in order;
     ``ranked`` is how many the article's rankings rank (the last place, when the sentence
-    does not say); ``provinces`` how many provinces the country had in the article's year,
-    the last place of a ranking of provinces when neither says."""
+    does not say); ``provinces`` tells how many provinces the country had in the article's
+    year, the last place of a ranking of provinces when neither says (asked only for a last
+    place: it reads the whole article)."""
     out = [Hit(m.start(), m.end(), m.group(0), m.group(1), m.group(2)) for m in FIGURE.finditer(s)]
     if any(w in folded for w in ("dau", "thu", "hang", "cuoi", "nhat", "tien")):
-        if not ranked and provinces and _PROVINCES_RANKED.search(folded):
-            ranked = provinces
-        out += _verbal_ranks(s, folded, ranked)
+
+        def last_place() -> int | None:
+            if ranked or provinces is None or not _PROVINCES_RANKED.search(folded):
+                return ranked
+            return provinces()
+
+        out += _verbal_ranks(s, folded, last_place)
     if "tuyet doi" in folded:
         out += [
             Hit(m.start(), m.end(), s[m.start() : m.end()], "100", None, "percentage")
@@ -109,7 +120,7 @@ def hits(s: str, folded: str, ranked: int | None = None, provinces: int | None =
     return out
 
 
-def _verbal_ranks(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
+def _verbal_ranks(s: str, folded: str, last_place: Callable[[], int | None]) -> list[Hit]:
     found: list[Hit] = []
     for m in _FIRST.finditer(folded):
         found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], "1", None, "rank"))
@@ -122,6 +133,7 @@ def _verbal_ranks(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
     for m in _HIGHEST.finditer(folded) if "nhat" in folded else ():
         a, b = m.span("w")
         if m.group("w") in ("thap nhat", "it nhat"):
+            ranked = last_place()
             if not ranked:
                 continue  # last of how many is not said
             n = str(ranked)
@@ -130,6 +142,7 @@ def _verbal_ranks(s: str, folded: str, ranked: int | None = None) -> list[Hit]:
             found.append(Hit(a, b, s[a:b], "1", None, "rank"))
     for m in _LAST.finditer(folded):
         of = _OF_N.search(folded)
+        ranked = last_place() if of is None else None
         n = (of.group(1) or of.group(2)) if of is not None else (str(ranked) if ranked else None)
         if n is not None:
             found.append(Hit(m.start(), m.end(), s[m.start() : m.end()], n, n, "rank"))
