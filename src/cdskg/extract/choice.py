@@ -530,15 +530,12 @@ class IndicatorChoice:
     def _names_other_noun(self, indicator: Indicator, group: int) -> bool:
         """Whether an indicator's name speaks of another group's noun and not of ``group``'s
         ("tỷ lệ hồ sơ trực tuyến toàn trình" for a figure of procedures)."""
-        name = " ".join(_WORDS.findall(fold(indicator.label_vi)))
+        # the name's words between single spaces: a group's word is in it as " word "
+        name = f" {' '.join(_WORDS.findall(fold(indicator.label_vi)))} "
         groups = self.figures.noun_groups
-
-        def says(word: str) -> bool:
-            return re.search(rf"(?<!\S){re.escape(word)}(?!\S)", name) is not None
-
-        if any(says(w) for w in groups[group]):
+        if any(f" {w} " in name for w in groups[group]):
             return False
-        return any(says(w) for i, g in enumerate(groups) if i != group for w in g)
+        return any(f" {w} " in name for i, g in enumerate(groups) if i != group for w in g)
 
     def _place_head(self, folded: str) -> bool:
         """Whether a noun phrase (folded) counts places: "xã đã thành lập …", "số địa

@@ -179,15 +179,17 @@ class FigureRules:
 
 def _heads_pattern(words: list[str]) -> re.Pattern[str]:
     """Any of ``words`` as the first whole words of folded text; never matches for none."""
-    if not words:
-        return re.compile(r"(?!)")
-    alternatives = "|".join(re.escape(fold(w)) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"^(?:{alternatives})(?![a-z0-9])")
+    return _alternation(words, "^")
 
 
 def _words_pattern(words: list[str]) -> re.Pattern[str]:
     """Any of ``words`` as whole words in folded text; a pattern that never matches for none."""
+    return _alternation(words, "(?<![a-z0-9])")
+
+
+def _alternation(words: list[str], before: str) -> re.Pattern[str]:
+    """``words`` folded, longest first, after ``before`` and ending a word."""
     if not words:
         return re.compile(r"(?!)")
     alternatives = "|".join(re.escape(fold(w)) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![a-z0-9])(?:{alternatives})(?![a-z0-9])")
+    return re.compile(rf"{before}(?:{alternatives})(?![a-z0-9])")
