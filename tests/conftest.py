@@ -10,6 +10,7 @@ marked ``e2e`` here, from what a test (or a fixture it uses) calls, so that
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import inspect
 import os
 import re
@@ -22,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pyoxigraph as ox
 import pytest
@@ -59,6 +61,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         fixtures = [defs[-1].func for defs in closure.values() if defs]
         if _calls(fn, E2E_TEST) or any(_calls(f, E2E_FIXTURE) for f in fixtures):
             item.add_marker(pytest.mark.e2e)
+
+
+def load_benchmark(name: str) -> ModuleType:
+    """``benchmarks/NAME.py`` as a module (benchmarks are scripts, not a package), once."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "benchmarks" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_cli(*args: str, check: int | None = None, **kwargs) -> subprocess.CompletedProcess[str]:

@@ -4,28 +4,15 @@ the stores it makes hold the copies it says."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pyoxigraph as ox
 
 from cdskg.publish import query_catalogue
 from cdskg.store.generations import open_read_only
+from conftest import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "bench_pages", ROOT / "benchmarks" / "bench_pages.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_pages", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _rows(result: ox.QuerySolutions) -> list[tuple[str | None, ...]]:
@@ -36,7 +23,7 @@ def _rows(result: ox.QuerySolutions) -> list[tuple[str | None, ...]]:
 def test_oxigraph_text_answers_what_the_catalogue_query_answers(built_store: Path) -> None:
     """Prefixes written out and the defaults bound by VALUES, as plain SPARQL: the same rows
     as the catalogue's substitutions, for every query."""
-    bench = _bench()
+    bench = load_benchmark("bench_pages")
     st, _ = open_read_only(built_store)
     queries = query_catalogue.load_all(ROOT / "queries")
     assert len(queries) >= 20
@@ -50,7 +37,7 @@ def test_oxigraph_text_answers_what_the_catalogue_query_answers(built_store: Pat
 
 
 def test_every_page_kind_finds_its_resource(built_store: Path) -> None:
-    bench = _bench()
+    bench = load_benchmark("bench_pages")
     st, _ = open_read_only(built_store)
     requests = bench.pages(st)
     names = [r.name for r in requests]
@@ -62,7 +49,7 @@ def test_every_page_kind_finds_its_resource(built_store: Path) -> None:
 
 
 def test_synthesised_store_holds_its_copies(built_store: Path, tmp_path: Path) -> None:
-    bench = _bench()
+    bench = load_benchmark("bench_pages")
     seed, _ = open_read_only(built_store)
     per_copy = bench.count_observations(seed)
     articles = len(list(seed.named_graphs())) - 2  # reference data and build metadata

@@ -9,9 +9,7 @@ pySHACL runs with :func:`pyshacl_prepared.prepared_sparql_queries` (rdflib prepa
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from cdskg.validation.engine import (
     validate_graph,
     validate_store,
 )
+from conftest import load_benchmark
 from pyshacl_prepared import prepared_sparql_queries
 from test_validate import _store_from
 
@@ -166,21 +165,10 @@ def test_native_equals_pyshacl_on_the_corpus_articles(corpus: Path) -> None:
         assert_same(data)
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_validate", ROOT / "benchmarks" / "bench_validate.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_validate", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_native_equals_pyshacl_on_synthetic_observations() -> None:
     """The benchmark's data (one broken ratio per 1000 observations): article by article,
     and ten articles in one batch (pySHACL takes minutes on more)."""
-    bench = _bench()
+    bench = load_benchmark("bench_validate")
     _, graphs = bench.build_store(1000)
     batch: list[ox.Triple | ox.Quad] = []
     for text in graphs[-10:]:
