@@ -20,6 +20,7 @@ from rdflib.namespace import SH
 
 from cdskg.validation import native
 from cdskg.validation.engine import NATIVE, PYSHACL, load_shapes, native_plan, validate_graphs
+from conftest import load_benchmark
 from pyshacl_prepared import prepared_sparql_queries
 from test_shacl import (
     CDSHAPE,
@@ -28,7 +29,6 @@ from test_shacl import (
     RDF_TYPE,
     SHAPES,
     SLOW,
-    _bench,
     _build_inputs,
     iri,
     observation_graphs,
@@ -69,7 +69,7 @@ def test_the_corpus_articles_share_one_store_and_get_pyshacl_results(corpus: Pat
 def test_a_violation_lands_on_the_article_that_has_it() -> None:
     """100 synthetic articles sharing their unit, indicator and period; the one broken
     ratio (article 99) is reported for article 99 only."""
-    _, texts = _bench().build_store(1000)
+    _, texts = load_benchmark("bench_validate").build_store(1000)
     graphs = [list(ox.parse(t, format=ox.RdfFormat.N_TRIPLES)) for t in texts]
     reports = PLAN.validate_batch(graphs)
     failing = [k for k, r in enumerate(reports) if not r.conforms]
