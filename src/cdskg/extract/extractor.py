@@ -289,11 +289,12 @@ class Extractor(IndicatorChoice):
         folded = fold(s)
         # what is not a figure only matters where there are digits: a figure, or a number
         # _skip_unseen reports (a quarter of our sentences have none; 21 scans saved)
+        lowered = s.lower()
         blocked: list[tuple[int, int, str]] = (
             [
                 (m.start(), m.end(), reason)
                 for pattern, reason in self.figures.not_a_figure
-                for m in pattern.finditer(s)
+                for m in pattern.finditer(s, lowered)
             ]
             if _ANY_DIGIT.search(s)
             else []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cdskg.rdf.iri import fold
+from cdskg.text.prefilter import Prefiltered
 
 PERCENT = "http://qudt.org/vocab/unit/PERCENT"
 #: so many per 1,000 ("0,7/1.000 dân"): QUDT's per mille
@@ -83,7 +84,7 @@ class FigureRules:
     noun_groups: tuple[tuple[str, ...], ...]
     change_words: tuple[str, ...]
     multipliers: dict[str, int]
-    not_a_figure: tuple[tuple[re.Pattern[str], str], ...]
+    not_a_figure: tuple[tuple[Prefiltered, str], ...]
     rank_before: re.Pattern[str]
     score_after: re.Pattern[str]
     money_after: re.Pattern[str]
@@ -141,7 +142,7 @@ class FigureRules:
             change_words=tuple(fold(w) for w in data["roles"]["change"]),
             multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
             not_a_figure=tuple(
-                (re.compile(r["pattern"]), r["reason"]) for r in data["not_a_figure"]
+                (Prefiltered(re.compile(r["pattern"])), r["reason"]) for r in data["not_a_figure"]
             ),
             rank_before=re.compile(kinds["rank_before"]),
             score_after=re.compile(kinds["score_after"]),

@@ -97,6 +97,9 @@ class Gazetteer:
         alternatives = "|".join(re.escape(k).replace(r"\ \-\ ", r"\s*[-–]\s*") for k in bare)
         self._bare_province = re.compile(r"(?<!\w)(" + alternatives + r")(?!\w)")
         self._predecessors: dict[str, list[str]] = {}
+        #: the mentions of texts scanned lately: the locality of an article reads its whole
+        #: text twice or three times, with other context units each time
+        self._scanned: dict[str, tuple[UnitMention, ...]] = {}
         for old, news in table.successors.items():
             if table.units[old].level in PROVINCE_LEVELS:
                 for new in news:
@@ -221,16 +224,24 @@ class Gazetteer:
         parent = self.table.units[unit.parent]
         return [parent, *self.table.ancestors(parent)]
 
-    def resolve_all(
-        self, text: str, snapshot: str, context: list[AdminUnit] | None = None
-    ) -> list[tuple[UnitMention, AdminUnit]]:
-        """Every mention in ``text`` that resolves, ambiguous ones against the others."""
+    def _scan(self, text: str) -> tuple[UnitMention, ...]:
         mentions = self.mentions(text)
         typed_spans = [(m.start, m.end) for m in mentions]
         for bare in self.bare_provinces(text):
             if not any(s <= bare.start < e for s, e in typed_spans):
                 mentions.append(bare)
         mentions.sort(key=lambda m: m.start)
+        return tuple(mentions)
+
+    def resolve_all(
+        self, text: str, snapshot: str, context: list[AdminUnit] | None = None
+    ) -> list[tuple[UnitMention, AdminUnit]]:
+        """Every mention in ``text`` that resolves, ambiguous ones against the others."""
+        mentions = self._scanned.get(text)
+        if mentions is None:
+            mentions = self._scanned[text] = self._scan(text)
+            if len(self._scanned) > 512:
+                self._scanned.clear()
         resolved: list[tuple[UnitMention, AdminUnit]] = []
         ctx = list(context or [])
         # unambiguous first, then the rest against them

@@ -31,11 +31,12 @@ syllable keys, stop words and kind words.)
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 from cdskg.extract.thesaurus import Indicator, Thesaurus
@@ -203,6 +204,8 @@ class IndicatorMatcher:
     DEFINITION_FACTOR = 0.7
     #: how much the share of the phrase a label leaves unexplained lowers its score
     SPECIFICITY = 0.35
+    #: how many of a phrase's best indicators are kept for the phrases an article repeats
+    KEPT = 10
 
     def __init__(
         self,
@@ -263,19 +266,25 @@ class IndicatorMatcher:
         self.idf = {f: math.log(1 + n / c) for f, c in df.items()}
         self._wcache: dict[str, float] = {}
         self._default_idf = math.log(1 + n)
-        #: value kind → feature → indexes (into ``_entries``) of the entries that have it
+        #: value kind → feature → indexes (into ``_entries``) of the labels that have it;
+        #: definitions apart, in ``_definitions``: they are scored on another rule, and
+        #: only through word pairs (:meth:`_rank`)
         self._entries: list[_Entry] = []
         self._index: dict[str, dict[str, list[int]]] = {}
+        self._definitions: dict[str, dict[str, list[int]]] = {}
         for notation, label, folded, is_def in raw:
             f = _pairs(folded.split(), self._stop)
             if not f:
                 continue
             entry = _Entry(notation, label, f" {folded} ", frozenset(f), self._weight(f), is_def)
             kind = thesaurus.indicators[notation].value_kind
-            index = self._index.setdefault(kind, {})
+            index = (self._definitions if is_def else self._index).setdefault(kind, {})
             for feature in f:
                 index.setdefault(feature, []).append(len(self._entries))
             self._entries.append(entry)
+        # the scoring loop reads these for every entry a phrase shares a feature with
+        self._weight_of = [e.weight for e in self._entries]
+        self._notation_of = [e.notation for e in self._entries]
         self._cache: dict[tuple[str, tuple[str, ...], bool], list[tuple[str, float, str]]] = {}
 
     def words(self, text: str, kind: str | None = None) -> str:
@@ -340,13 +349,17 @@ class IndicatorMatcher:
                     phrase_synonyms=self._phrase_synonyms,
                 )
             return self._folded.rank(phrase, kinds, top, context)
-        key = (phrase, kinds, context)
-        ranked = self._cache.get(key)
-        if ranked is None:
-            ranked = self._rank(phrase, kinds, 0.05 if context else self.SPECIFICITY)
-            if len(self._cache) > 4096:
-                self._cache.clear()
-            self._cache[key] = ranked
+        specificity = 0.05 if context else self.SPECIFICITY
+        if top > self.KEPT:
+            ranked = self._rank(phrase, kinds, specificity, top)
+        else:
+            key = (phrase, kinds, context)
+            ranked = self._cache.get(key)
+            if ranked is None:
+                ranked = self._rank(phrase, kinds, specificity, self.KEPT)
+                if len(self._cache) > 4096:
+                    self._cache.clear()
+                self._cache[key] = ranked
         return [Scored(self.thesaurus.indicators[n], sc, lb) for n, sc, lb in ranked[:top]]
 
     def clear_cache(self) -> None:
@@ -355,10 +368,15 @@ class IndicatorMatcher:
         self._cache.clear()
 
     def _rank(
-        self, phrase: str, kinds: tuple[str, ...], specificity: float
+        self, phrase: str, kinds: tuple[str, ...], specificity: float, top: int
     ) -> list[tuple[str, float, str]]:
-        best: dict[str, tuple[float, str]] = {}
+        # the hot loop of extraction (every figure, every kind, every entry sharing a
+        # feature): flat lists and local names rather than attribute lookups
+        score_of: dict[str, float] = {}
+        entry_of: dict[str, int] = {}
         entries = self._entries
+        weight_of = self._weight_of
+        notation_of = self._notation_of
         plain = self._plain_words(phrase)
         if self._phrase_pattern is not None:
             plain = self._phrase_pattern.sub(lambda m: self._phrase_of[m.group(1)], plain)
@@ -370,37 +388,46 @@ class IndicatorMatcher:
                 continue
             weights = {f: self._w(f) for f in pf}
             p_weight = sum(weights.values())
-            count_pairs = self.definition_factor > 0
-            overlap: dict[int, float] = defaultdict(float)
-            pairs: dict[int, int] = defaultdict(int)
+            overlap: dict[int, float] = {}
+            get = overlap.get
             for f, w in weights.items():
                 postings = index.get(f)
-                if postings is None:
-                    continue
-                pair = count_pairs and " " in f
-                for i in postings:
-                    overlap[i] += w
-                    if pair:
-                        pairs[i] += 1
+                if postings is not None:
+                    for i in postings:
+                        overlap[i] = get(i, 0.0) + w
             # a label written in the phrase as is has all its features there: covered is 1
             for i, shared in overlap.items():
-                e = entries[i]
-                explained = shared / p_weight
-                if e.definition:
-                    # a definition explains a phrase only through two word pairs or more
-                    if pairs.get(i, 0) < 2:
-                        continue
-                    score = self.definition_factor * explained
-                else:
-                    covered = shared / e.weight
-                    score = (covered if covered < 1.0 else 1.0) * (
-                        1 - specificity * (1 - explained)
-                    )
-                held = best.get(e.notation)
-                if held is None or score > held[0]:
-                    best[e.notation] = (score, e.label)
-        ranked = sorted(best.items(), key=lambda kv: -kv[1][0])
-        return [(n, sc, lb) for n, (sc, lb) in ranked]
+                covered = shared / weight_of[i]
+                score = (covered if covered < 1.0 else 1.0) * (
+                    1 - specificity * (1 - shared / p_weight)
+                )
+                n = notation_of[i]
+                if score > score_of.get(n, -1.0):
+                    score_of[n] = score
+                    entry_of[n] = i
+            definitions = self._definitions.get(kind)
+            if not definitions or self.definition_factor <= 0:
+                continue
+            # a definition explains a phrase only through two word pairs or more
+            shared_of: dict[int, float] = {}
+            pairs: dict[int, int] = {}
+            for f in weights:
+                if " " not in f:
+                    continue
+                for i in definitions.get(f, ()):
+                    pairs[i] = pairs.get(i, 0) + 1
+            for i, count in pairs.items():
+                if count >= 2:
+                    shared_of[i] = sum(w for f, w in weights.items() if f in entries[i].feats)
+            for i, shared in shared_of.items():
+                score = self.definition_factor * (shared / p_weight)
+                n = notation_of[i]
+                if score > score_of.get(n, -1.0):
+                    score_of[n] = score
+                    entry_of[n] = i
+        # as sorted(…, reverse=True)[:top]: ties keep the order the entries were met in
+        ranked = heapq.nlargest(top, score_of.items(), key=lambda kv: kv[1])
+        return [(n, sc, entries[entry_of[n]].label) for n, sc in ranked]
 
     def best(self, phrase: str, kinds: tuple[str, ...], threshold: float) -> Scored | None:
         ranked = self.rank(phrase, kinds, top=1)

@@ -32,8 +32,22 @@ def fold(text: str) -> str:
     >>> fold("Đề án 06 – Thuỷ")
     'de an 06 – thuy'
     """
+    folded = _FOLDED.get(text)
+    if folded is not None:
+        return folded
+    if len(_FOLDED) >= _FOLDED_MAX:
+        _FOLDED.clear()
+    key = text
     if _COMBINING.search(text):
         text = unicodedata.normalize("NFC", text)
         if _COMBINING.search(text):
             text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
-    return text.translate(_FOLD).lower()
+    folded = _FOLDED[key] = text.translate(_FOLD).lower()
+    return folded
+
+
+#: texts folded lately: extraction folds a whole article about five times and each
+#: sentence several times (locality, periods, indicators), and ``str.translate`` through a
+#: dict costs tens of nanoseconds a character, a tenth of extraction's time before this
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX = 4096
