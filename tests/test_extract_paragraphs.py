@@ -200,9 +200,7 @@ def test_family_scope_stops_at_a_named_unit_and_after_the_next_sentence(tmp_path
         "Huyện có 25 điểm wifi công cộng. "
         "Tỷ lệ hồ sơ trực tuyến đạt 70,4%.\n"
     )
-    path = tmp_path / "own.txt"
-    path.write_text(text, encoding="utf-8")
-    r = Extractor(ROOT / "mappings", ROOT / "ontology").extract(read_article(path))
+    r = extract_text(tmp_path, text)
     scopes = {q.stated: q.scope for q in r.quantities}
     assert scopes["80,5%"] == "commune-average"
     assert scopes["91,2%"] is None  # names its own unit: that unit as a whole
@@ -290,3 +288,41 @@ def test_an_ordinal_of_a_ranking_is_a_rank_and_not_skipped(records):
     rank = next(q for q in r.quantities if q.stated == "12" and q.kind == "rank")
     assert rank.indicator == "dti-cybersecurity-rank"
     assert not any(s.text == "12" and s.reason == "an ordinal" for s in r.skipped)
+
+
+def test_a_scope_is_whole_words_not_letters_of_other_words(tmp_path):
+    """Folded, "cáp quang" holds "cấp quận" and "cấp xác thực" holds "cấp xã": neither is a
+    level of government."""
+    text = (
+        "Huyện Đức Trọng đẩy mạnh hạ tầng số\n\n"
+        "Năm 2023, tỷ lệ hộ gia đình của huyện Đức Trọng có internet cáp quang đạt 82%. "
+        "Huyện đã cấp xác thực cho 1.250 tài khoản định danh điện tử. "
+        "Tỷ lệ hồ sơ trực tuyến cấp xã đạt 91%.\n"
+    )
+    r = extract_text(tmp_path, text)
+    scopes = {q.stated: q.scope for q in r.quantities}
+    assert scopes["82%"] is None
+    assert scopes["1.250"] is None
+    assert scopes["91%"] == "commune-level"
+
+
+def test_a_share_of_a_whole_is_named_by_both(tmp_path):
+    """ "A chiếm 8,6% B": the share of A in B, A the subject of the sentence's first figure
+    when the share's own clause only compares ("…, tăng 25% so với năm 2023, chiếm …")."""
+    text = (
+        "Thương mại điện tử tỉnh Bắc Giang\n\n"
+        "Năm 2023, doanh thu thương mại điện tử của tỉnh Bắc Giang đạt 3.100 tỷ đồng, "
+        "tăng 25% so với năm 2022, chiếm khoảng 8,6% tổng mức bán lẻ hàng hóa. "
+        "Trong năm, 7.600 hồ sơ được nộp qua mạng, chiếm 85,1% tổng số hồ sơ.\n"
+    )
+    r = extract_text(tmp_path, text)
+    got = {q.stated: q.indicator for q in r.quantities}
+    assert got["8,6%"] == "ecommerce-retail-share"
+    assert got["85,1%"] == "online-dossier-rate"
+
+
+def extract_text(tmp_path, text: str):
+    """The record of an article of our own, written as a file."""
+    path = tmp_path / "own.txt"
+    path.write_text(text, encoding="utf-8")
+    return Extractor(ROOT / "mappings", ROOT / "ontology").extract(read_article(path))

@@ -138,3 +138,23 @@ def test_a_report_s_period_frames_the_paragraphs_after_it_and_the_present_is_the
     assert periods["3.980"] == ("2025-07-01", "2025-11-26", "carried")
     assert periods["45"] == ("2025-12-02", None, "publication")
     assert periods["61%"] == ("2024-01-01", "2024-12-31", "stated")
+
+
+def test_first_months_of_a_year_as_reports_write_them():
+    # "9 tháng năm 2024": the first nine months, as "9 tháng đầu năm 2024"
+    for text in ("9 tháng năm 2024, tỷ lệ đạt 68%", "9 tháng đầu năm 2024, tỷ lệ đạt 68%"):
+        p = find_periods(text, 2023)[0].period
+        assert (p.start, p.end) == ("2024-01-01", "2024-09-30")
+    assert find_periods("6 tháng cuối năm, đạt 5", 2023)[0].period.start == "2023-07-01"
+    # a figure with a decimal before "tháng" is no count of months
+    assert not any(p.kind == "half" for p in find_periods("tăng 2,5 tháng năm 2024", 2023))
+
+
+def test_since_a_day_until_the_article_was_written():
+    text = "Từ ngày 1/7/2025 đến nay, xã đã tiếp nhận 4.512 hồ sơ"
+    p = find_periods(text, 2025, "2025-11-10")[0].period
+    assert (p.start, p.end) == ("2025-07-01", "2025-11-10")
+    # with no publication day the start is all the text says
+    assert find_periods(text, 2025)[0].period == find_periods("ngày 1/7/2025", 2025)[0].period
+    # a start after the day written is not a period
+    assert all(p.period.end != "2025-06-01" for p in find_periods(text, 2025, "2025-06-01"))

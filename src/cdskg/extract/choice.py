@@ -14,8 +14,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from cdskg.extract.figures import KINDS, NOUN_AFTER, THIS_AFTER, FigureRules
-from cdskg.extract.indicators import IndicatorMatcher, content, meaning, own_phrase, tail_words
+from cdskg.extract.figures import FIGURE, KINDS, NOUN_AFTER, THIS_AFTER, FigureRules
+from cdskg.extract.indicators import (
+    IndicatorMatcher,
+    content,
+    head_words,
+    meaning,
+    own_phrase,
+    strip_links,
+    tail_words,
+)
 from cdskg.extract.thesaurus import Indicator, PhraseMatch, Thesaurus
 from cdskg.text.fold import fold
 
@@ -66,6 +74,16 @@ _LIST_SPLIT = re.compile(r"\s*(?:[,;:]|\bvà\b|\bbao gồm\b|\bgồm\b|\bcùng\b
 
 #: a letter after a number, past spaces: the figure has a noun of its own
 _LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
+_LETTER_START = re.compile(r"[^\W\d_]")
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_CLAUSE_END = re.compile(r"[,;(]|\s[–-]\s")
+#: a clause that says how a figure compares, not what it is of
+_COMPARES = re.compile(r"(?:so voi|tang|giam|cao hon|thap hon|vuot)\b")
+#: "chiếm", "chiếm khoảng", "chiếm tỷ lệ" right before a percentage: a share of a whole
+_SHARE_END = re.compile(
+    r"(?i)(?:^|\s)chiếm(?:\s+(?:tỷ lệ|tỉ lệ|tỷ trọng|khoảng|gần|hơn|trên|dưới|tới|đến|"
+    r"xấp xỉ|ít nhất))*\s*$"
+)
 
 
 def _pick(matches: list[PhraseMatch], nearest: str) -> tuple[Indicator, str]:
@@ -168,6 +186,9 @@ class IndicatorChoice:
             )
             return difference or inherit, tail_words(since).strip(" ,;:")
         if kind == "percentage":
+            share = self._share_of_whole(upto, since, long_after)
+            if share is not None:
+                return share
             long_after = self._shared_subject(since, long_after)
         folded_before = fold(before)
         changing = (
@@ -229,6 +250,33 @@ class IndicatorChoice:
         phrases = own_phrase(before, long_after, kind)
         raw = phrases[0][0] if phrases else before.strip(" ,;:")
         return self.thesaurus.unclassified, raw
+
+    def _share_of_whole(self, upto: str, since: str, after: str) -> tuple[Indicator, str] | None:
+        """ "A chiếm 8,5% B": the share of A in the whole B, named by both ("doanh thu thương
+        mại điện tử … chiếm 8,5% tổng mức bán lẻ"), A being the words of the figure's own
+        clause, or, when its clause says only how it compares ("…, tăng 14% so với năm 2023,
+        chiếm 12,7% GRDP"), the subject of the sentence's first figure. ``None`` when the
+        two do not name an indicator above the threshold: the other readings follow."""
+        share = _SHARE_END.search(since)
+        if share is None:
+            return None
+        # the whole is the noun phrase right after the number, up to the next clause
+        whole = _CLAUSE_END.split(after.lstrip(" )"), maxsplit=1)[0]
+        whole = head_words(whole.strip(" -–"), 80)
+        if not _LETTER_START.match(whole) or content(whole) == 0:
+            return None
+        clause = since[: share.start()].rstrip(" ,")
+        subject = clause[max(clause.rfind(","), clause.rfind(";")) + 1 :].strip()
+        if _COMPARES.match(fold(subject)) or meaning(subject, "percentage") <= 2:
+            # the sentence's first figure, not a year it opens with ("Năm 2024, …")
+            first = next((m for m in FIGURE.finditer(upto) if not _YEAR.fullmatch(m[0])), None)
+            head = upto[: first.start()] if first is not None else ""
+            subject = strip_links(head[head.rfind(";") + 1 :])[0]
+        if meaning(subject, "percentage") <= 2:
+            return None
+        phrase = f"{tail_words(subject, 100)} {whole}"
+        best = self.matcher.best(phrase, KINDS["percentage"], self.figures.indicator_threshold)
+        return (best.indicator, phrase) if best is not None else None
 
     @staticmethod
     def _shared_subject(since: str, after: str) -> str:

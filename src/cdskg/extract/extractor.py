@@ -301,7 +301,8 @@ class Extractor(IndicatorChoice):
         )
         if blocked or _ANY_DIGIT.search(s):
             blocked += self.localities.name_numbers(s)
-        stated = find_periods(s, year)
+        now: Period | None = state.get("now")  # type: ignore[assignment]
+        stated = find_periods(s, year, now.start if now else None)
         periods = [p for p in stated if not self._is_baseline(folded, p.start)]
         # "tăng 2 bậc so với năm 2020": the periods a figure is compared with
         baselines = [p for p in stated if self._is_baseline(folded, p.start)]
@@ -836,7 +837,7 @@ class Extractor(IndicatorChoice):
         same place ("bình quân các phường" over "các phường")."""
         best: tuple[int, int, str] | None = None
         for phrase, scope in self.figures.scopes.items():
-            i = folded_window.rfind(phrase)
+            i = _last_words(folded_window, phrase)
             if i >= 0 and (best is None or (i + len(phrase), len(phrase)) > best[:2]):
                 best = (i + len(phrase), len(phrase), scope)
         return best[2] if best else None
@@ -858,7 +859,7 @@ class Extractor(IndicatorChoice):
         parent = None
         if art.main is not None:
             for phrase, level in self.figures.parent_refs.items():
-                if phrase in folded_before:
+                if _last_words(folded_before, phrase) >= 0:
                     parent = self.gazetteer.ancestor_at(art.main, level)
                     if parent is not None:
                         break
@@ -920,3 +921,17 @@ class Extractor(IndicatorChoice):
 
 
 __all__ = ["Decimal", "Extractor", "FigureRules", "MentionRules", "split_sentences"]
+
+
+def _last_words(folded: str, phrase: str) -> int:
+    """Where ``phrase`` stands last in ``folded`` as whole words, or -1: folded, "cáp
+    quang" holds "cấp quận" and "cấp xác thực" holds "cấp xã"."""
+    end = len(folded)
+    while (i := folded.rfind(phrase, 0, end)) >= 0:
+        after = i + len(phrase)
+        if (i == 0 or not folded[i - 1].isalnum()) and (
+            after == len(folded) or not folded[after].isalnum()
+        ):
+            return i
+        end = i + len(phrase) - 1
+    return -1

@@ -471,7 +471,7 @@ _ABOUT = re.compile(r"^(?:[^,;]{0,30}?\s)?ve\s+")
 _LETTER_START = re.compile(r"^\s*[^\W\d_]")
 
 
-def _strip_links(before: str) -> tuple[str, bool, bool]:
+def strip_links(before: str) -> tuple[str, bool, bool]:
     """``before`` without the linking words at its end; whether a copula was among them
     (then ``before`` is the figure's subject) and whether any linking word was."""
     # matched with tones where the text has them: folded, "lắp đặt" would end in "đạt"
@@ -526,7 +526,7 @@ def own_phrase(before: str, after: str, kind: str) -> list[tuple[str, float]]:
     hồ sơ trực tuyến đạt 90%"); ranks and scores measure the words before them. The whole
     clause without the number comes second, counted a little less.
     """
-    subject, copula, linked = _strip_links(before)
+    subject, copula, linked = strip_links(before)
     subject = tail_words(subject, 120)
     # words after a comma right after the number open another clause ("xếp thứ 5, Kinh tế
     # số xếp thứ 8"): they are not this figure's

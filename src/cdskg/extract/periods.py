@@ -56,7 +56,13 @@ _UNTIL = re.compile(
     rf"{_D}{_SEP}{_M}(?:{_SEP}{_Y})?(?![\d/])"
 )
 _DATE = re.compile(rf"(?i)(?:ngày\s+)?{_D}{_SEP}{_M}{_SEP}{_Y}(?![\d/])")
-_HALF = re.compile(r"(?i)(\d{1,2})\s+tháng\s+(đầu|cuối)\s+năm(?:\s+(\d{4}))?")
+#: "6 tháng đầu năm", "9 tháng cuối năm 2024", and "9 tháng năm 2024" as reports write the
+#: first nine months ("báo cáo 9 tháng năm 2024")
+_HALF = re.compile(r"(?i)(?<![\d.,])(\d{1,2})\s+tháng\s+(?:(đầu|cuối)\s+)?năm(?:\s+(\d{4}))?")
+#: "từ ngày 1/7/2025 đến nay": from that day to the day the article was written
+_SINCE = re.compile(
+    rf"(?i)từ\s+(?:ngày\s+)?{_D}{_SEP}{_M}(?:{_SEP}{_Y})?\s+(?:đến|tới)\s+nay(?!\s*\d)"
+)
 #: "ngày 15 tháng 3 năm 2023", "15 tháng 3, 2023", "ngày 15 tháng 3"
 _DATE_WORDS = re.compile(
     r"(?i)(?P<ngay>ngày\s+)?(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})"
@@ -89,8 +95,9 @@ _AIMED = re.compile(
 _COMPARED_WITH = re.compile(r"(?i)(?:so với|cùng kỳ|so với cùng kỳ)\s*$")
 
 
-def find_periods(text: str, context_year: int) -> list[PeriodMention]:
-    """Every period stated in ``text``; a date without a year takes ``context_year``."""
+def find_periods(text: str, context_year: int, today: str | None = None) -> list[PeriodMention]:
+    """Every period stated in ``text``; a date without a year takes ``context_year``;
+    ``today``, the day the article was written (ISO), ends "từ ngày … đến nay"."""
     found: list[PeriodMention] = []
     if not _ANY_DIGIT.search(text):
         return found  # every pattern needs a digit; a quarter of our sentences have none
@@ -112,6 +119,10 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
         b = _month_end(y2, m2) if 1 <= m2 <= 12 else None
         if a and b and a <= b:
             found.append(PeriodMention(m.start(), m.end(), Period(a, b), 0, "range"))
+    for m in _SINCE.finditer(text) if today else ():
+        a = _iso(year_or(m.group(3)), int(m.group(2)), int(m.group(1)))
+        if a and today and a <= today:
+            found.append(PeriodMention(m.start(), m.end(), Period(a, today), 0, "range"))
     for m in _UNTIL.finditer(text):
         d = _iso(year_or(m.group(3)), int(m.group(2)), int(m.group(1)))
         if d:
@@ -125,7 +136,7 @@ def find_periods(text: str, context_year: int) -> list[PeriodMention]:
         n, y = int(m.group(1)), year_or(m.group(3))
         if not 1 <= n <= 11:
             continue
-        if fold(m.group(2)) == "dau":
+        if not m.group(2) or fold(m.group(2)) == "dau":
             a, b = f"{y}-01-01", _month_end(y, n)
         else:
             a, b = f"{y}-{13 - n:02d}-01", f"{y}-12-31"
