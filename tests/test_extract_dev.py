@@ -33,6 +33,8 @@ RECALL_FLOOR = 0.98
 PRECISION_FLOOR = 0.96
 #: of the found figures whose gold names an indicator, the share given that indicator
 INDICATOR_FLOOR = 0.95
+#: of the found figures whose gold has the year they are of, the share of that year
+YEAR_FLOOR = 0.80
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"dev corpus not found at {CORPUS}")
 
@@ -81,7 +83,7 @@ def _pairs(extractor, gold, record):
 def test_gold_files_are_quote_free():
     """Values, units, unit IRIs and notations only: no article text in the repository."""
     allowed = {"value", "unit", "locality", "indicator", "period", "qualifier", "role"}
-    allowed |= {"denominator", "source_index"}
+    allowed |= {"denominator", "source_index", "year"}
     assert len(_gold_files()) == 40
     for path in _gold_files():
         for q in json.loads(path.read_text(encoding="utf-8"))["quantities"]:
@@ -121,6 +123,26 @@ def test_dev_corpus_against_gold(extractor, results):
     )
     assert recall >= RECALL_FLOOR and precision >= PRECISION_FLOOR
     assert right / max(scored, 1) >= INDICATOR_FLOOR
+
+
+def test_figures_are_of_the_year_the_analyst_read(extractor, results):
+    """The year a figure is of: its period's (an interval's end year, or its start's), as
+    the analyst read it (`year`: the first year of the analyst's `date_or_period`). An
+    undated article about a past year cannot be read right: its figures take the year it
+    was read in."""
+    scored = right = 0
+    for name, (gold, record) in results.items():
+        found, _, _ = _pairs(extractor, gold, record)
+        for g, q in found:
+            if "year" not in g:
+                continue
+            scored += 1
+            years = {q.period.start[:4], (q.period.end or q.period.start)[:4]}
+            right += str(g["year"]) in years
+            if str(g["year"]) not in years:
+                print(f"{name}: {q.stated!r} {g['year']} read {q.period}")
+    print(f"dev: year {right / scored:.3f} ({right} of {scored})")
+    assert right / scored >= YEAR_FLOOR
 
 
 def test_national_figures_are_placed_on_the_country_not_a_province(extractor, results):

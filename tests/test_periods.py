@@ -158,3 +158,19 @@ def test_since_a_day_until_the_article_was_written():
     assert find_periods(text, 2025)[0].period == find_periods("ngày 1/7/2025", 2025)[0].period
     # a start after the day written is not a period
     assert all(p.period.end != "2025-06-01" for p in find_periods(text, 2025, "2025-06-01"))
+
+
+def test_the_year_a_report_is_of_beats_the_year_it_was_written():
+    # an index published the year after the one it measures, and a review early in a year
+    text = (
+        "Ngày 21/10/2025, tại Chương trình Ngày Chuyển đổi số Quốc gia năm 2025, Bộ công bố "
+        "kết quả Chỉ số chuyển đổi số (DTI) năm 2024 của các tỉnh."
+    )
+    assert context_year(text, 2026, published=2025) == 2024
+    text = "Ngày 15/01/2026, xã họp đánh giá tình hình hoạt động năm 2025 và nhiệm vụ năm 2026."
+    assert context_year(text, 2026) == 2025
+    # what is compared with or aimed at is not what is reported on
+    assert context_year("Ngày 3/8/2022, kết quả tăng so với cùng kỳ năm 2021.", 2026) == 2022
+    assert context_year("Ngày 3/8/2022, báo cáo nêu mục tiêu đến năm 2025.", 2026) == 2022
+    # an abbreviation that names no index says nothing of the year
+    assert context_year("Ngày 29/3/2022, theo Cục (Bộ TT&TT), cuối năm 2021 …", 2026) == 2022

@@ -273,5 +273,30 @@ def context_year(text: str, default: int, published: int | None = None) -> int:
         if not _AIMED.match(text, m.end()) and not _COMPARED_WITH.search(text, 0, m.start())
     ]
     latest = published or default
+    # "công bố kết quả Chỉ số DTI năm 2024", "đánh giá tình hình hoạt động năm 2025": the
+    # year an index or a review reports on, stated up front, is the year its figures are of,
+    # though the article was written (and dated) the year after
+    head = text[:_HEAD]
+    reported = [
+        int(m.group(2))
+        for m in _REPORTED.finditer(head)
+        if not _AIMED.match(head, m.end())
+        and not _COMPARED_WITH.search(head, 0, m.start(1))
+        and 2000 <= int(m.group(2)) <= latest
+    ]
+    if reported:
+        return max(reported)
     years = [y for y in years if 2000 <= y <= latest]
     return max(years) if years else latest
+
+
+#: the title and lead, where an article says what it reports on
+_HEAD = 600
+#: a year an index, a ranking or a review is of ("Chỉ số DTI năm 2024", "đánh giá, xếp hạng
+#: … năm 2025"), not one aimed at or compared with ("đến năm 2025", "so với năm 2021")
+_REPORTED = re.compile(
+    r"\b(?i:chỉ số|xếp hạng|đánh giá|kết quả|báo cáo|tổng kết|sơ kết|dti|pci|papi|sipas|"
+    r"par index|ebi|ict index)\b[^.;!?\n]{0,80}?"
+    r"(?<!đến )(?<!tới )(?<!trước )(?<!sau )(?<!vào )(?<!trong )\b"
+    r"((?i:năm))\s+(\d{4})(?!\s*[-–]\s*\d)"
+)
