@@ -174,3 +174,10 @@ def test_the_year_a_report_is_of_beats_the_year_it_was_written():
     assert context_year("Ngày 3/8/2022, báo cáo nêu mục tiêu đến năm 2025.", 2026) == 2022
     # an abbreviation that names no index says nothing of the year
     assert context_year("Ngày 29/3/2022, theo Cục (Bộ TT&TT), cuối năm 2021 …", 2026) == 2022
+
+
+def test_as_of_a_year_is_that_year():
+    # "đến năm 2025" alone is a target's year; "tính đến năm 2023" reports on 2023
+    p = find_periods("Tính đến năm 2023, toàn tỉnh có khoảng 68.000 doanh nghiệp", 2024)[0]
+    assert (p.period.start, p.period.end) == ("2023-01-01", "2023-12-31")
+    assert not find_periods("phấn đấu đến năm 2025 đạt 80%", 2024)

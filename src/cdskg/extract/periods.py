@@ -72,6 +72,10 @@ _DATE_WORDS = re.compile(
 #: stays the year, as analysts read it)
 _TO_ITS_END = re.compile(r"(?i)(?:tính\s+)?(?:đến|tới)\s+(?:hết|cuối)\s+$")
 _AS_OF_BEFORE = re.compile(r"(?i)tính\s+(?:đến|tới)\s+$")
+#: "tính đến năm 2023", "tính đến hết năm 2023"
+_AS_OF_YEAR = re.compile(
+    r"(?i)tính\s+(?:đến|tới)\s+(?:hết\s+|cuối\s+)?năm\s+(\d{4})(?!\s*[-–]\s*\d)"
+)
 #: "tháng 3 năm 2023"
 _MONTH_WORDS = re.compile(r"(?i)(?<!\d )tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 #: "ngày 22.4", "ngày 22.4.2023": a date written with dots
@@ -196,6 +200,12 @@ def find_periods(text: str, context_year: int, today: str | None = None) -> list
                     m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2, "month"
                 )
             )
+    for m in _AS_OF_YEAR.finditer(text):
+        # "tính đến năm 2023": the year, as analysts read it, though "đến năm" is a target's
+        y = int(m.group(1))
+        found.append(
+            PeriodMention(m.start(), m.end(), Period(f"{y}-01-01", f"{y}-12-31"), 3, "year")
+        )
     for m in _YEAR.finditer(text):
         y = int(m.group(1))
         found.append(
