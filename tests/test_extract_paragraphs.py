@@ -326,3 +326,16 @@ def extract_text(tmp_path, text: str):
     path = tmp_path / "own.txt"
     path.write_text(text, encoding="utf-8")
     return Extractor(ROOT / "mappings", ROOT / "ontology").extract(read_article(path))
+
+
+def test_a_target_verb_before_dat_makes_a_target(tmp_path):
+    """ "phấn đấu đạt tỷ lệ … 80%": the figure's clause opens after "đạt"; the verb of
+    intention before it still makes the figure a target."""
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng đẩy mạnh dịch vụ công\n\n"
+        "Năm 2023, tỷ lệ hồ sơ trực tuyến của huyện Đức Trọng đạt 72,5%. "
+        "Năm 2024, huyện phấn đấu đạt tỷ lệ hồ sơ trực tuyến 80%.\n",
+    )
+    roles = {q.stated: q.role for q in r.quantities}
+    assert roles == {"72,5%": "actual", "80%": "target"}

@@ -181,3 +181,8 @@ def test_as_of_a_year_is_that_year():
     p = find_periods("Tính đến năm 2023, toàn tỉnh có khoảng 68.000 doanh nghiệp", 2024)[0]
     assert (p.period.start, p.period.end) == ("2023-01-01", "2023-12-31")
     assert not find_periods("phấn đấu đến năm 2025 đạt 80%", 2024)
+
+
+def test_a_month_or_a_quarter_dates_an_article_too():
+    assert context_year("Đến tháng 10/2024, ứng dụng có 1,5 triệu lượt tải.", 2026) == 2024
+    assert context_year("Hết quý III/2023, toàn tỉnh có 52 tổ công nghệ số.", 2026) == 2023

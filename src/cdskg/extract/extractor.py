@@ -550,6 +550,11 @@ class Extractor(IndicatorChoice):
             elif qualifier == "exact" and index in upper_of:
                 qualifier = "at-most"
             role = self._role(before)
+            if role == "actual" and s[:window_start].endswith(" đạt "):
+                # "phấn đấu đạt tỷ lệ hồ sơ trực tuyến 80%": the clause opens after "đạt",
+                # the verb of intention is before it
+                head = [m.end() for m in CLAUSE_BREAK.finditer(s, prev_end, window_start - 5)]
+                role = self._role(s[head[-1] if head else prev_end : window_start])
             if (
                 role == "actual"
                 and DIFFERENCE.search(fold(tail_words(before, 20)))

@@ -276,6 +276,9 @@ def context_year(text: str, default: int, published: int | None = None) -> int:
     its publication (``published``, when known); failing all, the year it was published in,
     else ``default`` (today's)."""
     years = [int(m.group(3)) for m in FULL_DATE.finditer(text)]
+    # "đến tháng 10/2024", "quý III/2024": a month's or a quarter's year
+    years += [int(m.group(2)) for m in _MONTH.finditer(text)]
+    years += [int(m.group(2)) for m in _QUARTER.finditer(text)]
     # "năm 2025, huyện phấn đấu …": a year followed by what is aimed at is a target's
     years += [
         int(m.group(1))
