@@ -12,6 +12,7 @@ from cdskg.extract.articles import SourceArticle
 from cdskg.extract.extractor import Extractor
 from cdskg.extract.records import ArticleRecord
 from cdskg.extract.units import COUNTRY
+from cdskg.settings import project_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -542,3 +543,16 @@ def test_early_on_time_and_late_each_their_own_rate(extractor):
         ("26,9%", "on-time-rate"),
         ("0,6%", "overdue-rate"),
     ]
+
+
+def test_a_digital_citizen_is_no_population():
+    """ "công dân số" holds the syllables of "dân số": the synonyms of mappings/quantities.toml
+    write it out, so a count of an app's users is not read as a population."""
+    paths = project_paths()
+    matcher = Extractor(paths.mappings, paths.ontology).matcher
+    best = matcher.rank("tài khoản ứng dụng công dân số", ("count",), top=1)[0]
+    assert best.indicator.notation == "digital-citizen-app-accounts"
+    assert all(
+        r.indicator.notation != "population"
+        for r in matcher.rank("người dùng ứng dụng công dân số", ("count",), top=1)
+    )
