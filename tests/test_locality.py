@@ -354,3 +354,22 @@ def test_the_source_listing_s_site_names_the_publisher_s_province(extractor, tmp
     # the site, not the story's slug (which names Hà Nội and Hải Phòng), is the publisher
     assert set(places(extractor, extractor.extract(a)).values()) == {"Quảng Ninh"}
     assert not extractor.extract(b).quantities
+
+
+def test_a_district_merged_away_before_2025_is_still_a_place(extractor):
+    """Huyện Yên Dũng joined Bắc Giang city in January 2025; the admin-unit data keeps it
+    only as an alias of that city. A 2023 article naming it places its figures on the
+    former district (within Bắc Giang province), not on the province."""
+    r = extract(
+        extractor,
+        "Bắc Giang: thanh toán trực tuyến tăng mạnh\n\n"
+        "Năm 2023, tỷ lệ hồ sơ có thanh toán trực tuyến của tỉnh Bắc Giang đạt 30%. "
+        "Huyện Yên Dũng dẫn đầu với 38% hồ sơ có thanh toán trực tuyến.",
+    )
+    area = {q.stated: q.area for q in r.quantities}
+    assert "/former/district/" in area["38%"]
+    unit = r.places[area["38%"]]
+    assert unit.name == "Huyện Yên Dũng"
+    province = extractor.gazetteer.ancestor_at(unit, "province")
+    assert province is not None and province.short == "Bắc Giang"
+    assert "/province/" in area["30%"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from cdskg.extract.units import (
     DISTRICT_LEVELS,
     FORMER,
+    FORMER_DISTRICT_TYPES,
     POST2025,
     PRE2025,
     PROVINCE_LEVELS,
@@ -34,6 +35,8 @@ _TYPE_LEVELS: dict[str, frozenset[str]] = {
     "dac khu": frozenset({"special-zone"}),
 }
 _TIERS = (PROVINCE_LEVELS, DISTRICT_LEVELS, WARD_LEVELS)
+#: level → the type word that opens the key of a unit of that level merged away
+_FORMER_TYPES = {"ward": "phuong", "commune": "xa", "township": "thitran", **FORMER_DISTRICT_TYPES}
 # A party committee named with its unit ("Huyện ủy Chi Lăng", "Thị ủy Bến Cát") names that
 # unit: committee word (folded) → the type word it stands for.
 COMMITTEES = {
@@ -133,9 +136,9 @@ class Gazetteer:
                 # ("Phú Mỹ" is not "Phù Mỹ")
                 exact = tuple(u for u in cands if u.short.lower() == name.lower())
                 cands = exact or cands
-                if levels & WARD_LEVELS:
-                    # a ward of that name may have been merged away in this locality
-                    # while others of the same name live on elsewhere
+                if levels & (WARD_LEVELS | DISTRICT_LEVELS):
+                    # a ward or a district of that name may have been merged away in this
+                    # locality while others of the same name live on elsewhere
                     cands += self._former(levels, name)
                 if cands:
                     end = m.start(2) + len(name)
@@ -144,12 +147,13 @@ class Gazetteer:
         return found
 
     def _former(self, levels: frozenset[str], name: str) -> tuple[AdminUnit, ...]:
-        level = next(iter(levels))
-        prefix = {"ward": "phuong", "commune": "xa", "township": "thitran"}.get(level)
-        if prefix is None:
-            return ()
-        key = prefix + fold(name).replace(" ", "")
-        return tuple(former_unit(u, level, name) for u in self.table.former.get(key, []))
+        found: list[AdminUnit] = []
+        for level in sorted(levels):
+            prefix = _FORMER_TYPES.get(level)
+            if prefix is not None:
+                key = prefix + fold(name).replace(" ", "")
+                found += (former_unit(u, level, name) for u in self.table.former.get(key, []))
+        return tuple(found)
 
     def bare_provinces(self, text: str) -> list[UnitMention]:
         """Province names written without a type word ("Cà Mau đã triển khai …")."""

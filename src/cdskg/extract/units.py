@@ -119,6 +119,14 @@ class UnitTable:
 
 
 _FORMER_PREFIXES = ("phuong", "xa", "thitran")
+#: the type words of a former district's key, by its level
+FORMER_DISTRICT_TYPES = {
+    "district": "huyen",
+    "town": "thixa",
+    "urban-district": "quan",
+    "provincial-city": "thanhpho",
+}
+_FORMER_DISTRICT_PREFIXES = tuple(FORMER_DISTRICT_TYPES.values())
 FORMER = "former"
 
 
@@ -128,7 +136,15 @@ def former_unit(absorbed_by: AdminUnit, level: str, name: str) -> AdminUnit:
     The package keeps only its folded name as an alias of the unit that absorbed it, so
     the label comes from the article's own spelling and the IRI from its successor.
     """
-    type_word = {"ward": "Phường", "commune": "Xã", "township": "Thị trấn"}[level]
+    type_word = {
+        "ward": "Phường",
+        "commune": "Xã",
+        "township": "Thị trấn",
+        "district": "Huyện",
+        "town": "Thị xã",
+        "urban-district": "Quận",
+        "provincial-city": "Thành phố",
+    }[level]
     return AdminUnit(
         iri.unit(FORMER, level, f"{absorbed_by.code}-{iri.slug(name)}"),
         "",
@@ -194,10 +210,11 @@ def load_units() -> UnitTable:
         for row in db.execute(
             "SELECT province, provinceShort, provinceCode, provinceKey,"
             " district, districtShort, districtType, districtCode, districtKey,"
-            " ward, wardShort, wardType, wardCode, wardKey, wardAlias FROM admin_units_legacy"
+            " ward, wardShort, wardType, wardCode, wardKey, wardAlias, districtAlias"
+            " FROM admin_units_legacy"
         ):
             (p_name, p_short, p_code, p_key, d_name, d_short, d_type, d_code, d_key) = row[:9]
-            (w_name, w_short, w_type, w_code, w_key, w_alias) = row[9:]
+            (w_name, w_short, w_type, w_code, w_key, w_alias, d_alias) = row[9:]
             # one row per ward: its province and district are made once, at their first row
             province = _province(table, legacy_provinces, PRE2025, p_code, p_name, p_short, p_key)
             legacy_province_by_key[p_key] = province.iri
@@ -214,6 +231,11 @@ def load_units() -> UnitTable:
                     d_key,
                 )
                 table.add(district)
+                # districts merged into this one before the data's snapshot ("huyện Yên Dũng"
+                # into Bắc Giang city, 2025-01): articles of 2021-2024 still name them
+                for alias in json.loads(d_alias or "[]"):
+                    if alias.startswith(_FORMER_DISTRICT_PREFIXES) and alias != d_key:
+                        table.former.setdefault(alias, []).append(district)
             if w_code and w_name:
                 ward = AdminUnit(
                     iri.unit(PRE2025, "ward", w_code),
