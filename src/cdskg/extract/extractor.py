@@ -842,6 +842,8 @@ class Extractor(IndicatorChoice):
         same place ("bình quân các phường" over "các phường")."""
         best: tuple[int, int, str] | None = None
         for phrase, scope in self.figures.scopes.items():
+            if phrase not in folded_window:
+                continue  # most windows hold none: no call for them
             i = _last_words(folded_window, phrase)
             if i >= 0 and (best is None or (i + len(phrase), len(phrase)) > best[:2]):
                 best = (i + len(phrase), len(phrase), scope)
