@@ -113,7 +113,7 @@ def test_period_carries_within_the_paragraph(records):
         q = _stated(r, stated)
         assert (q.period.start, q.period.end, q.period.basis) == ("2023-10-31", None, "carried")
     # "hiện có" speaks of the present: the carried date stops there
-    wifi = _stated(r, "15 điểm")
+    wifi = _stated(r, "15")  # "15 điểm wifi": places, not points
     assert (wifi.period.start, wifi.period.basis) == ("2023-01-01", "article-context")
     # a campaign range carries to "Đồng thời, …"
     for stated in ("18.300", "85,3%"):
