@@ -167,6 +167,20 @@ def test_sentence_words_after_a_head_are_no_organisation():
     assert ex.mentions._trim_org("Sở Nội vụ") == "Sở Nội vụ"
 
 
+def test_a_document_number_holds_no_organisation(tmp_path):
+    """ "Kế hoạch số 125/KH-UBND của UBND tỉnh": the "UBND" of the number opens no name."""
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng triển khai kế hoạch\n\n"
+        "Ngày 5/3/2024, UBND huyện Đức Trọng ban hành Kế hoạch số 125/KH-UBND của UBND huyện "
+        "về chuyển đổi số.\n",
+    )
+    orgs = {m.name for m in r.mentions if m.kind == "organisation"}
+    assert "UBND huyện Đức Trọng" in orgs
+    assert not any(o.startswith("UBND của") for o in orgs)
+    assert {m.identifier for m in r.mentions if m.kind == "document"} == {"125/KH-UBND"}
+
+
 def test_image_captions_dropped_with_their_reason(records):
     r = records["06_huyen_carry_breakdown"]
     dropped = {d["reason"] for d in r.dropped}

@@ -69,7 +69,8 @@ class MentionRules:
             posts=posts,
             org_heads=heads,
             organisation=re.compile(
-                rf"(?<!\w)(?P<org>(?:{head_alt})(?:\s+(?:T[Pp]\.(?=\s)|[\w-]+)){{0,10}})"
+                # not inside a document's number ("125/KH-UBND của UBND tỉnh")
+                rf"(?<![\w/-])(?P<org>(?:{head_alt})(?:\s+(?:T[Pp]\.(?=\s)|[\w-]+)){{0,10}})"
             ),
             document=re.compile(
                 rf"(?<!\w)(?P<type>(?i:{type_alt}))\s+(?:số\s+)?"
