@@ -167,6 +167,19 @@ def test_sentence_words_after_a_head_are_no_organisation():
     assert ex.mentions._trim_org("Sở Nội vụ") == "Sở Nội vụ"
 
 
+def test_a_platform_named_in_quotes_is_a_platform(tmp_path):
+    """A platform no list knows, named in quotes after a word of its kind."""
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng ra mắt nền tảng số\n\n"
+        "Năm 2024, huyện Đức Trọng đưa vào vận hành nền tảng “Đức Trọng số” và ứng dụng "
+        '"Công dân Đức Trọng" với 12.000 người dùng; mô hình "Chợ 4.0" có 3 chợ.\n',
+    )
+    platforms = {m.name: r.text[m.evidence.start : m.evidence.end] for m in r.mentions
+                 if m.kind == "platform"}  # fmt: skip
+    assert platforms == {"Đức Trọng số": "Đức Trọng số", "Công dân Đức Trọng": "Công dân Đức Trọng"}
+
+
 def test_a_document_number_holds_no_organisation(tmp_path):
     """ "Kế hoạch số 125/KH-UBND của UBND tỉnh": the "UBND" of the number opens no name."""
     r = extract_text(

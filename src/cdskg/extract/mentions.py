@@ -42,6 +42,8 @@ class MentionRules:
     author_lines: tuple[re.Pattern[str], ...]
     closing_author: re.Pattern[str]
     lead_prefixes: dict[str, str]
+    #: a platform named in quotes after a word of its kind ("nền tảng “Tiền Giang số”")
+    quoted_platform: re.Pattern[str] | None = None
     org_names: tuple[str, ...] = ()
     not_org_names: tuple[str, ...] = ()
 
@@ -93,6 +95,9 @@ class MentionRules:
             lead_prefixes=dict(meta.get("lead_prefixes", {})),
             org_names=tuple(sorted(data["organisations"].get("names", []), key=len, reverse=True)),
             not_org_names=tuple(data["organisations"].get("not_names", [])),
+            quoted_platform=re.compile(data["platforms_named"]["quoted"])
+            if "platforms_named" in data
+            else None,
         )
 
 
@@ -205,6 +210,11 @@ class MentionFinder:
                 m = pattern.search(folded)
                 if m is not None:
                     add(Mention("platform", name, ev(m.start(), m.end())))
+        for m in rules.quoted_platform.finditer(text) if rules.quoted_platform else ():
+            name = m.group("name").strip()
+            known = (fold(x.name) for x in record.mentions if x.kind == "platform")
+            if fold(name) not in known:
+                add(Mention("platform", name, ev(m.start("name"), m.end("name"))))
         for m in rules.organisation.finditer(text):
             if any(text.startswith(n, m.start()) for n in rules.not_org_names):
                 continue
