@@ -366,3 +366,20 @@ def test_a_target_verb_before_dat_makes_a_target(tmp_path):
     )
     roles = {q.stated: q.role for q in r.quantities}
     assert roles == {"72,5%": "actual", "80%": "target"}
+
+
+def test_counts_of_a_list_share_the_predicate_said_after_the_last(tmp_path):
+    """ "có 120 doanh nghiệp và 35 hợp tác xã tham gia sàn thương mại điện tử": both are
+    counted as taking part; a count whose noun says its own ("6 chỉ tiêu chưa đạt và 5 …")
+    keeps it."""
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng phát triển thương mại điện tử\\n\\n"
+        "Năm 2023, huyện Đức Trọng có 120 doanh nghiệp và 35 hợp tác xã tham gia giao dịch "
+        "trên sàn thương mại điện tử. Huyện có 6 chỉ tiêu chưa đạt và 5 chỉ tiêu chưa thống "
+        "kê được.\\n",
+    )
+    got = {q.stated: (q.indicator, q.indicator_text) for q in r.quantities}
+    assert got["120"][0] == "ecommerce-platform-enterprises"
+    assert "tham gia giao dịch" in got["120"][1]
+    assert got["6"] == ("targets-not-met", "chỉ tiêu chưa đạt và")

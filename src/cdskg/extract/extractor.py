@@ -121,6 +121,35 @@ _NOT_A_NOUN = frozenset(
 )
 
 
+#: a count's noun that ends where the next count of its list starts ("544 DN và 2.990 …")
+_LISTED_END = re.compile(r"\S(?:\s*,|\s+và)\s*$")
+#: a verb that opens the predicate of a counted noun ("sản phẩm tham gia giao dịch …")
+_COUNT_PREDICATE = re.compile(
+    r"(?<!\w)(?:tham gia|sử dụng|đăng ký|được|đã|có|thực hiện|triển khai|ứng dụng|kết nối)(?!\w)"
+)
+
+
+def _shared_predicate(s: str, noun: str, next_at: int) -> str:
+    """A count's noun with the predicate the next count of its list says for both: "có 544
+    DN và 2.990 sản phẩm tham gia giao dịch trên sàn TMĐT" counts enterprises trading on the
+    platform. The noun alone when the next item has no predicate of its own in its clause."""
+    item = s[next_at : next_at + 160]
+    item = item[: m.start()] if (m := re.search(r"[;(!?:]|\.(?!\d)|,\s", item)) else item
+    number = re.match(r"[\d.,/]+\s+", item)
+    if number is None:
+        return noun
+    head = noun.rstrip(" ,")
+    head = head[: -len(" và")] if head.endswith(" và") else head
+    verb = _COUNT_PREDICATE.search(item, number.end())
+    if (
+        verb is None
+        or len(head.split()) > 3  # a noun with words of its own ("6 chỉ tiêu chưa đạt và …")
+        or len(item[number.end() : verb.start()].split()) > 3  # the next noun's own words
+    ):
+        return noun
+    return f"{head} {item[verb.start() :].strip()}"
+
+
 def _count_phrase_end(after: str) -> re.Match[str] | None:
     """Where the noun of a count ends: at a comma, unless the words before it are a single
     noun of a list ("507 hộ, cá nhân kinh doanh …", "25 tỉnh, thành phố đã …"): one or two
@@ -473,7 +502,16 @@ class Extractor(IndicatorChoice):
                 ),
                 None,
             )
-            long_after = long_after[: digit.start()] if digit else long_after
+            if (
+                digit is not None
+                and kind == "count"
+                and _LISTED_END.search(long_after[: digit.start()])
+            ):
+                long_after = _shared_predicate(
+                    s, long_after[: digit.start()], phrase_from + digit.start()
+                )
+            else:
+                long_after = long_after[: digit.start()] if digit else long_after
             # "… có số lượng hồ sơ cao nhất": a verbal rank that names what it ranks
             named_rank = m.kind == "rank" and fold(m.group(0) or "").endswith(" nhat")
             indicator, phrase = self._indicator(
