@@ -383,3 +383,17 @@ def test_counts_of_a_list_share_the_predicate_said_after_the_last(tmp_path):
     assert got["120"][0] == "ecommerce-platform-enterprises"
     assert "tham gia giao dịch" in got["120"][1]
     assert got["6"] == ("targets-not-met", "chỉ tiêu chưa đạt và")
+
+
+def test_people_counted_are_no_teams(tmp_path):
+    """ "11 tổ công tác" counts teams and "756 người tham gia" people: a count whose noun
+    opens with one never takes a concept that names only the other."""
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng ra mắt tổ công nghệ số\\n\\n"
+        "Năm 2023, huyện Đức Trọng thành lập 117 tổ công nghệ số cộng đồng với tổng số 756 "
+        "người tham gia.\\n",
+    )
+    got = {q.stated: q.indicator for q in r.quantities}
+    assert got["117"] == "community-digital-teams"
+    assert got["756"] != "community-digital-teams"
