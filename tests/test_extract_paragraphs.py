@@ -374,10 +374,10 @@ def test_counts_of_a_list_share_the_predicate_said_after_the_last(tmp_path):
     keeps it."""
     r = extract_text(
         tmp_path,
-        "Huyện Đức Trọng phát triển thương mại điện tử\\n\\n"
+        "Huyện Đức Trọng phát triển thương mại điện tử\n\n"
         "Năm 2023, huyện Đức Trọng có 120 doanh nghiệp và 35 hợp tác xã tham gia giao dịch "
         "trên sàn thương mại điện tử. Huyện có 6 chỉ tiêu chưa đạt và 5 chỉ tiêu chưa thống "
-        "kê được.\\n",
+        "kê được.\n",
     )
     got = {q.stated: (q.indicator, q.indicator_text) for q in r.quantities}
     assert got["120"][0] == "ecommerce-platform-enterprises"
@@ -390,9 +390,9 @@ def test_people_counted_are_no_teams(tmp_path):
     opens with one never takes a concept that names only the other."""
     r = extract_text(
         tmp_path,
-        "Huyện Đức Trọng ra mắt tổ công nghệ số\\n\\n"
+        "Huyện Đức Trọng ra mắt tổ công nghệ số\n\n"
         "Năm 2023, huyện Đức Trọng thành lập 117 tổ công nghệ số cộng đồng với tổng số 756 "
-        "người tham gia.\\n",
+        "người tham gia.\n",
     )
     got = {q.stated: q.indicator for q in r.quantities}
     assert got["117"] == "community-digital-teams"
