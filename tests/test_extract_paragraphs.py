@@ -397,3 +397,15 @@ def test_people_counted_are_no_teams(tmp_path):
     got = {q.stated: q.indicator for q in r.quantities}
     assert got["117"] == "community-digital-teams"
     assert got["756"] != "community-digital-teams"
+
+
+def test_a_bracket_after_a_rate_says_what_it_is_of(tmp_path):
+    """ "đạt 100% (đối với các TTHC đủ điều kiện)": the share of eligible procedures."""
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng cung cấp dịch vụ công trực tuyến\n\n"
+        "Năm 2023, huyện Đức Trọng đã cung cấp 245 dịch vụ công trực tuyến, đạt 100% (đối với "
+        "các TTHC đủ điều kiện).\n",
+    )
+    got = {q.stated: q.indicator for q in r.quantities}
+    assert got["100%"] == "online-procedure-rate"

@@ -121,6 +121,10 @@ _NOT_A_NOUN = frozenset(
 )
 
 
+#: a bracket right after a figure that names what it is of ("100% (đối với các TTHC …)")
+_OF_WHAT = re.compile(
+    r"\s*\((?:đối với|tính trên|trên tổng số|trên)\s+(?:các\s+|số\s+)?(?=[^()]{3,80}\))"
+)
 #: a count's noun that ends where the next count of its list starts ("544 DN và 2.990 …")
 _LISTED_END = re.compile(r"\S(?:\s*,|\s+và)\s*$")
 #: a verb that opens the predicate of a counted noun ("sản phẩm tham gia giao dịch …")
@@ -486,6 +490,10 @@ class Extractor(IndicatorChoice):
             phrase_from = upper.end() if upper is not None else stated_end
             if upper is not None and PERCENT_AFTER.match(s, upper.end()):
                 phrase_from = PERCENT_AFTER.match(s, upper.end()).end()
+            # "đạt 100% (đối với các TTHC đủ điều kiện)": the brackets say what it is of
+            of_what = _OF_WHAT.match(s, phrase_from)
+            if of_what is not None:
+                phrase_from = of_what.end()
             long_after = s[phrase_from : phrase_from + 160]
             stop = (
                 _count_phrase_end(long_after)
