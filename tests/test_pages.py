@@ -385,6 +385,22 @@ def test_catalogue_form_offers_a_pick_list(server):
     )
 
 
+@pytest.mark.parametrize("value", ["năm 2023", "nam 2023", "2023", "2023-01-01--2023-12-31"])
+def test_catalogue_period_as_people_write_it(server, value):
+    """Periods have no stored label: the pick list offers them as people write them
+    ("năm 2023"), and what it offers resolves, as does the English form and the IRI's path."""
+    r = get(server, "/queries/period-facts", headers=HTML)
+    picks = r.text.split('<datalist id="pick-period">', 1)[1].split("</datalist>", 1)[0]
+    assert '<option value="năm 2023">' in picks and "ngày 30/5/2023" in picks
+    by_iri = _rows(
+        get(
+            server, "/queries/period-facts", params={"period": ID + "period/2023-01-01--2023-12-31"}
+        )
+    )
+    assert by_iri
+    assert _rows(get(server, "/queries/period-facts", params={"period": value})) == by_iri
+
+
 def _visible(html: str) -> str:
     """The page's text without tags, attribute values (titles keep variable names) and
     code (the query's SPARQL, parameter names)."""

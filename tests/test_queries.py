@@ -330,6 +330,24 @@ def test_successors(store):
     }
 
 
+def test_period_facts(store):
+    year = ID + "period/2023-01-01--2023-12-31"
+    table = rows(store, "period-facts")
+    assert table and {r["period"] for r in table} == {year}
+    # every actual figure of that period, and only those: an independent count
+    assert len({r["obs"] for r in table}) == count(
+        store,
+        '?obs sdmx-dimension:refPeriod ?p ; cdskg:valueRole "actual" .',
+        p=year,
+    )
+    # a figure as of a day of that year is another period's
+    day = ID + "period/2023-05-30"
+    as_of = rows(store, "period-facts", period=day)
+    assert as_of and {r["period"] for r in as_of} == {day}
+    assert not {r["obs"] for r in as_of} & {r["obs"] for r in table}
+    assert "90,13%" in {r["stated"] for r in as_of}
+
+
 def test_every_query_has_a_test():
     tested = {
         name.removeprefix("test_").replace("_", "-")

@@ -156,7 +156,9 @@ def parse(name: str, text: str) -> CatalogueQuery:
                 raise CatalogueError(f"{where}: write {key}@vi or {key}@en")
             (titles if key == "title" else descriptions)[lang] = value
         elif key == "param":
-            spec, _, help_text = value.partition("--")
+            # the help after " -- ": an IRI may hold "--" (a period's, 2023-01-01--2023-12-31)
+            dash = re.search(r"\s--(?:\s|$)", value)
+            spec, help_text = (value[: dash.start()], value[dash.end() :]) if dash else (value, "")
             fields_ = spec.split()
             if len(fields_) != 3:
                 raise CatalogueError(f"{where}: expected 'param: NAME TYPE DEFAULT [-- help]'")

@@ -23,6 +23,7 @@ from cdskg.store.query import run_query
 from cdskg.text.fold import fold
 from cdskg.web.pages.graph import label
 from cdskg.web.pages.home import PerVersion, _label_index
+from cdskg.web.pages.words import period_label
 
 #: The observation property that links to things of each kind: the pick list offers those
 #: with at least one fact.
@@ -83,6 +84,34 @@ def resolve(st: ox.Store, version: str, q: CatalogueQuery, given: dict[str, str]
     return out
 
 
+def _period_matches(st: ox.Store, version: str, raw: str) -> list[str]:
+    """The periods with facts that ``raw`` names as people write them, in either language
+    ("năm 2023", "2023", "quý III/2024", "Q3 2024", "ngày 30/5/2023"): the labels their pick
+    list offers, for periods have no stored label."""
+    wanted = " ".join(fold(raw).split())
+    return sorted(iri for iri, names in _period_names(st, version) if wanted in names)
+
+
+_PERIOD_NAMES = PerVersion()
+
+
+def _period_names(st: ox.Store, version: str) -> list[tuple[str, set[str]]]:
+    def compute() -> list[tuple[str, set[str]]]:
+        rows = run_query(st, "SELECT DISTINCT ?p WHERE { ?o sdmx-dimension:refPeriod ?p }")
+        out = []
+        for r in rows:
+            iri = r["p"].value
+            if not iri.startswith(ID + "period/"):
+                continue
+            start, _, end = iri[len(ID + "period/") :].partition("--")
+            names = {" ".join(fold(period_label(start, end or None, lang)).split())
+                     for lang in ("vi", "en")}  # fmt: skip
+            out.append((iri, names))
+        return out
+
+    return _PERIOD_NAMES.get(version, None, compute)
+
+
 def _matches(st: ox.Store, version: str, prefix: str, raw: str) -> list[str]:
     # The thing's own path (`online-dossier-rate` for id/indicator/online-dossier-rate)
     slug = ox.NamedNode(prefix + raw) if re.fullmatch(r"[A-Za-z0-9._~/-]+", raw) else None
@@ -100,6 +129,8 @@ def _matches(st: ox.Store, version: str, prefix: str, raw: str) -> list[str]:
             },
         )
     ]
+    if prefix == ID + "period/":
+        return sorted(set(notation) | set(_period_matches(st, version, raw)))
     index, counts = _label_index(st, version)
     wanted = " ".join(fold(raw).split())
     labelled = sorted(
