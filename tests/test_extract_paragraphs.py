@@ -409,3 +409,18 @@ def test_a_bracket_after_a_rate_says_what_it_is_of(tmp_path):
     )
     got = {q.stated: q.indicator for q in r.quantities}
     assert got["100%"] == "online-procedure-rate"
+
+
+def test_counts_that_are_no_figures_are_skipped_with_their_reason(tmp_path):
+    """What an assessment is made of, a norm of one per one, "hai bên": skipped, said why."""
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng đánh giá chuyển đổi số\n\n"
+        "Năm 2023, huyện Đức Trọng đánh giá các xã dựa trên 07 tiêu chí; bảo đảm 01 máy tính/01 "
+        "cán bộ, công chức đạt 100%. Các hộ kinh doanh hai bên tuyến đường, 2 bên chợ đạt 80% "
+        "thanh toán không dùng tiền mặt.\n",
+    )
+    assert [q.stated for q in r.quantities] == ["100%", "80%"]
+    reasons = {k.text: k.reason for k in r.skipped}
+    assert "assessment" in reasons["07"] and "one per one" in reasons["01"]
+    assert "both sides" in reasons["2"]
