@@ -10,15 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cdskg.errors import InputError
+from cdskg.extract.html import looks_like_html, page_text
 
 #: File name endings read when a folder is given.
-ARTICLE_SUFFIXES = (".txt", ".text", ".md")
+ARTICLE_SUFFIXES = (".txt", ".text", ".md", ".html", ".htm")
 DEFAULT_MAX_BYTES = 2_000_000
 
 
 @dataclass(frozen=True)
 class SourceArticle:
-    """An article file as read from disk (decoded, nothing else changed)."""
+    """An article file as read from disk: decoded, nothing else changed, but for a saved
+    web page, whose text is the page's article text (:mod:`cdskg.extract.html`)."""
 
     path: Path
     name: str  # the file name, recorded on the article as dcterms:source
@@ -111,9 +113,14 @@ def read_article(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> SourceArticl
     except OSError as exc:
         raise InputError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
     text = decode(raw, str(path))
+    page_url = None
+    if path.suffix.lower() in (".html", ".htm") or looks_like_html(text):
+        # a saved web page: its article's text, as a reader sees it (cdskg.extract.html)
+        page = page_text(text)
+        text, page_url = page.text, page.url
     if not text.strip():
         raise InputError(f"{path}: is empty; an article needs a title line and a body")
-    url = source_urls(path.parent).get(path.name)
+    url = source_urls(path.parent).get(path.name) or page_url
     return SourceArticle(path, path.name, text, hashlib.sha256(raw).hexdigest(), url)
 
 
