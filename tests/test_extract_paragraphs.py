@@ -424,3 +424,29 @@ def test_counts_that_are_no_figures_are_skipped_with_their_reason(tmp_path):
     reasons = {k.text: k.reason for k in r.skipped}
     assert "assessment" in reasons["07"] and "one per one" in reasons["01"]
     assert "both sides" in reasons["2"]
+
+
+def test_a_numbered_list_of_places_after_a_ranking_gives_their_ranks(tmp_path):
+    """ "Năm địa phương dẫn đầu gồm:" then "1. Đà Nẵng: 0,7143 điểm": the items' numbers are
+    ranks of the places after them; a list of tasks numbers nothing that is a figure."""
+    r = extract_text(
+        tmp_path,
+        "Địa phương dẫn đầu DTI năm 2023\n\n"
+        "Bộ công bố Chỉ số DTI năm 2023. Ba địa phương dẫn đầu gồm:\n\n"
+        "1. Đà Nẵng: 0,7143 điểm\n\n2. Thừa Thiên Huế: 0,6950 điểm\n\n"
+        "3. Quảng Ninh: 0,6811 điểm\n",
+    )
+    ranks = {q.stated: (q.indicator, r.places[q.area].short) for q in r.quantities
+             if q.kind == "rank"}  # fmt: skip
+    assert ranks == {"1": ("dti-rank", "Đà Nẵng"), "2": ("dti-rank", "Huế"),
+                     "3": ("dti-rank", "Quảng Ninh")}  # fmt: skip
+    scores = [q.stated for q in r.quantities if q.kind == "score"]
+    assert scores == ["0,7143 điểm", "0,6950 điểm", "0,6811 điểm"]
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng giao nhiệm vụ chuyển đổi số\n\n"
+        "Năm 2024, huyện Đức Trọng giao các nhiệm vụ sau:\n\n"
+        "1. Tỷ lệ hồ sơ trực tuyến đạt 80%.\n\n2. Có 30 tổ công nghệ số cộng đồng.\n",
+    )
+    assert [q.stated for q in r.quantities] == ["80%", "30"]
+    assert {k.text: k.reason for k in r.skipped}["1."[:1]] == "the number of an item in a list"

@@ -53,6 +53,12 @@ from cdskg.text.normalize import normalize
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
 _ANY_DIGIT = re.compile(r"\d")
 #: "tăng 2 bậc", "giảm 3 hạng": a change of rank
+#: a numbered item opening a sentence ("1. Đà Nẵng: …", "2) …")
+_LIST_ITEM = re.compile(r"\s*\d{1,2}[.)](?=\s+\S)")
+#: words that introduce a list of places in order (folded)
+_RANKING = re.compile(r"\b(?:dan dau|xep hang|top|dung dau|cao nhat|thu hang|cuoi bang)\b")
+#: why a number is skipped, unless it is a rank where it stands
+_RANK_BLOCKS = ("an ordinal", "the number of an item in a list")
 _RANK_CHANGE = re.compile(r"\s*(?:bac|hang)\b(?!\s+(?:nhat|nhi|ba))")
 #: "gấp 3 lần", "hơn 13 lần so với": a multiple
 _TIMES = re.compile(r"\s*lan\b")
@@ -359,6 +365,13 @@ class Extractor(IndicatorChoice):
         if sentence_scope is None and folded.startswith("trong do"):
             sentence_scope = state.get("scope")  # type: ignore[assignment]
         state["scope"] = sentence_scope
+        # "Năm địa phương dẫn đầu gồm:" then "1. Đà Nẵng: 0,7143 điểm": a list of places in
+        # order, whose numbers are their ranks (elsewhere a list's numbers are no figures)
+        item = _LIST_ITEM.match(s)
+        ranked_list = bool(item and state.get("ranking_list"))
+        state["ranking_list"] = ranked_list or bool(
+            s.rstrip().endswith(":") and _RANKING.search(folded)
+        )
         # scopes stated in this sentence and the one before it, by indicator family
         n = int(state.get("sentence_no", 0)) + 1  # type: ignore[call-overload]
         state["sentence_no"] = n
@@ -406,8 +419,10 @@ class Extractor(IndicatorChoice):
                 and self.figures.rank_after is not None
                 and self.figures.rank_after.match(folded, end)
             )
+            list_rank = ranked_list and index == 0 and item is not None and start < item.end()
+            rank_context = rank_context or list_rank
             hit = next(((b0, r) for b0, b1, r in blocked if b0 <= start < b1), None)
-            if hit is not None and not (rank_context and hit[1] == "an ordinal"):
+            if hit is not None and not (rank_context and hit[1] in _RANK_BLOCKS):
                 record.skipped.append(Skipped(m.group(0), sent.start + start, hit[1]))
                 continue
             try:
@@ -563,6 +578,8 @@ class Extractor(IndicatorChoice):
                     if i is not None and i.value_kind not in KINDS["rank"]
                 ],
             )
+            # "1. Đà Nẵng: 0,7143 điểm": no stop of a list's number opens a phrase
+            phrase = phrase.lstrip(".) ") if phrase.startswith((". ", ") ")) else phrase
             first_rank: Indicator | None = state.get("first_rank")  # type: ignore[assignment]
             if (
                 indicator.notation == "unclassified"
@@ -635,6 +652,8 @@ class Extractor(IndicatorChoice):
             scope = self._family_scope(scope, indicator.notation, scopes, n, named)
             # a range's lower bound is placed as its upper one ("từ 0,5 đến 0,6 là Cao Bằng")
             area_end = upper.end() if upper is not None else stated_end
+            if list_rank and item is not None:
+                area_end = item.end()  # "1. Đà Nẵng": the place ranked follows the number
             areas, why = self._area(s, start, area_end, places, state, kind, fold(before), record)
             if not areas:
                 record.skipped.append(Skipped(m.group(0), sent.start + start, why or "no locality"))

@@ -5,8 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+#: a sentence ends at its full stop, unless the stop closes an abbreviation ("TP.") or the
+#: number of a list item that opens a line ("1. Đà Nẵng: 0,7143 điểm")
 _SENTENCE_END = re.compile(
-    r"(?<=[.!?…;])(?<!TP\.)(?<!Tp\.)(?<!TS\.)(?<!ThS\.)[\"”’)]*\s+(?=[\"“*(–-]?\s*[A-ZĐÀ-Ỹ0-9])|\n+"
+    r"(?<=[.!?…;])(?<!TP\.)(?<!Tp\.)(?<!TS\.)(?<!ThS\.)"
+    r"(?<!^\d\.)(?<!^\d\d\.)(?<!\n\d\.)(?<!\n\d\d\.)"
+    r"[\"”’)]*\s+(?=[\"“*(–-]?\s*[A-ZĐÀ-Ỹ0-9])|\n+",
+    re.MULTILINE,
 )
 
 
