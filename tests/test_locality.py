@@ -373,3 +373,16 @@ def test_a_district_merged_away_before_2025_is_still_a_place(extractor):
     province = extractor.gazetteer.ancestor_at(unit, "province")
     assert province is not None and province.short == "Bắc Giang"
     assert "/province/" in area["30%"]
+
+
+def test_a_district_upgraded_under_its_own_name_is_no_former_district(extractor):
+    """ "thị xã Bến Cát" is today's Thành phố Bến Cát under its old type word: one unit, not
+    a former district beside it (which would make the name ambiguous)."""
+    r = extract(
+        extractor,
+        "Xã An Tây triển khai chuyển đổi số\n\n"
+        "Tính đến ngày 30-6-2023, xã An Tây (thị xã Bến Cát) có 1.234 tài khoản định danh "
+        "điện tử được kích hoạt.",
+    )
+    assert set(places(extractor, r).values()) == {"An Tây"}
+    assert "/former/" not in r.quantities[0].area

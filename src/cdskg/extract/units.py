@@ -233,8 +233,12 @@ def load_units() -> UnitTable:
                 table.add(district)
                 # districts merged into this one before the data's snapshot ("huyện Yên Dũng"
                 # into Bắc Giang city, 2025-01): articles of 2021-2024 still name them
+                own = fold(d_short).replace(" ", "").replace("-", "")
                 for alias in json.loads(d_alias or "[]"):
-                    if alias.startswith(_FORMER_DISTRICT_PREFIXES) and alias != d_key:
+                    prefix = next((t for t in _FORMER_DISTRICT_PREFIXES if alias.startswith(t)), "")
+                    # "thixabencat" for Thành phố Bến Cát is the same district upgraded, named
+                    # as it is today; only another name is a district merged into this one
+                    if prefix and alias != d_key and alias[len(prefix) :] != own:
                         table.former.setdefault(alias, []).append(district)
             if w_code and w_name:
                 ward = AdminUnit(
