@@ -27,7 +27,7 @@ ROLES = {
 
 QUALIFIERS = {
     "exact": ("chính xác", "exact"),
-    "approximately": ("khoảng", "approximately"),
+    "approximately": ("khoảng", "about"),  # as the legend says "≈ about"
     "more-than": ("trên", "more than"),
     "less-than": ("dưới", "less than"),
     "at-least": ("từ … trở lên", "at least"),
