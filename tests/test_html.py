@@ -67,3 +67,37 @@ def test_plain_text_is_no_page():
 def test_any_markup_gives_text(markup):
     text = page_text("<html>" + markup).text
     assert isinstance(text, str) and "<html>" not in text
+
+
+TABLE = """<html><body><h1>Huyện Đức Trọng công bố kết quả dịch vụ công trực tuyến năm 2023</h1>
+<p>Năm 2023, UBND huyện Đức Trọng (Lâm Đồng) công bố kết quả của các xã như sau:</p>
+<table>
+<tr><th>STT</th><th>Đơn vị</th><th>Tỷ lệ hồ sơ trực tuyến (%)</th>
+<th>Tỷ lệ thanh toán trực tuyến (%)</th></tr>
+<tr><td>1</td><td>Xã Hiệp Thạnh</td><td>91,2</td><td>45,1</td></tr>
+<tr><td>2</td><td>Thị trấn Liên Nghĩa</td><td>95,4</td><td>52,6</td></tr>
+</table></body></html>
+"""
+
+
+def test_a_table_is_read_row_by_row_under_its_headers(tmp_path):
+    text = page_text(TABLE).text
+    assert "Xã Hiệp Thạnh: Tỷ lệ hồ sơ trực tuyến 91,2%; Tỷ lệ thanh toán trực tuyến 45,1%." in text
+    path = tmp_path / "bang.html"
+    path.write_text(TABLE, encoding="utf-8")
+    r = Extractor(ROOT / "mappings", ROOT / "ontology").extract(read_article(path))
+    got = {(r.places[q.area].short, q.indicator, q.stated) for q in r.quantities}
+    assert got == {
+        ("Hiệp Thạnh", "online-dossier-rate", "91,2%"),
+        ("Hiệp Thạnh", "online-payment-rate", "45,1%"),
+        ("Liên Nghĩa", "online-dossier-rate", "95,4%"),
+        ("Liên Nghĩa", "online-payment-rate", "52,6%"),
+    }  # the rows' numbers (STT) are no figures
+
+
+def test_a_table_that_lays_out_a_page_gives_its_paragraphs():
+    page = page_text(
+        "<html><body><table><tr><td><h1>Tiêu đề</h1><p>Đoạn một.</p><p>Đoạn hai.</p></td>"
+        "<td>Bên lề</td></tr></table></body></html>"
+    )
+    assert page.text.split("\n\n") == ["Tiêu đề", "Đoạn một.", "Đoạn hai.", "Bên lề\n"]

@@ -51,6 +51,8 @@ class _Reader(HTMLParser):
         self.title = self.h1 = ""
         self.published: str | None = None
         self.url: str | None = None
+        #: the tables being read (nested ones inside): rows of cells of text
+        self.tables: list[list[list[str]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
@@ -70,23 +72,40 @@ class _Reader(HTMLParser):
             self.in_title = True
         if tag in _SKIPPED:
             self.skipping += 1
+        elif tag == "table":
+            self.tables.append([])
+        elif self.tables and tag == "tr":
+            self.tables[-1].append([])
+        elif self.tables and tag in _CELLS:
+            if not self.tables[-1]:
+                self.tables[-1].append([])
+            self.tables[-1][-1].append("")
         elif tag == "br":
-            self.parts.append("\n")
+            self._break("\n")
         elif tag in _BLOCKS:
-            self.parts.append("\n\n")
+            self._break("\n\n")
             self.in_h1 = self.in_h1 or tag == "h1"
-        elif tag in _CELLS:
-            self.parts.append(" | ")
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
         if tag in _SKIPPED:
             self.skipping = max(0, self.skipping - 1)
+        elif tag == "table" and self.tables:
+            self.parts.append("\n\n" + "\n\n".join(table_lines(self.tables.pop())) + "\n\n")
         elif tag in _BLOCKS:
-            self.parts.append("\n\n")
+            self._break("\n\n")
             if tag == "h1":
                 self.in_h1 = False
+
+    def _break(self, mark: str) -> None:
+        """A line or paragraph break, in the cell being read if a table is."""
+        if self.tables:
+            rows = self.tables[-1]
+            if rows and rows[-1]:
+                rows[-1][-1] += mark
+        else:
+            self.parts.append(mark)
 
     def handle_data(self, data: str) -> None:
         if self.in_title:
@@ -95,7 +114,55 @@ class _Reader(HTMLParser):
             return
         if self.in_h1:
             self.h1 += data
+        if self.tables:
+            rows = self.tables[-1]
+            if rows and rows[-1]:
+                rows[-1][-1] += data
+            return
         self.parts.append(data)
+
+
+_NUMBER_CELL = re.compile(r"[<>≤≥~]?\s*\d[\d.,]*\s*%?")
+#: a header that numbers the rows ("STT", "TT", "Số TT")
+_ROW_NUMBER = re.compile(r"(?i)^(?:stt|tt|số tt|số thứ tự|thứ tự|no\.?)$")
+#: the unit a header puts on its column ("Tỷ lệ (%)", "Điểm số (điểm)")
+_HEADER_UNIT = re.compile(r"\s*\((%|điểm|người|hồ sơ|tài khoản)\)\s*$")
+
+
+def table_lines(rows: list[list[str]]) -> list[str]:
+    """A table as a reader reads it: with a header row, each row a sentence of its label
+    and each figure under its column's name ("Xã Hiệp Thạnh: Tỷ lệ hồ sơ trực tuyến 91,2%;
+    Tỷ lệ thanh toán trực tuyến 45,1%."), the rows' numbers left out; else its rows, the
+    cells apart."""
+    if any("\n\n" in c.strip() for row in rows for c in row):
+        # a table that lays out a page: its cells' paragraphs, in order
+        return [p for row in rows for c in row for p in re.split(r"\n\s*\n", c) if p.strip()]
+    cells = [[" ".join(c.split()) for c in row] for row in rows if any(c.strip() for c in row)]
+    if not cells:
+        return []
+    header, body = cells[0], cells[1:]
+    numeric = [sum(bool(_NUMBER_CELL.fullmatch(c)) for c in row) for row in cells]
+    if not body or numeric[0] or not any(numeric[1:]):
+        return [" | ".join(c for c in row if c) for row in cells]
+    lines = []
+    for row in body:
+        label, figures = "", []
+        for i, cell in enumerate(row):
+            name = header[i] if i < len(header) else ""
+            if not cell or _ROW_NUMBER.match(name):
+                continue
+            if not _NUMBER_CELL.fullmatch(cell):
+                label = label or cell
+                continue
+            unit = _HEADER_UNIT.search(name)
+            name = name[: unit.start()] if unit else name
+            value = cell
+            if unit and not cell.endswith("%"):
+                value = f"{cell}%" if unit.group(1) == "%" else f"{cell} {unit.group(1)}"
+            figures.append(f"{name} {value}".strip())
+        if figures:
+            lines.append(f"{label}: {'; '.join(figures)}." if label else f"{'; '.join(figures)}.")
+    return lines
 
 
 def _iso(value: str) -> str | None:
