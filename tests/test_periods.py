@@ -186,3 +186,11 @@ def test_as_of_a_year_is_that_year():
 def test_a_month_or_a_quarter_dates_an_article_too():
     assert context_year("Đến tháng 10/2024, ứng dụng có 1,5 triệu lượt tải.", 2026) == 2024
     assert context_year("Hết quý III/2023, toàn tỉnh có 52 tổ công nghệ số.", 2026) == 2023
+
+
+def test_since_the_two_tier_local_government_began():
+    # the reform's local government started on 1 July 2025
+    text = "Sau hơn 3 tháng vận hành mô hình chính quyền địa phương hai cấp, phường đã tiếp nhận"
+    p = find_periods(text, 2025, "2025-10-10")[0].period
+    assert (p.start, p.end) == ("2025-07-01", "2025-10-10")
+    assert not find_periods(text, 2025)  # no day written: nothing to end it

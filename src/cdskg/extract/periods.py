@@ -59,6 +59,13 @@ _DATE = re.compile(rf"(?i)(?:ngày\s+)?{_D}{_SEP}{_M}{_SEP}{_Y}(?![\d/])")
 #: "6 tháng đầu năm", "9 tháng cuối năm 2024", and "9 tháng năm 2024" as reports write the
 #: first nine months ("báo cáo 9 tháng năm 2024")
 _HALF = re.compile(r"(?i)(?<![\d.,])(\d{1,2})\s+tháng\s+(?:(đầu|cuối)\s+)?năm(?:\s+(\d{4}))?")
+#: "sau 3 tháng vận hành chính quyền địa phương hai cấp": since the two-tier local
+#: government began (1 July 2025, the reform) to the day the article was written
+_TWO_TIER = re.compile(
+    r"(?i)(?:sau|qua)\s+(?:hơn\s+|gần\s+)?\d{1,2}\s+tháng\s+(?:vận hành|triển khai|thực hiện|"
+    r"hoạt động)(?:\s+(?:mô hình|theo mô hình))?\s+chính quyền(?:\s+địa phương)?\s+(?:2|hai)\s+cấp"
+)
+_TWO_TIER_START = "2025-07-01"
 #: "từ ngày 1/7/2025 đến nay": from that day to the day the article was written
 _SINCE = re.compile(
     rf"(?i)từ\s+(?:ngày\s+)?{_D}{_SEP}{_M}(?:{_SEP}{_Y})?\s+(?:đến|tới)\s+nay(?!\s*\d)"
@@ -127,6 +134,8 @@ def find_periods(text: str, context_year: int, today: str | None = None) -> list
         a = _iso(year_or(m.group(3)), int(m.group(2)), int(m.group(1)))
         if a and today and a <= today:
             found.append(PeriodMention(m.start(), m.end(), Period(a, today), 0, "range"))
+    for m in _TWO_TIER.finditer(text) if today and today > _TWO_TIER_START else ():
+        found.append(PeriodMention(m.start(), m.end(), Period(_TWO_TIER_START, today), 0, "range"))
     for m in _UNTIL.finditer(text):
         d = _iso(year_or(m.group(3)), int(m.group(2)), int(m.group(1)))
         if d:
