@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -41,6 +41,34 @@ if TYPE_CHECKING:
     from cdskg.validation.sparql import _Sparql
 
 Check = Callable[[Term, list[Term], Data], list[tuple[Term | None, str]] | tuple]
+#: (focus node, its value nodes) for every focus node of a shape
+Columns = list[tuple[Term, list[Term]]]
+#: a check over all focus nodes at once: (focus, value or None, component) per result
+Bulk = Callable[[Columns, Data], list[tuple[Term, Term | None, str]]]
+
+
+def _bulk(check: Check) -> Bulk:
+    """The form of ``check`` that runs over all focus nodes at once: its ``bulk`` attribute
+    where the maker gave one (a loop without a call per focus node, or remembering the
+    answer for a value node met again), else a loop calling it per focus node."""
+    bulk = getattr(check, "bulk", None)
+    if bulk is None:
+
+        def bulk(columns: Columns, data: Data) -> list[tuple[Term, Term | None, str]]:
+            out = []
+            for f, values in columns:
+                found = check(f, values, data)
+                if found:
+                    out.extend((f, v, c) for v, c in found)
+            return out
+
+        check.bulk = bulk  # type: ignore[attr-defined]
+    return bulk
+
+
+def _with_bulk(check: Check, bulk: Bulk) -> Check:
+    check.bulk = bulk  # type: ignore[attr-defined]
+    return check
 
 
 @dataclass
@@ -68,6 +96,35 @@ class _Shape:
                 for p in self.target_objects_of:
                     found.update(by_p.get(p, _NONE))
         return found
+
+    def evaluate_all(self, focus: Iterable[Term], data: Data, out: list[Result]) -> bool:
+        """Check every focus node (SPARQL constraints aside), one constraint at a time over
+        all of them (see :func:`_bulk`); append the results to ``out``. True when some focus
+        node does not conform, as :meth:`evaluate` decides it for each."""
+        index = data.index
+        rows = [(f, index.get(f, _EMPTY)) for f in focus]
+        if self.path is None:
+            columns = [(f, [f]) for f, _ in rows]
+        else:
+            path = self.path
+            columns = [(f, by_p.get(path, _NONE)) for f, by_p in rows]
+        failed = self._check_all(columns, data, out)
+        for prop in self.properties:
+            path = prop.path
+            columns = [(f, by_p.get(path, _NONE)) for f, by_p in rows]
+            if prop._check_all(columns, data, out) and prop.severity not in _ALLOWED_SEVERITIES:
+                failed = True
+        return failed and self.severity not in _ALLOWED_SEVERITIES
+
+    def _check_all(self, columns: Columns, data: Data, out: list[Result]) -> bool:
+        failed = False
+        path, node, severity = self.path, self.node, self.severity
+        for check in self.checks:
+            found = _bulk(check)(columns, data)
+            if found:
+                failed = True
+                out.extend(Result(f, path, v, node, c, severity) for f, v, c in found)
+        return failed
 
     def evaluate(self, focus: Term, data: Data, out: list[Result] | None) -> bool:
         """Check one focus node (SPARQL constraints aside); append results to ``out`` when
@@ -124,7 +181,10 @@ def _min_count(c: _Compiler, node, p) -> Check:
     n = c.integer(node, p)
     component = _component("MinCount")
     fail = [(None, component)]
-    return lambda f, values, data: fail if len(values) < n else ()
+    return _with_bulk(
+        lambda f, values, data: fail if len(values) < n else (),
+        lambda columns, data: [(f, None, component) for f, values in columns if len(values) < n],
+    )
 
 
 @_check("maxCount")
@@ -132,11 +192,17 @@ def _max_count(c: _Compiler, node, p) -> Check:
     n = c.integer(node, p)
     component = _component("MaxCount")
     fail = [(None, component)]
-    return lambda f, values, data: fail if len(values) > n else ()
+    return _with_bulk(
+        lambda f, values, data: fail if len(values) > n else (),
+        lambda columns, data: [(f, None, component) for f, values in columns if len(values) > n],
+    )
 
 
-def _each(component: str, ok: Callable[[Term, Data], bool]) -> Check:
-    """A check on every value node: one result per value that is not ``ok``."""
+def _each(component: str, ok: Callable[[Term, Data], bool], *, memo: bool = False) -> Check:
+    """A check on every value node: one result per value that is not ``ok``.
+
+    ``memo``: over all focus nodes at once, ask ``ok`` once per distinct value node (for
+    tests that cost more than a dictionary look-up: types, nested shapes)."""
 
     def check(f: Term, values: list[Term], data: Data):
         for v in values:
@@ -144,7 +210,26 @@ def _each(component: str, ok: Callable[[Term, Data], bool]) -> Check:
                 return [(v, component) for v in values if not ok(v, data)]
         return ()
 
-    return check
+    if not memo:
+
+        def bulk(columns: Columns, data: Data):
+            return [(f, v, component) for f, values in columns for v in values if not ok(v, data)]
+
+    else:
+
+        def bulk(columns: Columns, data: Data):
+            known: dict[Term, bool] = {}
+            out = []
+            for f, values in columns:
+                for v in values:
+                    good = known.get(v)
+                    if good is None:
+                        good = known[v] = ok(v, data)
+                    if not good:
+                        out.append((f, v, component))
+            return out
+
+    return _with_bulk(check, bulk)
 
 
 @_check("datatype")
@@ -190,7 +275,22 @@ def _class(c: _Compiler, node, p) -> Check:
             if isinstance(v, ox.Literal) or not data.has_type(v, cls)
         ]
 
-    return check
+    def bulk(columns: Columns, data: Data):
+        missing: dict[Term, int] = {}  # value node -> how many of the classes it lacks
+        out = []
+        for f, values in columns:
+            for v in values:
+                n = missing.get(v)
+                if n is None:
+                    n = missing[v] = sum(
+                        1
+                        for cls in classes
+                        if isinstance(v, ox.Literal) or not data.has_type(v, cls)
+                    )
+                out.extend((f, v, component) for _ in range(n))
+        return out
+
+    return _with_bulk(check, bulk)
 
 
 @_check("nodeKind")
@@ -433,7 +533,7 @@ def _or(c: _Compiler, node, p) -> Check:
     component = _component("Or")
     if not members:
         return lambda f, values, data: ()
-    return _each(component, lambda v, data: any(m.conforms(v, data) for m in members))
+    return _each(component, lambda v, data: any(m.conforms(v, data) for m in members), memo=True)
 
 
 @_check("qualifiedValueShape")
@@ -447,8 +547,7 @@ def _qualified(c: _Compiler, node, p) -> Check:
     too_many = (None, _SH + "QualifiedMaxCountConstraintComponent")
     too_few = (None, _SH + "QualifiedMinCountConstraintComponent")
 
-    def check(f, values, data):
-        n = sum(1 for v in values if inner.conforms(v, data))
+    def counted(n: int) -> list[tuple[Term | None, str]]:
         out = []
         if most is not None and n > most:
             out.append(too_many)
@@ -456,4 +555,20 @@ def _qualified(c: _Compiler, node, p) -> Check:
             out.append(too_few)
         return out
 
-    return check
+    def check(f, values, data):
+        return counted(sum(1 for v in values if inner.conforms(v, data)))
+
+    def bulk(columns: Columns, data: Data):
+        known: dict[Term, bool] = {}
+        out = []
+        for f, values in columns:
+            n = 0
+            for v in values:
+                good = known.get(v)
+                if good is None:
+                    good = known[v] = inner.conforms(v, data)
+                n += good
+            out.extend((f, v, c) for v, c in counted(n))
+        return out
+
+    return _with_bulk(check, bulk)

@@ -53,6 +53,7 @@ from cdskg.validation.data import (
     Term,
     UnsupportedShapes,
     from_rdflib,
+    no_gc,
     to_rdflib,
 )
 from cdskg.validation.sparql import (
@@ -284,8 +285,11 @@ class Plan:
         about a node goes to another store). The build's articles share only nodes minted
         from their content (periods, units, indicators), with the same triples everywhere.
         """
-        datas = [Data.read(g, self.matched) for g in graphs]
-        return self._run(datas, self._stores_for(datas))
+        with no_gc():
+            datas = [Data.read(g, self.matched) for g in graphs]
+            reports = self._run(datas, self._stores_for(datas))
+            del datas  # freed before the collector runs again: it need not walk them
+        return reports
 
     def validate_store(self, store: ox.Store) -> Report:
         """Validate the union of every graph in ``store``.
@@ -295,8 +299,11 @@ class Plan:
         several graphs, and a join over triples every article graph repeats (a shared
         period's dates) multiplies them beyond reach.
         """
-        data = Data.read(store.quads_for_pattern(None, None, None), self.matched)
-        return self._run([data], [[0]])[0]
+        with no_gc():
+            data = Data.read(store.quads_for_pattern(None, None, None), self.matched)
+            [report] = self._run([data], [[0]])
+            del data  # freed before the collector runs again: it need not walk them
+        return report
 
     def _stores_for(self, datas: list[Data]) -> list[list[int]]:
         """The graphs (by index) that share a store: first fit, a graph joining the first
@@ -337,11 +344,7 @@ class Plan:
 
         for k, data in enumerate(datas):
             for i, shape in enumerate(self.roots):
-                failed = False
-                for f in focus[k][i]:
-                    if shape.evaluate(f, data, results[k]):
-                        failed = True
-                if failed:
+                if focus[k][i] and shape.evaluate_all(focus[k][i], data, results[k]):
                     fails(k, shape)
         for members in stores:
             store: ox.Store | None = None
