@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -40,9 +40,9 @@ if TYPE_CHECKING:
     from cdskg.validation.native import _Compiler
     from cdskg.validation.sparql import _Sparql
 
-Check = Callable[[Term, list[Term], Data], list[tuple[Term | None, str]] | tuple]
+Check = Callable[[Term, Sequence[Term], Data], list[tuple[Term | None, str]] | tuple]
 #: (focus node, its value nodes) for every focus node of a shape
-Columns = list[tuple[Term, list[Term]]]
+Columns = list[tuple[Term, Sequence[Term]]]
 #: a check over all focus nodes at once: (focus, value or None, component) per result
 Bulk = Callable[[Columns, Data], list[tuple[Term, Term | None, str]]]
 
@@ -144,7 +144,9 @@ class _Shape:
                     break
         return failed and self.severity not in _ALLOWED_SEVERITIES
 
-    def _check(self, focus: Term, values: list[Term], data: Data, out: list[Result] | None) -> bool:
+    def _check(
+        self, focus: Term, values: Sequence[Term], data: Data, out: list[Result] | None
+    ) -> bool:
         failed = False
         for check in self.checks:
             found = check(focus, values, data)
@@ -204,7 +206,7 @@ def _each(component: str, ok: Callable[[Term, Data], bool], *, memo: bool = Fals
     ``memo``: over all focus nodes at once, ask ``ok`` once per distinct value node (for
     tests that cost more than a dictionary look-up: types, nested shapes)."""
 
-    def check(f: Term, values: list[Term], data: Data):
+    def check(f: Term, values: Sequence[Term], data: Data):
         for v in values:
             if not ok(v, data):
                 return [(v, component) for v in values if not ok(v, data)]

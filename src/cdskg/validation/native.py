@@ -251,9 +251,20 @@ class _Compiler:
 class Plan:
     """Compiled shapes: validate graphs one by one, a batch of graphs, or a whole store."""
 
-    def __init__(self, roots: list[_Shape], messages: dict[RNode, dict[str | None, str]]):
+    def __init__(
+        self,
+        roots: list[_Shape],
+        messages: dict[RNode, dict[str | None, str]],
+        shapes: Iterable[_Shape] = (),
+    ):
         self.roots = roots
         self.messages = messages
+        #: one object per predicate the shapes name: the data's index is keyed by these
+        #: (see :meth:`Data.read`), so looking a path up finds its key by identity
+        self.predicates: dict[ox.NamedNode, ox.NamedNode] = {}
+        for shape in [*roots, *shapes]:
+            if shape.path is not None:
+                shape.path = self.predicates.setdefault(shape.path, shape.path)
         constraints = [c for shape in roots for c in shape.sparql]
         self.required = {pair for c in constraints for pair in c.required}
         # the store for a batch's SPARQL constraints only needs triples they can match
@@ -262,7 +273,7 @@ class Plan:
             if c.matched is None:
                 self.matched = None
                 break
-            self.matched |= c.matched
+            self.matched |= {self.predicates.setdefault(p, p) for p in c.matched}
         #: whether graphs can share one store for the SPARQL constraints (see
         #: :meth:`validate_batch`): every query walks forward from $this on named predicates
         self.batchable = self.matched is not None and all(c.walks_from_this for c in constraints)
@@ -286,7 +297,7 @@ class Plan:
         from their content (periods, units, indicators), with the same triples everywhere.
         """
         with no_gc():
-            datas = [Data.read(g, self.matched) for g in graphs]
+            datas = [Data.read(g, self.matched, self.predicates) for g in graphs]
             reports = self._run(datas, self._stores_for(datas))
             del datas  # freed before the collector runs again: it need not walk them
         return reports
@@ -300,9 +311,14 @@ class Plan:
         period's dates) multiplies them beyond reach.
         """
         with no_gc():
-            data = Data.read(store.quads_for_pattern(None, None, None), self.matched)
-            [report] = self._run([data], [[0]])
-            del data  # freed before the collector runs again: it need not walk them
+            data = Data()
+            copy = ox.Store()
+            # filled while the quads are read: no list of a million quads to keep and free
+            copy.bulk_extend(
+                data.add(store.quads_for_pattern(None, None, None), self.matched, self.predicates)
+            )
+            [report] = self._run([data], [[0]], [copy])
+            del data, copy  # freed before the collector runs again: it need not walk them
         return report
 
     def _stores_for(self, datas: list[Data]) -> list[list[int]]:
@@ -331,7 +347,11 @@ class Plan:
                 first_seen.setdefault(node, k)
         return [members for _, members in stores]
 
-    def _run(self, datas: list[Data], stores: list[list[int]]) -> list[Report]:
+    def _run(
+        self, datas: list[Data], stores: list[list[int]], made: list[ox.Store] | None = None
+    ) -> list[Report]:
+        """Validate each graph; ``stores``: the graphs that share a store for the SPARQL
+        constraints, made here when a constraint needs it (``made``: already made)."""
         results: list[list[Result]] = [[] for _ in datas]
         nonconforming = [False] * len(datas)
         reasons: list[str | None] = [None] * len(datas)
@@ -346,8 +366,8 @@ class Plan:
             for i, shape in enumerate(self.roots):
                 if focus[k][i] and shape.evaluate_all(focus[k][i], data, results[k]):
                     fails(k, shape)
-        for members in stores:
-            store: ox.Store | None = None
+        for j, members in enumerate(stores):
+            store: ox.Store | None = made[j] if made else None
             present: set | None = None
             for i, shape in enumerate(self.roots):
                 if not shape.sparql:
@@ -445,7 +465,7 @@ def compile_shapes(shapes: rdflib.Graph) -> Plan:
             for m in shapes.objects(node, SH.message)
             if isinstance(m, rdflib.Literal)
         }
-    return Plan(roots, messages)
+    return Plan(roots, messages, compiler.shapes.values())
 
 
 def report_graph(plan: Plan, report: Report) -> rdflib.Graph:
