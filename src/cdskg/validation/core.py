@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from cdskg.validation.sparql import _Sparql
 
 Check = Callable[[Term, Sequence[Term], Data], list[tuple[Term | None, str]] | tuple]
-#: (focus node, its value nodes) for every focus node of a shape
-Columns = list[tuple[Term, Sequence[Term]]]
+#: (focus node, its value nodes) for every focus node of a shape, read once
+Columns = Iterable[tuple[Term, Sequence[Term]]]
 #: a check over all focus nodes at once: (focus, value or None, component) per result
 Bulk = Callable[[Columns, Data], list[tuple[Term, Term | None, str]]]
 
@@ -102,25 +102,36 @@ class _Shape:
         all of them (see :func:`_bulk`); append the results to ``out``. True when some focus
         node does not conform, as :meth:`evaluate` decides it for each."""
         index = data.index
-        rows = [(f, index.get(f, _EMPTY)) for f in focus]
+        fs = list(focus)
+        if not fs:
+            return False
+        rows = [index.get(f, _EMPTY) for f in fs]
         if self.path is None:
-            columns = [(f, [f]) for f, _ in rows]
+            own: Sequence[Sequence[Term]] = [(f,) for f in fs]
         else:
             path = self.path
-            columns = [(f, by_p.get(path, _NONE)) for f, by_p in rows]
-        failed = self._check_all(columns, data, out)
-        for prop in self.properties:
-            path = prop.path
-            columns = [(f, by_p.get(path, _NONE)) for f, by_p in rows]
-            if prop._check_all(columns, data, out) and prop.severity not in _ALLOWED_SEVERITIES:
-                failed = True
+            own = [by_p.get(path, _NONE) for by_p in rows]
+        failed = self._check_all(fs, own, data, out)
+        if self.properties:
+            # every property's values of one focus node while its dictionary is at hand
+            # (at 100k observations, one pass per property took 4 times as long: each
+            # pass met every dictionary again, long out of the processor's caches)
+            paths = [prop.path for prop in self.properties]
+            table = [[by_p.get(p, _NONE) for p in paths] for by_p in rows]
+            for prop, values in zip(self.properties, zip(*table, strict=True), strict=True):
+                if prop._check_all(fs, values, data, out) and (
+                    prop.severity not in _ALLOWED_SEVERITIES
+                ):
+                    failed = True
         return failed and self.severity not in _ALLOWED_SEVERITIES
 
-    def _check_all(self, columns: Columns, data: Data, out: list[Result]) -> bool:
+    def _check_all(
+        self, fs: list[Term], values: Sequence[Sequence[Term]], data: Data, out: list[Result]
+    ) -> bool:
         failed = False
         path, node, severity = self.path, self.node, self.severity
         for check in self.checks:
-            found = _bulk(check)(columns, data)
+            found = _bulk(check)(zip(fs, values, strict=True), data)
             if found:
                 failed = True
                 out.extend(Result(f, path, v, node, c, severity) for f, v, c in found)
