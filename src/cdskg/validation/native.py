@@ -10,7 +10,8 @@ can use pySHACL instead.
 The reference is pySHACL 0.40 over an rdflib graph (``inference="none"``, ``advanced=True``,
 ``allow_warnings=True``); the data is read as rdflib reads it (:mod:`cdskg.validation.data`).
 Core constraints (:mod:`cdskg.validation.core`) are evaluated in Python over an index of
-the pyoxigraph terms.
+the pyoxigraph terms, each over all focus nodes of a shape at once
+(:meth:`cdskg.validation.shape._Shape.evaluate_all`).
 
 SPARQL-based constraints (``sh:sparql``/``sh:select``) run in Oxigraph, once per batch of
 graphs with ``$this`` free (:meth:`Plan.validate_batch`), keeping the rows whose ``?this``
@@ -41,7 +42,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from cdskg.validation.core import _CHECKS, _Shape
+from cdskg.validation.core import _CHECKS
 from cdskg.validation.data import (
     _ALLOWED_SEVERITIES,
     _SH,
@@ -56,6 +57,7 @@ from cdskg.validation.data import (
     no_gc,
     to_rdflib,
 )
+from cdskg.validation.shape import _Shape
 from cdskg.validation.sparql import (
     _Canonical,
     _matched_predicates,
