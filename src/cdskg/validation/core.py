@@ -1,13 +1,13 @@
 """SHACL core constraint components for the native engine: one check maker per parameter
 (``sh:minCount``, ``sh:datatype``, ``sh:in`` …), each giving pySHACL's results over
-:class:`cdskg.validation.data.Data`, and the compiled shape that runs them per focus node.
+:class:`cdskg.validation.data.Data`, in a form for one focus node and one for all of them at
+once (run by :class:`cdskg.validation.shape._Shape`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -16,11 +16,8 @@ import rdflib
 from rdflib.namespace import RDFS, SH
 
 from cdskg.validation.data import (
-    _ALLOWED_SEVERITIES,
     _DEC_KEPT,
-    _EMPTY,
     _INT_KEPT,
-    _NONE,
     _SH,
     _XSD_STRING_NODE,
     RDF_LANGSTRING,
@@ -28,80 +25,15 @@ from cdskg.validation.data import (
     XSD_INTEGER,
     XSD_STRING,
     Data,
-    Result,
-    RNode,
     Term,
     UnsupportedShapes,
     from_rdflib,
     to_rdflib,
 )
+from cdskg.validation.shape import Check, Columns, _with_bulk
 
 if TYPE_CHECKING:
     from cdskg.validation.native import _Compiler
-    from cdskg.validation.sparql import _Sparql
-
-Check = Callable[[Term, list[Term], Data], list[tuple[Term | None, str]] | tuple]
-
-
-@dataclass
-class _Shape:
-    node: RNode
-    path: ox.NamedNode | None
-    severity: str
-    checks: list[Check] = field(default_factory=list)
-    properties: list[_Shape] = field(default_factory=list)
-    sparql: list[_Sparql] = field(default_factory=list)
-    target_classes: list[Term] = field(default_factory=list)
-    target_subjects_of: list[ox.NamedNode] = field(default_factory=list)
-    target_objects_of: list[ox.NamedNode] = field(default_factory=list)
-    target_nodes: list[Term] = field(default_factory=list)
-
-    def focus_nodes(self, data: Data) -> set[Term]:
-        found: set[Term] = set(self.target_nodes)
-        for c in self.target_classes:
-            found.update(data.instances(c))
-        if self.target_subjects_of or self.target_objects_of:
-            for s, by_p in data.index.items():
-                for p in self.target_subjects_of:
-                    if p in by_p:
-                        found.add(s)
-                for p in self.target_objects_of:
-                    found.update(by_p.get(p, _NONE))
-        return found
-
-    def evaluate(self, focus: Term, data: Data, out: list[Result] | None) -> bool:
-        """Check one focus node (SPARQL constraints aside); append results to ``out`` when
-        given. True when the shape does not conform, as pySHACL decides it."""
-        by_p = data.index.get(focus, _EMPTY)
-        values = by_p.get(self.path, _NONE) if self.path is not None else [focus]
-        failed = self._check(focus, values, data, out)
-        if failed and out is None:
-            return self.severity not in _ALLOWED_SEVERITIES
-        for prop in self.properties:
-            # a property shape's checks, without a call of evaluate() per property
-            if prop._check(focus, by_p.get(prop.path, _NONE), data, out) and (
-                prop.severity not in _ALLOWED_SEVERITIES
-            ):
-                failed = True
-                if out is None:
-                    break
-        return failed and self.severity not in _ALLOWED_SEVERITIES
-
-    def _check(self, focus: Term, values: list[Term], data: Data, out: list[Result] | None) -> bool:
-        failed = False
-        for check in self.checks:
-            found = check(focus, values, data)
-            if not found:
-                continue
-            failed = True
-            if out is None:
-                break
-            for value, component in found:
-                out.append(Result(focus, self.path, value, self.node, component, self.severity))
-        return failed
-
-    def conforms(self, focus: Term, data: Data) -> bool:
-        return not self.evaluate(focus, data, None)
 
 
 def _check(component: str):
@@ -124,7 +56,10 @@ def _min_count(c: _Compiler, node, p) -> Check:
     n = c.integer(node, p)
     component = _component("MinCount")
     fail = [(None, component)]
-    return lambda f, values, data: fail if len(values) < n else ()
+    return _with_bulk(
+        lambda f, values, data: fail if len(values) < n else (),
+        lambda columns, data: [(f, None, component) for f, values in columns if len(values) < n],
+    )
 
 
 @_check("maxCount")
@@ -132,19 +67,44 @@ def _max_count(c: _Compiler, node, p) -> Check:
     n = c.integer(node, p)
     component = _component("MaxCount")
     fail = [(None, component)]
-    return lambda f, values, data: fail if len(values) > n else ()
+    return _with_bulk(
+        lambda f, values, data: fail if len(values) > n else (),
+        lambda columns, data: [(f, None, component) for f, values in columns if len(values) > n],
+    )
 
 
-def _each(component: str, ok: Callable[[Term, Data], bool]) -> Check:
-    """A check on every value node: one result per value that is not ``ok``."""
+def _each(component: str, ok: Callable[[Term, Data], bool], *, memo: bool = False) -> Check:
+    """A check on every value node: one result per value that is not ``ok``.
 
-    def check(f: Term, values: list[Term], data: Data):
+    ``memo``: over all focus nodes at once, ask ``ok`` once per distinct value node (for
+    tests that cost more than a dictionary look-up: types, nested shapes)."""
+
+    def check(f: Term, values: Sequence[Term], data: Data):
         for v in values:
             if not ok(v, data):
                 return [(v, component) for v in values if not ok(v, data)]
         return ()
 
-    return check
+    if not memo:
+
+        def bulk(columns: Columns, data: Data):
+            return [(f, v, component) for f, values in columns for v in values if not ok(v, data)]
+
+    else:
+
+        def bulk(columns: Columns, data: Data):
+            known: dict[Term, bool] = {}
+            out = []
+            for f, values in columns:
+                for v in values:
+                    good = known.get(v)
+                    if good is None:
+                        good = known[v] = ok(v, data)
+                    if not good:
+                        out.append((f, v, component))
+            return out
+
+    return _with_bulk(check, bulk)
 
 
 @_check("datatype")
@@ -190,7 +150,22 @@ def _class(c: _Compiler, node, p) -> Check:
             if isinstance(v, ox.Literal) or not data.has_type(v, cls)
         ]
 
-    return check
+    def bulk(columns: Columns, data: Data):
+        missing: dict[Term, int] = {}  # value node -> how many of the classes it lacks
+        out = []
+        for f, values in columns:
+            for v in values:
+                n = missing.get(v)
+                if n is None:
+                    n = missing[v] = sum(
+                        1
+                        for cls in classes
+                        if isinstance(v, ox.Literal) or not data.has_type(v, cls)
+                    )
+                out.extend((f, v, component) for _ in range(n))
+        return out
+
+    return _with_bulk(check, bulk)
 
 
 @_check("nodeKind")
@@ -433,7 +408,7 @@ def _or(c: _Compiler, node, p) -> Check:
     component = _component("Or")
     if not members:
         return lambda f, values, data: ()
-    return _each(component, lambda v, data: any(m.conforms(v, data) for m in members))
+    return _each(component, lambda v, data: any(m.conforms(v, data) for m in members), memo=True)
 
 
 @_check("qualifiedValueShape")
@@ -447,8 +422,7 @@ def _qualified(c: _Compiler, node, p) -> Check:
     too_many = (None, _SH + "QualifiedMaxCountConstraintComponent")
     too_few = (None, _SH + "QualifiedMinCountConstraintComponent")
 
-    def check(f, values, data):
-        n = sum(1 for v in values if inner.conforms(v, data))
+    def counted(n: int) -> list[tuple[Term | None, str]]:
         out = []
         if most is not None and n > most:
             out.append(too_many)
@@ -456,4 +430,20 @@ def _qualified(c: _Compiler, node, p) -> Check:
             out.append(too_few)
         return out
 
-    return check
+    def check(f, values, data):
+        return counted(sum(1 for v in values if inner.conforms(v, data)))
+
+    def bulk(columns: Columns, data: Data):
+        known: dict[Term, bool] = {}
+        out = []
+        for f, values in columns:
+            n = 0
+            for v in values:
+                good = known.get(v)
+                if good is None:
+                    good = known[v] = inner.conforms(v, data)
+                n += good
+            out.extend((f, v, c) for v, c in counted(n))
+        return out
+
+    return _with_bulk(check, bulk)

@@ -18,9 +18,10 @@ themselves (hashing them is cheap; ``.value`` strings are not).
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -102,6 +103,26 @@ def _quiet_rdflib() -> Iterator[None]:
         logger.setLevel(level)
 
 
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a graph is indexed and checked.
+
+    Validation allocates millions of small objects that live until it ends (terms, index
+    lists, results), none of them in reference cycles; every 700 allocations the collector
+    would walk the young ones, and now and then every object alive: at 10k observations
+    that was 1.4 of the 1.9 s reading the store (``benchmarks/README.md``). Reference
+    counting frees them; the collector runs again afterwards, if it ran before (callers free
+    the index first, so it need not walk that either).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 @dataclass(frozen=True, slots=True)
 class _LiteralInfo:
     normal: ox.Literal  # the literal as rdflib normalises it
@@ -157,7 +178,7 @@ def from_rdflib(node: rdflib.term.Node) -> Term:
 
 
 _EMPTY: dict = {}
-_NONE: list = []
+_NONE: tuple = ()
 
 
 class Data:
@@ -165,7 +186,8 @@ class Data:
     normalises them, and what the SPARQL step needs to map Oxigraph's terms back."""
 
     def __init__(self) -> None:
-        self.index: dict[Term, dict[ox.NamedNode, list[Term]]] = {}
+        #: tuples, not lists: most are of one object, and a tuple is one allocation
+        self.index: dict[Term, dict[ox.NamedNode, tuple[Term, ...]]] = {}
         self.ill_typed: set[ox.Literal] = set()
         self.unstored: list[ox.Literal] = []  # literals Oxigraph's store may rewrite
         self.disputed: list[ox.Literal] = []  # literals rdflib's SPARQL may read otherwise
@@ -175,72 +197,101 @@ class Data:
         self._superclasses: dict[Term, set[Term]] | None = None
         self._by_type: dict[Term, list[Term]] | None = None
         self._literals: set[Term] | None = None
+        #: one object per distinct object term (units, indicators, periods, qualifiers
+        #: recur in every observation): less memory, and look-ups that find them by identity
+        self._terms: dict[Term, Term] = {}
 
     @classmethod
     def read(
-        cls, triples: Iterable[ox.Triple | ox.Quad], queried: set[ox.NamedNode] | None = None
+        cls,
+        triples: Iterable[ox.Triple | ox.Quad],
+        queried: set[ox.NamedNode] | None = None,
+        predicates: dict[ox.NamedNode, ox.NamedNode] | None = None,
     ) -> Data:
         """Index ``triples``. ``queried``: the predicates SPARQL constraints can match (None:
         any); a literal of another predicate cannot change their results. The distinct
         triples of those predicates are kept, as quads, for the SPARQL step's store
-        (:attr:`queried`)."""
+        (:attr:`queried`). ``predicates``: see :meth:`add`."""
         data = cls()
-        index = data.index
-        ill_typed = data.ill_typed
-        unstored = data.unstored
-        kept = data.queried
+        data.queried.extend(data.add(triples, queried, predicates))
+        return data
+
+    def add(
+        self,
+        triples: Iterable[ox.Triple | ox.Quad],
+        queried: set[ox.NamedNode] | None = None,
+        predicates: dict[ox.NamedNode, ox.NamedNode] | None = None,
+    ) -> Iterator[ox.Quad]:
+        """Index ``triples`` as :meth:`read` does, yielding the distinct triples of the
+        ``queried`` predicates as quads as it goes (to fill the SPARQL step's store without a
+        list of them: :meth:`cdskg.validation.native.Plan.validate_store`).
+
+        ``predicates``: the objects to key the index by, one per predicate (the shapes' own,
+        :attr:`cdskg.validation.native.Plan.predicates`), so a look-up by a path finds its
+        key by identity; other predicates get one object each too. Each triple otherwise
+        brings its own predicate object: at 100k observations 2.5M of them, each compared
+        string by string on every look-up."""
+        # predicate -> (the one object for it, whether SPARQL constraints can match it)
+        one = {p: (p, queried is None or p in queried) for p in predicates or ()}
+        index = self.index
+        terms = self._terms
+        ill_typed = self.ill_typed
+        unstored = self.unstored
+        disputed = self.disputed
         literal = ox.Literal
         quad = ox.Quad
         for t in triples:
             s = t.subject
             p = t.predicate
+            known = one.get(p)
+            if known is None:
+                known = one[p] = (p, queried is None or p in queried)
+            p, keep = known
             o = t.object
             changed = False
             if type(o) is literal:
                 datatype = o.datatype.value
-                # numbers of up to 18 characters fit Oxigraph's i64 integers and its
-                # decimals (18 digits after the point); longer ones it may not compare at
-                # all while rdflib does: they take the slow path, which disputes them
-                if datatype in (XSD_STRING, RDF_LANGSTRING) or (
-                    datatype == XSD_INTEGER and len(o.value) <= 18 and _INT_KEPT(o.value)
-                ):
-                    pass
-                elif datatype == XSD_DECIMAL and len(o.value) <= 18 and _DEC_KEPT(o.value):
-                    if not _DEC_STORED(o.value):
+                if datatype not in (XSD_STRING, RDF_LANGSTRING):
+                    lexical = o.value
+                    # numbers of up to 18 characters fit Oxigraph's i64 integers and its
+                    # decimals (18 digits after the point); longer ones it may not compare
+                    # at all while rdflib does: they take the slow path, which disputes them
+                    if datatype == XSD_INTEGER and len(lexical) <= 18 and _INT_KEPT(lexical):
+                        pass
+                    elif datatype == XSD_DECIMAL and len(lexical) <= 18 and _DEC_KEPT(lexical):
+                        if not _DEC_STORED(lexical):
+                            unstored.append(o)
+                    else:
+                        info = _slow_literal(o, datatype)
+                        if info.changed:
+                            o = info.normal
+                            changed = True
+                        if info.ill_typed:
+                            ill_typed.add(o)
+                        agreed = _AGREED.get(datatype)
+                        if keep and (info.ill_typed or agreed is None or not agreed(o.value)):
+                            disputed.append(o)
                         unstored.append(o)
-                else:
-                    info = _slow_literal(o, datatype)
-                    if info.changed:
-                        o = info.normal
-                        changed = True
-                    if info.ill_typed:
-                        ill_typed.add(o)
-                    agreed = _AGREED.get(datatype)
-                    if (info.ill_typed or agreed is None or not agreed(o.value)) and (
-                        queried is None or p in queried
-                    ):
-                        data.disputed.append(o)
-                    unstored.append(o)
+            o = terms.setdefault(o, o)
             by_p = index.get(s)
             if by_p is None:
-                index[s] = {p: [o]}
+                index[s] = {p: (o,)}
             else:
                 objects = by_p.get(p)
                 if objects is None:
-                    by_p[p] = [o]
+                    by_p[p] = (o,)
                 elif o not in objects:
-                    objects.append(o)
+                    by_p[p] = (*objects, o)
                 else:
                     continue  # given before
-            if queried is None or p in queried:
+            if keep:
                 if type(t) is not quad:
                     t = quad(s, p, o)
                 elif changed:
                     t = quad(s, p, o, t.graph_name)
-                kept.append(t)  # type: ignore[arg-type]
-        return data
+                yield t  # type: ignore[misc]
 
-    def objects(self, s: Term, p: ox.NamedNode) -> list[Term]:
+    def objects(self, s: Term, p: ox.NamedNode) -> Sequence[Term]:
         return self.index.get(s, _EMPTY).get(p, _NONE)
 
     def nodes(self) -> set[Term]:
@@ -280,7 +331,7 @@ class Data:
     def superclasses(self) -> dict[Term, set[Term]]:
         """Class → every class it is a subclass of (transitively), from the data graph."""
         if self._superclasses is None:
-            direct: dict[Term, list[Term]] = {}
+            direct: dict[Term, Sequence[Term]] = {}
             for s, by_p in self.index.items():
                 ups = by_p.get(_SUBCLASS_OF)
                 if ups:

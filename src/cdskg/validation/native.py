@@ -10,7 +10,8 @@ can use pySHACL instead.
 The reference is pySHACL 0.40 over an rdflib graph (``inference="none"``, ``advanced=True``,
 ``allow_warnings=True``); the data is read as rdflib reads it (:mod:`cdskg.validation.data`).
 Core constraints (:mod:`cdskg.validation.core`) are evaluated in Python over an index of
-the pyoxigraph terms.
+the pyoxigraph terms, each over all focus nodes of a shape at once
+(:meth:`cdskg.validation.shape._Shape.evaluate_all`).
 
 SPARQL-based constraints (``sh:sparql``/``sh:select``) run in Oxigraph, once per batch of
 graphs with ``$this`` free (:meth:`Plan.validate_batch`), keeping the rows whose ``?this``
@@ -41,7 +42,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 
-from cdskg.validation.core import _CHECKS, _Shape
+from cdskg.validation.core import _CHECKS
 from cdskg.validation.data import (
     _ALLOWED_SEVERITIES,
     _SH,
@@ -53,8 +54,10 @@ from cdskg.validation.data import (
     Term,
     UnsupportedShapes,
     from_rdflib,
+    no_gc,
     to_rdflib,
 )
+from cdskg.validation.shape import _Shape
 from cdskg.validation.sparql import (
     _Canonical,
     _matched_predicates,
@@ -250,9 +253,20 @@ class _Compiler:
 class Plan:
     """Compiled shapes: validate graphs one by one, a batch of graphs, or a whole store."""
 
-    def __init__(self, roots: list[_Shape], messages: dict[RNode, dict[str | None, str]]):
+    def __init__(
+        self,
+        roots: list[_Shape],
+        messages: dict[RNode, dict[str | None, str]],
+        shapes: Iterable[_Shape] = (),
+    ):
         self.roots = roots
         self.messages = messages
+        #: one object per predicate the shapes name: the data's index is keyed by these
+        #: (see :meth:`Data.read`), so looking a path up finds its key by identity
+        self.predicates: dict[ox.NamedNode, ox.NamedNode] = {}
+        for shape in [*roots, *shapes]:
+            if shape.path is not None:
+                shape.path = self.predicates.setdefault(shape.path, shape.path)
         constraints = [c for shape in roots for c in shape.sparql]
         self.required = {pair for c in constraints for pair in c.required}
         # the store for a batch's SPARQL constraints only needs triples they can match
@@ -261,7 +275,7 @@ class Plan:
             if c.matched is None:
                 self.matched = None
                 break
-            self.matched |= c.matched
+            self.matched |= {self.predicates.setdefault(p, p) for p in c.matched}
         #: whether graphs can share one store for the SPARQL constraints (see
         #: :meth:`validate_batch`): every query walks forward from $this on named predicates
         self.batchable = self.matched is not None and all(c.walks_from_this for c in constraints)
@@ -284,8 +298,11 @@ class Plan:
         about a node goes to another store). The build's articles share only nodes minted
         from their content (periods, units, indicators), with the same triples everywhere.
         """
-        datas = [Data.read(g, self.matched) for g in graphs]
-        return self._run(datas, self._stores_for(datas))
+        with no_gc():
+            datas = [Data.read(g, self.matched, self.predicates) for g in graphs]
+            reports = self._run(datas, self._stores_for(datas))
+            del datas  # freed before the collector runs again: it need not walk them
+        return reports
 
     def validate_store(self, store: ox.Store) -> Report:
         """Validate the union of every graph in ``store``.
@@ -295,8 +312,16 @@ class Plan:
         several graphs, and a join over triples every article graph repeats (a shared
         period's dates) multiplies them beyond reach.
         """
-        data = Data.read(store.quads_for_pattern(None, None, None), self.matched)
-        return self._run([data], [[0]])[0]
+        with no_gc():
+            data = Data()
+            copy = ox.Store()
+            # filled while the quads are read: no list of a million quads to keep and free
+            copy.bulk_extend(
+                data.add(store.quads_for_pattern(None, None, None), self.matched, self.predicates)
+            )
+            [report] = self._run([data], [[0]], [copy])
+            del data, copy  # freed before the collector runs again: it need not walk them
+        return report
 
     def _stores_for(self, datas: list[Data]) -> list[list[int]]:
         """The graphs (by index) that share a store: first fit, a graph joining the first
@@ -324,7 +349,11 @@ class Plan:
                 first_seen.setdefault(node, k)
         return [members for _, members in stores]
 
-    def _run(self, datas: list[Data], stores: list[list[int]]) -> list[Report]:
+    def _run(
+        self, datas: list[Data], stores: list[list[int]], made: list[ox.Store] | None = None
+    ) -> list[Report]:
+        """Validate each graph; ``stores``: the graphs that share a store for the SPARQL
+        constraints, made here when a constraint needs it (``made``: already made)."""
         results: list[list[Result]] = [[] for _ in datas]
         nonconforming = [False] * len(datas)
         reasons: list[str | None] = [None] * len(datas)
@@ -337,14 +366,10 @@ class Plan:
 
         for k, data in enumerate(datas):
             for i, shape in enumerate(self.roots):
-                failed = False
-                for f in focus[k][i]:
-                    if shape.evaluate(f, data, results[k]):
-                        failed = True
-                if failed:
+                if focus[k][i] and shape.evaluate_all(focus[k][i], data, results[k]):
                     fails(k, shape)
-        for members in stores:
-            store: ox.Store | None = None
+        for j, members in enumerate(stores):
+            store: ox.Store | None = made[j] if made else None
             present: set | None = None
             for i, shape in enumerate(self.roots):
                 if not shape.sparql:
@@ -442,7 +467,7 @@ def compile_shapes(shapes: rdflib.Graph) -> Plan:
             for m in shapes.objects(node, SH.message)
             if isinstance(m, rdflib.Literal)
         }
-    return Plan(roots, messages)
+    return Plan(roots, messages, compiler.shapes.values())
 
 
 def report_graph(plan: Plan, report: Report) -> rdflib.Graph:

@@ -17,7 +17,7 @@ import rdflib
 from cdskg.validation.data import _NONE, _RDF_TYPE, _SH, Data, Result, RNode, Term
 
 if TYPE_CHECKING:
-    from cdskg.validation.core import _Shape
+    from cdskg.validation.shape import _Shape
 
 
 @dataclass
