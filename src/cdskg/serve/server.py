@@ -51,12 +51,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from cdskg.errors import StoreError, UsageError
 from cdskg.publish import prepare
-from cdskg.settings import Settings
+from cdskg.settings import Settings, store_value
 from cdskg.store.generations import StoreLayout
 from cdskg.web.errors import error_bytes
 
@@ -435,7 +434,7 @@ def _settings_to_env(settings: Settings) -> str:
 
 def _settings_from_env(text: str) -> Settings:
     values = json.loads(text)
-    values["store"] = Path(values["store"])
+    values["store"] = store_value(values["store"])
     return Settings(**values)
 
 
