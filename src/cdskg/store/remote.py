@@ -209,13 +209,12 @@ class RemoteStore:
         named_graphs: Any = None,
         substitutions: dict[ox.Variable, Any] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        text = _prologue(prefixes, base_iri) + query
-        if substitutions:
-            text = with_values(text, substitutions)
         # Parsed here first, on an empty store: syntax errors read as pyoxigraph's, with
         # the user's line numbers, and the query's kind picks the answer's format.
         kind = _EMPTY.query(query, prefixes=prefixes, base_iri=base_iri)
+        text = _prologue(prefixes, base_iri) + query
         if substitutions:
+            text = with_values(text, substitutions, isinstance(kind, ox.QueryTriples))
             _EMPTY.query(text)
         params: dict[str, list[str]] = {}
         if default_graph is not None:
@@ -325,12 +324,19 @@ _SKIP = re.compile(
 )
 
 
-def with_values(text: str, substitutions: dict[ox.Variable, Any]) -> str:
+_SUBSELECT = re.compile(r"\s*select\b", re.IGNORECASE)
+
+
+def with_values(text: str, substitutions: dict[ox.Variable, Any], construct: bool = False) -> str:
     """``text`` with ``VALUES`` binding the substituted variables at the start of its WHERE
-    group: what pyoxigraph's ``substitutions`` do, for a server that has none.
+    group (for a CONSTRUCT, the second group: the first is the template): what pyoxigraph's
+    ``substitutions`` do, for a server that has none.
 
     >>> print(with_values("SELECT ?x { ?x ?p ?o }", {ox.Variable("p"): ox.NamedNode("urn:p")}))
     SELECT ?x { VALUES (?p) { (<urn:p>) } ?x ?p ?o }
+    >>> print(with_values("SELECT ?x (COUNT(*) AS ?n) { SELECT ?x ?o { ?x ?p ?o } } GROUP BY ?x",
+    ...                   {ox.Variable("x"): ox.NamedNode("urn:x")}))
+    SELECT ?x (COUNT(*) AS ?n) { SELECT ?x ?o { VALUES (?x) { (<urn:x>) } ?x ?p ?o } } GROUP BY ?x
     """
     values = (
         "VALUES ("
@@ -339,18 +345,25 @@ def with_values(text: str, substitutions: dict[ox.Variable, Any]) -> str:
         + " ".join(str(t) for t in substitutions.values())
         + ") } "
     )
-    construct = re.match(r"(?is)\s*(?:(?:base|prefix)[^{]*?>\s*)*construct\s*\{", text)
-    depth, groups = 0, 0
-    for m in _SKIP.finditer(text):
-        brace = m.group(1)
-        if brace == "{":
+    depth, groups, at = 0, 0, None
+    braces = [m for m in _SKIP.finditer(text) if m.group(1)]
+    for k, m in enumerate(braces):
+        if m.group(1) == "{":
             if depth == 0:
                 groups += 1
                 if groups == (2 if construct else 1):
-                    return text[: m.end()] + " " + values + text[m.end() :].lstrip()
+                    at = k
+                    break
             depth += 1
-        elif brace == "}":
+        else:
             depth -= 1
+    # a group that is a subquery: bind inside it (its WHERE group), as the outer query sees
+    # only what it projects
+    while at is not None and _SUBSELECT.match(text, braces[at].end()):
+        at = next((j for j in range(at + 1, len(braces)) if braces[j].group(1) == "{"), None)
+    if at is not None:
+        end = braces[at].end()
+        return text[:end] + " " + values + text[end:].lstrip()
     raise QueryError("cannot bind values in this query on a remote store (no WHERE group)")
 
 
