@@ -4,6 +4,8 @@ build killed mid-way leaves the version in service complete; a down server is na
 
 from __future__ import annotations
 
+import base64
+import http.server
 import os
 import shutil
 import signal
@@ -11,6 +13,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +31,7 @@ from conftest import CDSKG, REPO, free_port, run_cli, serving
 
 OBSERVATIONS = "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?o a qb:Observation }"
 ARTICLES = "SELECT ?a WHERE { ?a a schema:NewsArticle } ORDER BY ?a"
-STAGED = f'ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), "{STAGING}")) }}'
+STAGED = f'ASK {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), "{STAGING}")) }}'
 
 
 def _oxigraph() -> str:
@@ -230,3 +234,69 @@ def test_a_server_answering_non_2xx_is_named(remote: str) -> None:
     assert "CDSKG_REMOTE_QUERY_URL" in proc.stderr
     proc = run_cli("query", "--store", "ftp://127.0.0.1/x", "ASK {}", check=2)
     assert "a folder or an http(s):// URL" in proc.stderr
+
+
+class _Guard(http.server.BaseHTTPRequestHandler):
+    """An authenticating proxy in front of the Oxigraph server, as a reverse proxy with
+    authentication would stand there: it forwards requests that carry ``want``."""
+
+    upstream = ""
+    want: tuple[str, ...] = ()
+
+    def _forward(self) -> None:
+        if self.headers.get("Authorization") not in self.want:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Bearer realm="store"')
+            self.end_headers()
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {k: v for k, v in self.headers.items() if k in ("Content-Type", "Accept")}
+        req = urllib.request.Request(
+            self.upstream + self.path, data=body, headers=headers, method=self.command
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=60) as resp:
+                status, data, kind = resp.status, resp.read(), resp.headers.get("Content-Type")
+        except urllib.error.HTTPError as exc:
+            status, data, kind = exc.code, exc.read(), exc.headers.get("Content-Type")
+        self.send_response(status)
+        if kind:
+            self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = _forward
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture()
+def guarded(remote: str) -> Iterator[str]:
+    handler = type("Guard", (_Guard,), {"upstream": remote})
+    handler.want = ("Bearer s3cret", "Basic " + base64.b64encode(b"cdskg:pa ss").decode())
+    proxy = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{proxy.server_address[1]}"
+    finally:
+        proxy.shutdown()
+        proxy.server_close()
+
+
+def test_a_token_or_basic_credentials_reach_the_server(guarded: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CDSKG_REMOTE_")}
+    refused = run_cli("query", "--store", guarded, OBSERVATIONS, check=2, env=env)
+    assert "answered 401" in refused.stderr and "CDSKG_REMOTE_TOKEN" in refused.stderr
+    for extra in (
+        {"CDSKG_REMOTE_TOKEN": "s3cret"},
+        {"CDSKG_REMOTE_USER": "cdskg", "CDSKG_REMOTE_PASSWORD": "pa ss"},
+    ):
+        proc = run_cli(
+            "query", "--store", guarded, "--format", "csv", OBSERVATIONS, env={**env, **extra}
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.splitlines()[0] == "n"

@@ -105,7 +105,7 @@ class Endpoint:
             detail = exc.read(2000).decode("utf-8", "replace").strip()
             if exc.code in (401, 403):
                 hint = "set CDSKG_REMOTE_TOKEN, or CDSKG_REMOTE_USER and CDSKG_REMOTE_PASSWORD"
-            elif exc.code == 400 and "query" in url:
+            elif exc.code == 400 and url.startswith(self.query_url):
                 raise QueryError(f"{shown} refused the query: {detail[:500]}") from None
             elif exc.code == 404:
                 hint = (
@@ -251,13 +251,13 @@ class RemoteStore:
 
     def named_graphs(self) -> Iterator[ox.NamedNode]:
         rows = self.endpoint.select(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }"
-            f" FILTER(!STRSTARTS(STR(?g), '{INTERNAL}')) }}"
+            # an empty group lists the graphs from the server's graph table, no quad is read
+            f"SELECT ?g WHERE {{ GRAPH ?g {{ }} FILTER(!STRSTARTS(STR(?g), '{INTERNAL}')) }}"
         )
         return iter([row["g"] for row in rows])  # type: ignore[union-attr]
 
     def contains_named_graph(self, graph: ox.NamedNode) -> bool:
-        return bool(self.endpoint.select(f"ASK {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}"))
+        return bool(self.endpoint.select(f"ASK {{ GRAPH <{graph.value}> {{ }} }}"))
 
     def __len__(self) -> int:
         rows = self.endpoint.select(

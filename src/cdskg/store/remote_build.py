@@ -106,8 +106,7 @@ class RemoteTarget:
     def lock(self) -> Iterator[None]:
         """Drops the staged graphs a killed build left (see the module's note on locks)."""
         rows = self.endpoint.select(
-            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o }"
-            f' FILTER(STRSTARTS(STR(?g), "{STAGING}")) }}'
+            f'SELECT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), "{STAGING}")) }}'
         )
         left = [row["g"].value for row in rows]  # type: ignore[union-attr]
         if left:
