@@ -150,7 +150,7 @@ class RemoteTarget:
         return 0 if reader is None else len(reader)
 
 
-_LIVE = f'FILTER(!STRSTARTS(STR(?g), "{INTERNAL}"))'
+_INTERNAL = f'"{INTERNAL}"'
 
 
 def switch_operations(
@@ -161,24 +161,37 @@ def switch_operations(
     ``staged`` maps each written graph to its staging name (the meta graph's holds only this
     run's record, appended; the others replace theirs), ``removed`` the graphs to drop. The
     default graph (the union readers query) is kept up to date for what changed only: the
-    triples of the replaced or dropped graphs are taken out of it, the new graphs' put in,
-    and the old triples that some graph still holds put back.
+    triples that only the replaced or dropped graphs hold are taken out of it, and the
+    staged graphs' put in.
+
+    Each operation covers every graph at once (``VALUES``): Oxigraph server's operations
+    cost tens of milliseconds each inside a large transaction, whatever their size (50
+    changed articles: 20 s as ``ADD``/``MOVE`` per graph).
     """
-    old = f"{prefix}old"
     replaced = sorted((set(staged) - {iri.META_GRAPH}) | removed)
-    ops = [f"ADD SILENT <{g}> TO <{old}>" for g in replaced]
-    ops.append(f"DELETE {{ ?s ?p ?o }} WHERE {{ GRAPH <{old}> {{ ?s ?p ?o }} }}")
-    for graph, name in sorted(staged.items()):
-        ops.append(f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
-        if graph == iri.META_GRAPH:
-            ops += [f"ADD SILENT <{name}> TO <{graph}>", f"DROP SILENT GRAPH <{name}>"]
-        else:
-            ops.append(f"MOVE SILENT <{name}> TO <{graph}>")
+    graphs = " ".join(f"<{g}>" for g in replaced)
+    pairs = " ".join(f"(<{s}> <{g}>)" for g, s in sorted(staged.items()))
+    names = " ".join(f"<{s}>" for s in sorted(staged.values()))
+    quads = "{ ?s ?p ?o }"
+    elsewhere = (
+        f"FILTER NOT EXISTS {{ GRAPH ?h {quads} FILTER(!STRSTARTS(STR(?h), {_INTERNAL})"
+        f" && ?h NOT IN ({', '.join(f'<{g}>' for g in replaced)})) }}"
+    )
+    ops = [
+        # out of the default graph: what only the replaced or dropped graphs hold
+        f"DELETE {quads} WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {quads} {elsewhere} }}",
+        f"DELETE {{ GRAPH ?g {quads} }} WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {quads} }}",
+        # the staged graphs under their names (the meta graph's run appended), and in the
+        # default graph
+        f"INSERT {{ GRAPH ?g {quads} }} WHERE {{ VALUES (?t ?g) {{ {pairs} }} GRAPH ?t {quads} }}",
+        f"INSERT {quads} WHERE {{ VALUES ?t {{ {names} }} GRAPH ?t {quads} }}",
+        f"DELETE {{ GRAPH ?t {quads} }} WHERE {{ VALUES ?t {{ {names} }} GRAPH ?t {quads} }}",
+    ]
+    if not replaced:  # the first build: nothing to take out
+        ops = ops[2:]
     ops += [f"DROP SILENT GRAPH <{g}>" for g in sorted(removed - set(staged))]
+    ops += [f"DROP SILENT GRAPH <{s}>" for s in sorted(staged.values())]
     ops += [
-        f"INSERT {{ ?s ?p ?o }} WHERE {{ GRAPH <{old}> {{ ?s ?p ?o }}"
-        f" GRAPH ?g {{ ?s ?p ?o }} {_LIVE} }}",
-        f"DROP SILENT GRAPH <{old}>",
         f"DROP SILENT GRAPH <{POINTER}>",
         f'INSERT DATA {{ GRAPH <{POINTER}> {{ <{POINTER}> <{VERSION}> "{new}" }} }}',
     ]
