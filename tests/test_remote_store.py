@@ -300,3 +300,24 @@ def test_a_token_or_basic_credentials_reach_the_server(guarded: str) -> None:
         )
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.splitlines()[0] == "n"
+
+
+def test_serve_caps_what_it_reads_from_the_server(
+    remote: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CDSKG_MAX_ANSWER_BYTES", "100000")
+    with serving(remote, tmp_path / "serve.log", "--workers", "1") as base:  # type: ignore[arg-type]
+        whole = requests.get(
+            base + "/sparql",
+            params={"query": "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"},
+            headers={"Accept": "application/n-triples"},
+            timeout=60,
+        )
+        assert whole.status_code == 400 and "CDSKG_MAX_ANSWER_BYTES" in whole.text
+        small = requests.get(base + "/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
+        assert small.status_code == 200
+
+
+def test_publish_refuses_a_remote_store(remote: str, tmp_path: Path) -> None:
+    proc = run_cli("publish", "--store", remote, "--to", str(tmp_path / "replica"), check=2)
+    assert "a remote store has none" in proc.stderr

@@ -425,6 +425,14 @@ def publish(store: Path | str, target: Path) -> None:
     same X-Store-Version as the source."""
     from cdskg.store.replica import publish as do_publish
 
+    if isinstance(store, str):
+        _fail(
+            UsageError(
+                f"{store}: publish copies a generation folder, and a remote store has none;"
+                " servers can read the remote store itself (`cdskg serve --store URL`)"
+            )
+        )
+        return
     try:
         done = do_publish(store, target)
     except (CdskgError, OSError) as exc:

@@ -59,6 +59,8 @@ class Endpoint:
     gsp_url: str
     timeout: float = 60.0
     authorization: str | None = None
+    #: Largest answer read from the server (None: any); a server stops reading past it.
+    max_bytes: int | None = None
 
     @classmethod
     def from_settings(cls, store: str, settings: Any = None) -> Endpoint:
@@ -68,6 +70,7 @@ class Endpoint:
         s = settings if settings is not None else from_env()
         base = store.rstrip("/")
         auth = None
+        limit = getattr(s, "max_answer_bytes", None) if settings is not None else None
         if s.remote_token:
             auth = f"Bearer {s.remote_token}"
         elif s.remote_user:
@@ -79,6 +82,7 @@ class Endpoint:
             gsp_url=s.remote_gsp_url or base + "/store",
             timeout=float(s.remote_timeout),
             authorization=auth,
+            max_bytes=limit,
         )
 
     # ------------------------------------------------------------------ HTTP
@@ -100,7 +104,16 @@ class Endpoint:
         shown = url.split("?", 1)[0]
         try:
             with urllib.request.urlopen(req, timeout=timeout or self.timeout) as resp:
-                return resp.read()
+                if self.max_bytes is None:
+                    return resp.read()
+                data = resp.read(self.max_bytes + 1)
+                if len(data) > self.max_bytes:
+                    raise QueryError(
+                        f"the store server's answer is larger than this endpoint's limit of"
+                        f" {self.max_bytes} bytes (CDSKG_MAX_ANSWER_BYTES); add LIMIT or"
+                        " narrow the query"
+                    )
+                return data
         except urllib.error.HTTPError as exc:
             detail = exc.read(2000).decode("utf-8", "replace").strip()
             if exc.code in (401, 403):
