@@ -245,7 +245,11 @@ class RemoteStore:
     def quads_for_pattern(
         self, subject: Any = None, predicate: Any = None, object: Any = None, graph_name=None
     ) -> Iterator[ox.Quad]:
-        if isinstance(graph_name, ox.DefaultGraph):
+        if isinstance(graph_name, ox.DefaultGraph) or any(
+            isinstance(t, ox.BlankNode) for t in (subject, predicate, object)
+        ):
+            # cdskg's default graph is empty; a blank node from an earlier answer names
+            # nothing on the server (in a query its label would match any term)
             return iter(())
         terms = [_term(t, v) for t, v in ((subject, "s"), (predicate, "p"), (object, "o"))]
         if graph_name is None:
