@@ -148,6 +148,18 @@ class Endpoint:
             text.encode("utf-8"),
             {"Content-Type": "application/sparql-query", "Accept": _JSON},
         )
+        # Read through once here: a server that fails while it streams an answer (a SERVICE
+        # call it made, a time limit) leaves it cut short, which must not pass for a result.
+        try:
+            for _ in ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON):  # type: ignore[union-attr]
+                pass
+        except SyntaxError as exc:
+            raise StoreError(
+                f"{self.query_url}: the store server's answer breaks off ({exc}:"
+                f" {body[-300:].decode('utf-8', 'replace')!r}); see the store server's log"
+            ) from None
+        except TypeError:  # a boolean: nothing to iterate
+            pass
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
 
     def construct(self, text: str, **params: list[str]) -> bytes:
@@ -222,13 +234,11 @@ class RemoteStore:
         named_graphs: Any = None,
         substitutions: dict[ox.Variable, Any] | None = None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        # Parsed here first, on an empty store: syntax errors read as pyoxigraph's, with
-        # the user's line numbers, and the query's kind picks the answer's format.
-        kind = _EMPTY.query(query, prefixes=prefixes, base_iri=base_iri)
+        graph = _is_graph_query(query, prefixes, base_iri)
         text = _prologue(prefixes, base_iri) + query
         if substitutions:
-            text = with_values(text, substitutions, isinstance(kind, ox.QueryTriples))
-            _EMPTY.query(text)
+            text = with_values(text, substitutions, graph)
+            _is_graph_query(text, None, None)
         params: dict[str, list[str]] = {}
         if default_graph is not None:
             graphs = [g.value for g in default_graph if isinstance(g, ox.NamedNode)]
@@ -238,7 +248,7 @@ class RemoteStore:
         if named_graphs is not None:
             params["named_graph_uri"] = [g.value for g in named_graphs] or [_EMPTY_GRAPH]
             params.setdefault("default_graph_uri", [_EMPTY_GRAPH])
-        if isinstance(kind, ox.QueryTriples):
+        if graph:
             return _as_triples(self.endpoint.construct(text, **params))
         return self.endpoint.select(text, **params)
 
@@ -312,6 +322,25 @@ class RemoteStore:
 
 
 _EMPTY = ox.Store()
+_SERVICE = re.compile("service", re.IGNORECASE)
+_FORM = re.compile(r"\b(select|ask|construct|describe)\b", re.IGNORECASE)
+
+
+def _is_graph_query(text: str, prefixes: dict[str, str] | None, base_iri: str | None) -> bool:
+    """Whether ``text`` is a CONSTRUCT or DESCRIBE (else SELECT or ASK), read by parsing it
+    here on an empty store, so syntax errors read as pyoxigraph's with the user's line
+    numbers. Every "service" is renamed first (as in :func:`cdskg.store.query.uses_service`):
+    no SERVICE is ever called from here. A text that then no longer parses goes to the
+    server as it is, which judges it; its form is read from its first keyword.
+    """
+    try:
+        kind = _EMPTY.query(_SERVICE.sub("servicx", text), prefixes=prefixes, base_iri=base_iri)
+    except SyntaxError:
+        if not _SERVICE.search(text):
+            raise
+        found = _FORM.search(_SKIP.sub(" ", text))
+        return found is not None and found.group(1).lower() in ("construct", "describe")
+    return isinstance(kind, ox.QueryTriples)
 
 
 def _term(value: Any, var: str) -> str:
