@@ -40,10 +40,24 @@ def _fail(exc: Exception, code: int = EXIT_USAGE) -> None:
     sys.exit(code)
 
 
+class StoreParam(click.ParamType):
+    """``--store``: a store folder (a Path) or the ``http(s)://`` URL of a SPARQL server."""
+
+    name = "DIR|URL"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, Path):
+            return value
+        text = str(value)
+        if text.lower().startswith(("http://", "https://")):
+            return text
+        if "://" in text:
+            self.fail(f"{text}: a store is a folder or an http(s):// URL", param, ctx)
+        return click.Path(file_okay=False, path_type=Path).convert(text, param, ctx)
+
+
 def _store_option(required: bool = True):
-    return setting_option(
-        "store", type=click.Path(file_okay=False, path_type=Path), required=required
-    )
+    return setting_option("store", type=StoreParam(), required=required)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -77,7 +91,7 @@ def main() -> None:
 @setting_option("max_article_bytes", "--max-bytes", type=click.IntRange(min=1))
 def build(
     corpus: tuple[Path, ...],
-    store: Path,
+    store: Path | str,
     report: Path | None,
     jobs: int | None,
     scheduler: str | None,
@@ -210,7 +224,7 @@ def extract(files: tuple[Path, ...], fmt: str, max_bytes: int) -> None:
 @setting_option("port", type=click.IntRange(1, 65535))
 @setting_option("workers", type=click.IntRange(min=1))
 @setting_option("threads", type=click.IntRange(min=1))
-def serve(store: Path, host: str, port: int, workers: int, threads: int) -> None:
+def serve(store: Path | str, host: str, port: int, workers: int, threads: int) -> None:
     """Serve the store: SPARQL endpoint at /sparql, pages at /."""
     from cdskg.serve.allocator import restart_tuned
 
@@ -250,7 +264,7 @@ def serve(store: Path, host: str, port: int, workers: int, threads: int) -> None
     help="A parameter of a catalogue query (--name); repeatable. Unset ones take their default.",
 )
 def query(
-    store: Path,
+    store: Path | str,
     query_text: str | None,
     query_file: Path | None,
     name: str | None,
@@ -319,7 +333,7 @@ def _parse_params(params: tuple[str, ...]) -> dict[str, str]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the SHACL validation report graph (Turtle) here.",
 )
-def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | None) -> None:
+def validate(store: Path | str | None, files: tuple[Path, ...], report_graph: Path | None) -> None:
     """Validate the store (--store DIR, all graphs together) or RDF files against the shapes."""
     from cdskg.settings import project_paths
     from cdskg.validation import engine as v
@@ -369,7 +383,7 @@ def validate(store: Path | None, files: tuple[Path, ...], report_graph: Path | N
     help="dcat only: folder for the data files the catalogue describes (their sizes and "
     "checksums go into it). Default: the folder of --out.",
 )
-def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
+def export(store: Path | str, fmt: str, out: Path, downloads: Path | None) -> None:
     """Export the graph (ttl, trig, nq, jsonld), a CSV of observations, or its metadata."""
     from cdskg.publish import datafiles, dcat
     from cdskg.publish.export import export as do_export
@@ -405,12 +419,20 @@ def export(store: Path, fmt: str, out: Path, downloads: Path | None) -> None:
     required=True,
     help="Store folder of a replica (local or mounted); made if missing.",
 )
-def publish(store: Path, target: Path) -> None:
+def publish(store: Path | str, target: Path) -> None:
     """Copy the store's current generation (or --store STORE/generations/NNNNNN) to the
     replica --to DIR and switch DIR to it atomically; servers on DIR then answer with the
     same X-Store-Version as the source."""
     from cdskg.store.replica import publish as do_publish
 
+    if isinstance(store, str):
+        _fail(
+            UsageError(
+                f"{store}: publish copies a generation folder, and a remote store has none;"
+                " servers can read the remote store itself (`cdskg serve --store URL`)"
+            )
+        )
+        return
     try:
         done = do_publish(store, target)
     except (CdskgError, OSError) as exc:

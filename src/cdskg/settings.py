@@ -40,8 +40,49 @@ def _setting(env: str, default: object, help: str, shown: str | None = None) -> 
 
 @dataclass(frozen=True)
 class Settings:
-    store: Path | None = _setting(
-        "CDSKG_STORE", None, "store folder, made by `cdskg build` (`--store`)"
+    store: Path | str | None = _setting(
+        "CDSKG_STORE",
+        None,
+        "store folder, made by `cdskg build` (`--store`), or the `http(s)://` URL of a SPARQL"
+        " 1.1 server (see Remote stores)",
+    )
+    remote_query_url: str = _setting(
+        "CDSKG_REMOTE_QUERY_URL",
+        "",
+        "SPARQL 1.1 Query endpoint of a remote store",
+        shown="STORE`/query`",
+    )
+    remote_update_url: str = _setting(
+        "CDSKG_REMOTE_UPDATE_URL",
+        "",
+        "SPARQL 1.1 Update endpoint of a remote store (builds)",
+        shown="STORE`/update`",
+    )
+    remote_gsp_url: str = _setting(
+        "CDSKG_REMOTE_GSP_URL",
+        "",
+        "Graph Store Protocol endpoint of a remote store (builds `PUT` each graph there)",
+        shown="STORE`/store`",
+    )
+    remote_token: str = _setting(
+        "CDSKG_REMOTE_TOKEN",
+        "",
+        "bearer token sent to a remote store (`Authorization: Bearer …`)",
+    )
+    remote_user: str = _setting(
+        "CDSKG_REMOTE_USER",
+        "",
+        "user name for a remote store's basic authentication (when no token is set)",
+    )
+    remote_password: str = _setting(
+        "CDSKG_REMOTE_PASSWORD", "", "password for a remote store's basic authentication"
+    )
+    remote_timeout: float = _setting(
+        "CDSKG_REMOTE_TIMEOUT",
+        60.0,
+        "seconds cdskg waits for a remote store's answer (`serve` waits the query time limit"
+        " instead; a build's switch waits at least 600)",
+        shown="`60`",
     )
     host: str = _setting("CDSKG_HOST", "127.0.0.1", "address the server listens on")
     port: int = _setting("CDSKG_PORT", 8000, "port the server listens on")
@@ -208,8 +249,18 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
         elif s.env in env:
             values[s.name] = _convert(env[s.env], s.type, s.env)
     if values.get("store") is not None:
-        values["store"] = Path(str(values["store"]))
+        values["store"] = store_value(values["store"])
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def store_value(raw: object) -> Path | str:
+    """``--store`` as cdskg keeps it: a URL (``http(s)://…``) as text, a folder as a Path.
+
+    >>> store_value("HTTP://127.0.0.1:7878/"), store_value("data/store")
+    ('HTTP://127.0.0.1:7878/', PosixPath('data/store'))
+    """
+    text = str(raw)
+    return text if text.lower().startswith(("http://", "https://")) else Path(text)
 
 
 def read(name: str, environ: dict[str, str] | None = None) -> Any:

@@ -52,13 +52,15 @@ from cdskg.store.generations import (
     replace_graphs,
     write_lock,
 )
+from cdskg.store.remote import is_url
+from cdskg.store.remote_build import RemoteTarget
 from cdskg.text.fold import fold
 
 
 @dataclass
 class BuildOptions:
     corpus: list[Path]
-    store: Path
+    store: Path | str
     paths: ProjectPaths
     jobs: int = 1
     prune: bool = False
@@ -362,13 +364,16 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
     if not files:
         raise InputError(f"{', '.join(map(str, options.corpus))}: no article files (*.txt) found")
     ref_hash = _reference_hash(options.paths)
-    with write_lock(options.store):
+    # A server (--store http://…) is written through a local delta and switched in one
+    # update (see cdskg.store.remote_build); a folder gets a new generation.
+    remote = RemoteTarget(str(options.store)) if is_url(options.store) else None
+    with remote.lock() if remote else write_lock(Path(options.store)):
         # What the build has to do is decided on the generation in service, read-only: a
         # rebuild with nothing changed then makes no new generation (the servers keep
         # theirs, and the files prepared for it).
-        plan = _plan(options, files, ref_hash, bar)
+        plan = _plan(options, files, ref_hash, bar, remote)
         writer.lap("read")
-        layout = StoreLayout(options.store)
+        layout = StoreLayout(Path(options.store))
         if plan.current is not None and not plan.has_work:
             bar.start(0)
             ended = datetime.now(UTC)
@@ -379,7 +384,7 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
                 ended.isoformat(),
                 plan.outcomes,
                 [],
-                _triples_of(layout),
+                _triples_of(layout, remote),
                 new_generation=False,
             )
             report.timings = _timings(options, 0, False, wall, cpu, writer, workers)
@@ -388,7 +393,9 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
         parallel = (
             bool(options.scheduler and plan.to_build) or min(options.jobs, len(plan.to_build)) > 1
         )
-        with next_generation_locked(options.store) as store:
+        with (
+            remote.next_generation() if remote else next_generation_locked(Path(options.store))
+        ) as store:
             writer.lap("open store")
             _write_articles(store, options, plan, ref_hash, bar, writer, workers, parallel)
             for graph in plan.to_remove:
@@ -406,9 +413,9 @@ def run_build(options: BuildOptions, progress: ProgressPrinter | None = None) ->
             _record_run(store, report, plan.corpus_hash, started, ended, options.paths)
             writer.lap("record run")
         writer.lap("commit")  # flush, then the switch to the new generation
-    report.generation = layout.current_id()
+    report.generation = remote.version if remote else layout.current_id()
     report.timings = _timings(options, len(plan.to_build), parallel, wall, cpu, writer, workers)
-    if report.generation:
+    if report.generation and not remote:
         # kept beside the store: the server shows the latest one at /validation
         layout.write_report(report.generation, report.as_json())
     return report
@@ -431,12 +438,22 @@ class _Plan:
         return bool(self.to_build or self.to_remove or not self.same_reference)
 
 
-def _plan(options: BuildOptions, files: list[Path], ref_hash: str, bar: ProgressPrinter) -> _Plan:
-    current = StoreLayout(options.store).current()
+def _plan(
+    options: BuildOptions,
+    files: list[Path],
+    ref_hash: str,
+    bar: ProgressPrinter,
+    remote: RemoteTarget | None = None,
+) -> _Plan:
+    if remote:
+        name, reader = remote.reader()
+    else:
+        current = StoreLayout(Path(options.store)).current()
+        name = None if current is None else current.name
+        reader = None if current is None else ox.Store.read_only(str(current))
     stored: dict[str, str] = {}
     same_reference = False
-    if current is not None:
-        reader = ox.Store.read_only(str(current))
+    if reader is not None:
         stored = graph_hashes(reader, CDSKG + "contentHash", iri.ARTICLE_PREFIX)
         same_reference = _stored_reference_hash(reader) == ref_hash
         del reader  # the next generation is copied from it: no second handle open
@@ -469,7 +486,7 @@ def _plan(options: BuildOptions, files: list[Path], ref_hash: str, bar: Progress
         else:
             to_build.append(source)
     return _Plan(
-        current=None if current is None else current.name,
+        current=name,
         stored=stored,
         same_reference=same_reference,
         outcomes=outcomes,
@@ -517,13 +534,18 @@ def _write_articles(
     bar.finish()
 
 
-def _triples_of(layout: StoreLayout) -> int:
+def _triples_of(layout: StoreLayout, remote: RemoteTarget | None = None) -> int:
     """The triple count the latest build recorded for the generation in service (counting
     the store's quads takes seconds on a large one)."""
-    current = layout.current()
-    if current is None:
-        return 0
-    reader = ox.Store.read_only(str(current))
+    if remote:
+        _name, reader = remote.reader()
+        if reader is None:
+            return 0
+    else:
+        current = layout.current()
+        if current is None:
+            return 0
+        reader = ox.Store.read_only(str(current))
     meta = nn(iri.META_GRAPH)
     ended = {
         q.subject: q.object.value

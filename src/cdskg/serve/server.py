@@ -51,13 +51,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any
 
 from cdskg.errors import StoreError, UsageError
 from cdskg.publish import prepare
-from cdskg.settings import Settings
+from cdskg.settings import Settings, store_value
 from cdskg.store.generations import StoreLayout
+from cdskg.store.remote import is_url, open_remote
 from cdskg.web.errors import error_bytes
 
 log = logging.getLogger("cdskg.serve.server")
@@ -435,7 +435,7 @@ def _settings_to_env(settings: Settings) -> str:
 
 def _settings_from_env(text: str) -> Settings:
     values = json.loads(text)
-    values["store"] = Path(values["store"])
+    values["store"] = store_value(values["store"])
     return Settings(**values)
 
 
@@ -501,6 +501,16 @@ def serve(settings: Settings) -> None:
     # Fail before starting workers if there is no store. The master must not open it:
     # RocksDB's background threads do not survive fork(), and a worker that inherits an
     # initialised environment hangs when it writes (updates) and may crash on exit.
+    if is_url(settings.store):
+        if settings.enable_update:
+            raise UsageError(
+                f"{settings.store}: updates at /sparql are not offered over a remote store"
+                " (its versions are switched by `cdskg build`); unset CDSKG_ENABLE_UPDATE, or"
+                " write to the SPARQL server itself"
+            )
+        open_remote(str(settings.store), settings)  # fails here, clearly, if it is down
+        check_port_free(settings.host, settings.port)
+        return _run(settings, None)
     if settings.store is None or StoreLayout(settings.store).current() is None:
         raise StoreError(
             f"{settings.store}: no cdskg store here (no 'current' generation);"
@@ -510,6 +520,10 @@ def serve(settings: Settings) -> None:
     # The download files of each version are written while the server runs, not when
     # someone first asks for them (minutes at 100k observations).
     watcher = prepare.Watcher(settings.store).start() if settings.prepare_downloads else None
+    _run(settings, watcher)
+
+
+def _run(settings: Settings, watcher: Any) -> None:
     try:
         if settings.server == "gunicorn":
             from cdskg.serve.gunicorn import serve_gunicorn

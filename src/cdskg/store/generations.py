@@ -86,8 +86,13 @@ class StoreLayout:
         return found[-1] if found else None
 
 
-def open_read_only(root: Path) -> tuple[ox.Store, str]:
-    """The current generation opened read-only, with its id (the store version)."""
+def open_read_only(root: Path | str) -> tuple[ox.Store, str]:
+    """The current generation opened read-only, with its id (the store version); for a
+    server's URL, its version in service (see :mod:`cdskg.store.remote`)."""
+    if isinstance(root, str) and root.lower().startswith(("http://", "https://")):
+        from cdskg.store.remote import open_remote
+
+        return open_remote(root)  # type: ignore[return-value]
     layout = StoreLayout(root)
     current = layout.current()
     if current is None:

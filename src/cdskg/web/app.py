@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 
@@ -12,6 +13,7 @@ from cdskg import __version__
 from cdskg.errors import StoreError
 from cdskg.settings import Settings
 from cdskg.store.generations import ReadOnlyStore
+from cdskg.store.remote import RemoteReader, is_url
 from cdskg.web import compression, downloads, pages, reports, sparql, static_files
 from cdskg.web.context import StoreView, store
 from cdskg.web.errors import HttpError, error_response
@@ -35,8 +37,13 @@ def create_app(settings: Settings) -> Flask:
     # static files are served by static_files: versioned names, long-lived caching, gzip
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
-    reader = ReadOnlyStore(settings.store)
-    view = StoreView(reader)
+    if is_url(settings.store):
+        # a SPARQL server: its answers are awaited as long as a query may run here
+        timeout = dataclasses.replace(settings, remote_timeout=settings.query_timeout)
+        reader = view = RemoteReader(str(settings.store), timeout)
+    else:
+        reader = ReadOnlyStore(settings.store)
+        view = StoreView(reader)
     endpoint = sparql.Endpoint(settings, view)
     app.extensions["cdskg.store"] = reader
     app.extensions["cdskg.store.view"] = view

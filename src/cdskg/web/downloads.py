@@ -31,6 +31,7 @@ from cdskg.publish.datafiles import FACTS_FILE
 from cdskg.publish.export import MEDIA_TYPES
 from cdskg.rdf import formats
 from cdskg.rdf.namespaces import CDSKG, RDF
+from cdskg.store.remote import is_url
 from cdskg.web.compression import accepts_gzip
 from cdskg.web.context import settings, store
 from cdskg.web.errors import HttpError, error_response
@@ -53,8 +54,20 @@ def _folder(version: str) -> Path:
     return _root() / version
 
 
+def not_on_remote(what: str) -> None:
+    """Refuse what is prepared in files beside a store folder, on a remote store."""
+    if is_url(settings().store):
+        raise HttpError(
+            501,
+            "not available on a remote store",
+            f"{what} are prepared beside a store folder; this server reads a SPARQL server"
+            " (`--store http…`): use `cdskg export --store URL …` for the files",
+        )
+
+
 def _manifest() -> tuple[dict, str, Path]:
     """The manifest of the current version's files; raises a 503 while they are written."""
+    not_on_remote("the download files, /catalog and /void")
     _st, version = store()
     folder = _folder(version)
     s = settings()

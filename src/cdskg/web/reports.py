@@ -13,8 +13,8 @@ bp = Blueprint("reports", __name__)
 
 def latest_report() -> dict | None:
     """The newest build report at or before the store version in service."""
-    layout = current_app.extensions["cdskg.store"].layout
-    path = layout.latest_report()
+    layout = getattr(current_app.extensions["cdskg.store"], "layout", None)
+    path = None if layout is None else layout.latest_report()  # a remote store keeps none
     if path is None:
         return None
     return json.loads(path.read_text(encoding="utf-8"))

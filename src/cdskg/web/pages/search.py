@@ -74,6 +74,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
 
 
 def _index(version: str) -> Path:
+    from cdskg.web.downloads import not_on_remote
+
+    not_on_remote("the search index and /search")
     s = settings()
     assert s.store is not None  # create_app refuses to start without one
     root = Path(s.store)
