@@ -450,3 +450,14 @@ def test_a_numbered_list_of_places_after_a_ranking_gives_their_ranks(tmp_path):
     )
     assert [q.stated for q in r.quantities] == ["80%", "30"]
     assert {k.text: k.reason for k in r.skipped}["1."[:1]] == "the number of an item in a list"
+
+
+def test_van_is_ten_thousand_and_van_ban_a_document(tmp_path):
+    """ "1,2 vạn hồ sơ" is 12,000 dossiers; folded, "300 văn bản" would read "300 vạn"."""
+    r = extract_text(
+        tmp_path,
+        "Huyện Đức Trọng số hóa hồ sơ\n\n"
+        "Năm 2023, huyện Đức Trọng tiếp nhận gần 1,2 vạn hồ sơ và phát hành 300 văn bản điện tử.\n",
+    )
+    got = {q.stated: q.value for q in r.quantities}
+    assert got["1,2 vạn"] == 12000 and got["300"] == 300

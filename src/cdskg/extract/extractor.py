@@ -839,9 +839,13 @@ class Extractor(IndicatorChoice):
 
     def _multiplier(self, s: str, end: int) -> tuple[int, int] | None:
         m = re.match(r"\s+([^\W\d_]+)", s[end:])
-        if m and fold(m.group(1)) in self.figures.multipliers:
-            return self.figures.multipliers[fold(m.group(1))], end + m.end()
-        return None
+        if m is None:
+            return None
+        word = m.group(1).lower()
+        # with its tones where the text has them: folded, "300 văn bản" would be "300 vạn"
+        table = self.figures.multipliers if word.isascii() else self.figures.multipliers_toned
+        key = word if not word.isascii() else fold(word)
+        return (table[key], end + m.end()) if key in table else None
 
     @staticmethod
     def _joins_nouns(s: str, prev_end: int, brk: re.Match[str]) -> bool:

@@ -84,6 +84,8 @@ class FigureRules:
     noun_groups: tuple[tuple[str, ...], ...]
     change_words: tuple[str, ...]
     multipliers: dict[str, int]
+    #: the same, as written with tones (lower case): what the text is read with
+    multipliers_toned: dict[str, int]
     not_a_figure: tuple[tuple[Prefiltered, str], ...]
     rank_before: re.Pattern[str]
     score_after: re.Pattern[str]
@@ -141,6 +143,7 @@ class FigureRules:
             ),
             change_words=tuple(fold(w) for w in data["roles"]["change"]),
             multipliers={fold(k): int(v) for k, v in data["multipliers"].items()},
+            multipliers_toned={k.lower(): int(v) for k, v in data["multipliers"].items()},
             not_a_figure=tuple(
                 (Prefiltered(re.compile(r["pattern"])), r["reason"]) for r in data["not_a_figure"]
             ),
