@@ -14,8 +14,15 @@ Header format (comment lines at the top of the file, before the first query line
 ``param: NAME TYPE DEFAULT [-- help]`` declares the query variable ``?NAME``; TYPE is one
 of ``iri``, ``string``, ``integer``, ``decimal``, ``date``; DEFAULT is ``<IRI>`` for an IRI,
 the lexical form otherwise, or ``-`` for none (the variable then stays unbound, which the
-catalogue queries read as "all"). Values are bound with pyoxigraph's ``substitutions``
-(``{Variable(NAME): term}``), never spliced into the query text. ``chart: ?LABEL ?VALUE``
+catalogue queries read as "all"). Values are checked and made RDF terms first (an IRI is
+parsed as one, a number must be one), then bound by a one-row ``VALUES`` block at the start of
+every ``WHERE`` group of the query, its subqueries' too (:meth:`CatalogueQuery.bound_text`):
+the terms are written by pyoxigraph (``str(term)``, N-Triples syntax with its escapes), never
+by formatting the raw value into the text. ``VALUES`` rather than pyoxigraph's
+``substitutions``: Oxigraph plans the query knowing the values (a substituted variable is
+planned as unbound, then filtered), so ``article-facts`` at 100k observations takes 0.004 s
+instead of 0.55 s; a join with one row changes no answer (``tests/test_query_values.py`` holds
+every catalogue query to the substituted answer). ``chart: ?LABEL ?VALUE``
 names the columns a bar chart draws. Unknown keys are errors, so typos do not go unnoticed.
 
 >>> text = "# title@vi: Thử\\n# title@en: Demo\\n# param: min decimal 5\\nSELECT ?min {}"
@@ -48,6 +55,14 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEADER = re.compile(r"^#\s*([a-z]+)(?:@([a-z]{2}))?\s*:\s*(.*)$")
 _LANG_KEYS = {"title", "description"}
+#: Strings, IRIs and comments (skipped whole), and ``WHERE {`` (group 1) where a bound
+#: query's ``VALUES`` go.
+_TOKENS = re.compile(
+    r"""\\.|"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}"""
+    r"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|#[^\n]*|<[^<>"{}|^`\\\x00-\x20]*>"""
+    r"""|(\bWHERE\s*\{)""",
+    re.DOTALL | re.IGNORECASE,
+)
 
 
 class CatalogueError(ValueError):
@@ -126,9 +141,37 @@ class CatalogueQuery:
                 out[ox.Variable(p.name)] = p.term(raw)
         return out
 
+    def bound_text(self, bindings: dict[ox.Variable, ox.NamedNode | ox.Literal]) -> str | None:
+        """The query text with ``bindings`` as a one-row ``VALUES`` block opening each
+        ``WHERE`` group (the top query's and every subquery's); None when the text has no
+        ``WHERE {`` outside strings, IRIs and comments to put it in.
+
+        >>> q = parse("demo", "# title@vi: a\\n# title@en: a\\nSELECT ?x WHERE { ?x ?p ?o }")
+        >>> print(q.bound_text({ox.Variable("x"): ox.Literal('a"b')}).splitlines()[-1])
+        SELECT ?x WHERE { VALUES (?x) { ("a\\"b") } ?x ?p ?o }
+        """
+        if not bindings:
+            return self.text
+        names = " ".join(f"?{v.value}" for v in bindings)
+        terms = " ".join(str(t) for t in bindings.values())
+        block = f" VALUES ({names}) {{ ({terms}) }}"
+        parts, last = [], 0
+        for m in _TOKENS.finditer(self.text):
+            if m.group(1) is not None:
+                parts += [self.text[last : m.end()], block]
+                last = m.end()
+        if not parts:
+            return None
+        return "".join(parts) + self.text[last:]
+
     def run(self, store: ox.Store, given: dict[str, str] | None = None):
-        """Run the query over the union graph with its parameters bound."""
-        return run_query(store, self.text, substitutions=self.bindings(given or {}))
+        """Run the query over the union graph with its parameters bound (by ``VALUES``,
+        see :meth:`bound_text`)."""
+        bindings = self.bindings(given or {})
+        text = self.bound_text(bindings)
+        if text is None:
+            return run_query(store, self.text, substitutions=bindings)
+        return run_query(store, text)
 
 
 def parse(name: str, text: str) -> CatalogueQuery:
