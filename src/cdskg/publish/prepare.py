@@ -31,7 +31,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.publish import datafiles, search_index
+from cdskg.publish import answers, datafiles, search_index
+from cdskg.settings import from_env
 from cdskg.store.generations import StoreLayout
 
 log = logging.getLogger("cdskg.publish.prepare")
@@ -149,16 +150,21 @@ def ensure_search_index(
         time.sleep(0.05)
 
 
-def _ready(folder: Path, version: str) -> bool:
-    return datafiles.ready_manifest(folder, version) is not None and search_index.is_ready(
-        folder / search_index.INDEX_NAME
-    )
+def _ready(folder: Path, version: str, store_root: Path | None = None) -> bool:
+    if datafiles.ready_manifest(folder, version) is None:
+        return False
+    if not search_index.is_ready(folder / search_index.INDEX_NAME):
+        return False
+    if store_root is None:
+        return True
+    generation = StoreLayout(store_root).generations / version
+    return not generation.is_dir() or answers.is_done(answers.folder_of(folder, generation))
 
 
 def kick(store_root: Path, version: str, folder: Path) -> bool:
     """Start a preparer for ``version`` unless its files are ready, are being written, or
     failed within the last ``RETRY_AFTER_FAILURE`` seconds; whether one was started."""
-    if _ready(folder, version):
+    if _ready(folder, version, store_root):
         return False
     folder.mkdir(parents=True, exist_ok=True)
     if _failure(folder) is not None or _busy(folder):
@@ -206,10 +212,12 @@ class Watcher:
 
 
 def prepare(store_root: Path, version: str, folder: Path) -> dict:
-    """Write the search index, then the download files of ``version`` (what the preparer
-    process runs); the index first, as it takes seconds where the files take minutes."""
+    """Write the search index, the catalogue's answers (:mod:`cdskg.publish.answers`), then
+    the download files of ``version`` (what the preparer process runs); the index and the
+    answers first, as they take seconds where the files take minutes."""
     generation = StoreLayout(store_root).generations / version
     store = ox.Store.read_only(str(generation))
+    folder.mkdir(parents=True, exist_ok=True)
     index = folder / search_index.INDEX_NAME
     if not search_index.is_ready(index):
         # under the folder's lock, so that requests see a preparer at work meanwhile
@@ -223,6 +231,19 @@ def prepare(store_root: Path, version: str, folder: Path) -> dict:
                     count,
                     time.monotonic() - started,
                 )
+    # then the catalogue's answers (seconds to minutes), before the downloads (minutes)
+    answered = answers.folder_of(folder, generation)
+    if not answers.is_done(answered):
+        with datafiles.locked(folder / ".lock"):
+            started = time.monotonic()
+            done = answers.write_all(generation, answered, time_limit=from_env().prepare_timeout)
+            given_up = sorted(n for n, r in done["queries"].items() if "given_up" in r)
+            log.info(
+                "catalogue answers of %s in %.1f s%s",
+                version,
+                time.monotonic() - started,
+                f"; given up: {', '.join(given_up)}" if given_up else "",
+            )
     return datafiles.build_downloads(store, version, folder)
 
 

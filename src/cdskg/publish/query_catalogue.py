@@ -167,7 +167,10 @@ class CatalogueQuery:
     def run(self, store: ox.Store, given: dict[str, str] | None = None):
         """Run the query over the union graph with its parameters bound (by ``VALUES``,
         see :meth:`bound_text`)."""
-        bindings = self.bindings(given or {})
+        return self.run_bound(store, self.bindings(given or {}))
+
+    def run_bound(self, store: ox.Store, bindings: dict[ox.Variable, ox.NamedNode | ox.Literal]):
+        """Run the query with ``bindings`` (from :meth:`bindings`)."""
         text = self.bound_text(bindings)
         if text is None:
             return run_query(store, self.text, substitutions=bindings)
