@@ -138,8 +138,8 @@ def _memory(pid: int) -> int:
 
 
 def default_max_bytes() -> int:
-    """Half the machine's memory."""
-    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    """A quarter of the machine's memory."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
 
 
 def write_all(

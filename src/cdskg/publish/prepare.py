@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.publish import answers, datafiles, search_index
+from cdskg.publish import aggregates, answers, datafiles, search_index
 from cdskg.settings import from_env
 from cdskg.store.generations import StoreLayout
 
@@ -158,7 +158,10 @@ def _ready(folder: Path, version: str, store_root: Path | None = None) -> bool:
     if store_root is None:
         return True
     generation = StoreLayout(store_root).generations / version
-    return not generation.is_dir() or answers.is_done(answers.folder_of(folder, generation))
+    if not generation.is_dir():
+        return True
+    answered = answers.folder_of(folder, generation)
+    return answers.is_done(answered) and (answered / aggregates.TABLES_NAME).is_file()
 
 
 def kick(store_root: Path, version: str, folder: Path) -> bool:
@@ -212,9 +215,10 @@ class Watcher:
 
 
 def prepare(store_root: Path, version: str, folder: Path) -> dict:
-    """Write the search index, the catalogue's answers (:mod:`cdskg.publish.answers`), then
-    the download files of ``version`` (what the preparer process runs); the index and the
-    answers first, as they take seconds where the files take minutes."""
+    """Write the search index, the pages' tables (:mod:`cdskg.publish.aggregates`), the
+    catalogue's answers (:mod:`cdskg.publish.answers`), then the download files of
+    ``version`` (what the preparer process runs); the download files last, as they take
+    minutes."""
     generation = StoreLayout(store_root).generations / version
     store = ox.Store.read_only(str(generation))
     folder.mkdir(parents=True, exist_ok=True)
@@ -231,8 +235,17 @@ def prepare(store_root: Path, version: str, folder: Path) -> dict:
                     count,
                     time.monotonic() - started,
                 )
-    # then the catalogue's answers (seconds to minutes), before the downloads (minutes)
+    # then the pages' tables and the catalogue's answers, before the downloads (minutes)
     answered = answers.folder_of(folder, generation)
+    tables = answered / aggregates.TABLES_NAME
+    if not tables.is_file():
+        with datafiles.locked(folder / ".lock"):
+            started = time.monotonic()
+            answered.mkdir(parents=True, exist_ok=True)
+            rows = aggregates.compute(store, tables)
+            log.info(
+                "page tables of %s: %d rows in %.1f s", version, rows, time.monotonic() - started
+            )
     if not answers.is_done(answered):
         with datafiles.locked(folder / ".lock"):
             started = time.monotonic()

@@ -20,9 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
+from flask import has_request_context
 
+from cdskg.publish import aggregates
 from cdskg.rdf.namespaces import CDSKG, ID, SDMX_DIMENSION, SDMX_MEASURE
 from cdskg.store.query import run_query
+from cdskg.web.context import answers_folder, store
 from cdskg.web.pages.graph import link
 from cdskg.web.pages.words import qualified
 
@@ -212,9 +215,36 @@ PERIOD_END = """  OPTIONAL { { SELECT DISTINCT ?p_ ?e WHERE { ?p_ time:inXSDDate
 """
 
 
+def _prepared(st: ox.Store) -> aggregates.Tables | None:
+    """The tables the preparer computed for the store version a request reads, if it did."""
+    if not has_request_context():
+        return None
+    current, version = store()
+    if current is not st:
+        return None
+    return aggregates.open_tables(answers_folder(version))
+
+
+def _scope_only(bound: Mapping[str, str]) -> tuple[str, ox.NamedNode | None] | None:
+    """``(dimension, term)`` when ``bound`` is one prepared scope alone (``("", None)`` for
+    nothing bound: the whole table); None when the tables have no answer for it."""
+    if not bound:
+        return "", None
+    if len(bound) == 1:
+        ((dim, value),) = bound.items()
+        if dim in aggregates.SCOPES:
+            term = term_of(dim, value)
+            return (dim, term) if isinstance(term, ox.NamedNode) else None
+    return None
+
+
 def count(st: ox.Store, sel: Selection) -> int:
     """How many observations the selection holds."""
     b = sel.bound
+    scope = _scope_only(b)
+    tables = _prepared(st) if scope is not None else None
+    if tables is not None and (got := tables.count(*scope)) is not None:
+        return got
     q = f"SELECT {_vars(b)} (COUNT(DISTINCT ?obs) AS ?n) WHERE {{ {_where(b)} }}"
     if b:
         q += f" GROUP BY {_vars(b)}"
@@ -229,6 +259,10 @@ def facet(
     """``(value, count)`` of one dimension within the selection's other filters, most
     frequent first; at most ``limit`` + 1 values (the extra one says there are more)."""
     bound = {k: v for k, v in sel.bound.items() if k != dim}
+    scope = _scope_only(bound)
+    tables = _prepared(st) if scope is not None else None
+    if tables is not None and (got := tables.facet(*scope, dim, limit)) is not None:
+        return got
     q = (
         f"SELECT {_vars(bound)} ?value (COUNT(DISTINCT ?obs) AS ?n) WHERE {{ {_where(bound)}\n"
         f"  ?obs <{DIMS[dim].predicate}> ?value }}\n"
@@ -254,6 +288,11 @@ def _order(sort: str, lang: str) -> tuple[str, str]:
 
 def page_of(st: ox.Store, sel: Selection, lang: str) -> list[ox.NamedNode]:
     """The observations of the selection's page, in its order (one bounded query)."""
+    scope = _scope_only(sel.bound)
+    if scope is not None and sel.sort == DEFAULT_SORT and sel.page == 1:
+        tables = _prepared(st)
+        if tables is not None and (got := tables.first_rows(*scope, sel.size)) is not None:
+            return got
     order, needs = _order(sel.sort, lang)
     q = (
         f"SELECT {_vars(sel.bound)} ?obs (SAMPLE(?v) AS ?value) (MAX(?e) AS ?end)"

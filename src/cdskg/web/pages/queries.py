@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Response, make_response, render_template, request
 
 from cdskg.errors import QueryError
-from cdskg.publish import answers, prepare
+from cdskg.publish import answers
 from cdskg.publish import query_catalogue as catalogue
 from cdskg.rdf.namespaces import CDSKG
-from cdskg.store.generations import StoreLayout
 from cdskg.store.query import RESULT_FORMATS
 from cdskg.web import urls
-from cdskg.web.context import settings, store
+from cdskg.web.context import answers_folder, store
 from cdskg.web.errors import error_response
 from cdskg.web.negotiation import parse_accept
 from cdskg.web.pages import params, words
@@ -78,7 +76,7 @@ def query(name: str):
     try:
         bindings = q.bindings(params.resolve(st, version, q, given))
         # the answer the preparer wrote for these bindings, if it did: the same bytes
-        prepared = answers.lookup(_answers(version), q, bindings, _stored_format(fmt))
+        prepared = answers.lookup(answers_folder(version), q, bindings, _stored_format(fmt))
         if prepared is None:
             result = q.run_bound(st, bindings)
         elif fmt == "html":
@@ -144,20 +142,6 @@ def query(name: str):
     resp.headers["X-Answer"] = "live" if prepared is None else "prepared"
     resp.headers["Vary"] = "Accept"
     return resp
-
-
-def _answers(version: str) -> Path | None:
-    """The folder of the answers the preparer writes for ``version`` (see
-    :mod:`cdskg.publish.answers`); None without a store folder. Found again on each request
-    (two small reads): a store made again at the same path has another identity at once."""
-    root = settings().store
-    if root is None:
-        return None
-    generation = StoreLayout(Path(root)).generations / version
-    try:
-        return answers.folder_of(prepare.downloads_root(Path(root)) / version, generation)
-    except OSError:
-        return None
 
 
 def _stored_format(fmt: str) -> str:
