@@ -79,3 +79,12 @@ def test_where_in_comments_strings_and_iris_is_left_alone() -> None:
     assert text.count("VALUES") == 1
     assert text.index("VALUES") < text.index("# WHERE {\n ?s")
     assert q.bound_text({}) == q.text
+
+
+def test_a_query_may_keep_substitutions(store: ox.Store) -> None:
+    """``# bind: substitutions`` (ranking: VALUES made Oxigraph start its join from them)."""
+    q = catalogue.load("ranking")
+    assert q.bind == "substitutions"
+    assert catalogue.load("article-facts").bind == "values"
+    with pytest.raises(catalogue.CatalogueError, match="bind: use one of"):
+        catalogue.parse("x", "# title@vi: a\n# title@en: a\n# bind: text\nSELECT * {}")

@@ -22,7 +22,10 @@ by formatting the raw value into the text. ``VALUES`` rather than pyoxigraph's
 ``substitutions``: Oxigraph plans the query knowing the values (a substituted variable is
 planned as unbound, then filtered), so ``article-facts`` at 100k observations takes 0.004 s
 instead of 0.55 s; a join with one row changes no answer (``tests/test_query_values.py`` holds
-every catalogue query to the substituted answer). ``chart: ?LABEL ?VALUE``
+every catalogue query to the substituted answer). Not every query gains: ``ranking`` joins
+its aggregate back to the observations, and with its two parameters in ``VALUES`` Oxigraph
+starts that join from them (19 s at 20k observations, 0.4 s substituted), so a header line
+``# bind: substitutions`` keeps pyoxigraph's substitutions for it. ``chart: ?LABEL ?VALUE``
 names the columns a bar chart draws. Unknown keys are errors, so typos do not go unnoticed.
 
 >>> text = "# title@vi: Thử\\n# title@en: Demo\\n# param: min decimal 5\\nSELECT ?min {}"
@@ -55,6 +58,8 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VAR = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _HEADER = re.compile(r"^#\s*([a-z]+)(?:@([a-z]{2}))?\s*:\s*(.*)$")
 _LANG_KEYS = {"title", "description"}
+#: How a query's parameters are bound (``# bind:``), ``values`` unless it says otherwise.
+BIND_MODES = ("values", "substitutions")
 #: Strings, IRIs and comments (skipped whole), and ``WHERE {`` (group 1) where a bound
 #: query's ``VALUES`` go.
 _TOKENS = re.compile(
@@ -112,6 +117,7 @@ class CatalogueQuery:
     params: tuple[Param, ...] = ()
     chart: tuple[str, str] | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    bind: str = "values"
 
     def title(self, lang: str = "vi") -> str:
         return self.titles.get(lang) or self.titles.get("vi") or self.name
@@ -170,7 +176,9 @@ class CatalogueQuery:
         return self.run_bound(store, self.bindings(given or {}))
 
     def run_bound(self, store: ox.Store, bindings: dict[ox.Variable, ox.NamedNode | ox.Literal]):
-        """Run the query with ``bindings`` (from :meth:`bindings`)."""
+        """Run the query with ``bindings`` (from :meth:`bindings`), as its ``bind`` says."""
+        if self.bind == "substitutions":
+            return run_query(store, self.text, substitutions=bindings)
         text = self.bound_text(bindings)
         if text is None:
             return run_query(store, self.text, substitutions=bindings)
@@ -186,6 +194,7 @@ def parse(name: str, text: str) -> CatalogueQuery:
     descriptions: dict[str, str] = {}
     params: list[Param] = []
     chart = None
+    bind = "values"
     for n, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if not stripped:
@@ -220,6 +229,10 @@ def parse(name: str, text: str) -> CatalogueQuery:
                 except QueryError as exc:
                     raise CatalogueError(f"{where}: default: {exc}") from exc
             params.append(param)
+        elif key == "bind":
+            if value not in BIND_MODES:
+                raise CatalogueError(f"{where}: bind: use one of {', '.join(BIND_MODES)}")
+            bind = value
         elif key == "chart":
             cols = [c.lstrip("?") for c in value.split()]
             if len(cols) != 2:
@@ -227,11 +240,11 @@ def parse(name: str, text: str) -> CatalogueQuery:
             chart = (cols[0], cols[1])
         else:
             raise CatalogueError(
-                f"{where}: unknown header key {key!r}; use title, description, param, chart"
+                f"{where}: unknown header key {key!r}; use title, description, param, chart, bind"
             )
     if "vi" not in titles or "en" not in titles:
         raise CatalogueError(f"queries/{name}.rq: needs '# title@vi:' and '# title@en:' lines")
-    return CatalogueQuery(name, text, titles, descriptions, tuple(params), chart)
+    return CatalogueQuery(name, text, titles, descriptions, tuple(params), chart, bind=bind)
 
 
 def load(name: str, folder: Path | None = None) -> CatalogueQuery:
