@@ -26,8 +26,8 @@ Measured, one request at a time on one kept-alive connection per server:
 * catalogue queries (``queries/*.rq``, with their declared defaults): the page
   (``GET /queries/NAME``, as a browser asks) and the API (``?format=json``), then the same
   query on oxigraph: the file's text with the predeclared prefixes written out and the
-  defaults bound by ``VALUES`` at the start of each ``WHERE`` (cdskg binds them by
-  substitution); both answers' row counts are printed, and should agree.
+  defaults bound by ``VALUES`` at the start of each ``WHERE``, as cdskg binds them; both
+  answers' row counts are printed, and should agree.
 
 Each row: one first request (reported as ``first``, not in the percentiles: it pays for caches
 a worker fills once per store version), then up to ``--repeat`` requests, fewer once a row
@@ -221,21 +221,11 @@ def pages(seed: ox.Store) -> list[Request]:
     return out
 
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
-
-
 def oxigraph_text(q: query_catalogue.CatalogueQuery) -> str:
     """The catalogue query as a plain SPARQL text: the prefixes cdskg predeclares written out,
-    and its declared defaults (which cdskg binds by substitution) as ``VALUES`` at the start of
-    every ``WHERE`` group, the top query's and each subquery's."""
-    text = q.text
-    bindings = q.bindings({})
-    if bindings:
-        names = " ".join(f"?{v.value}" for v in bindings)
-        terms = " ".join(str(t) for t in bindings.values())
-        inline = f" VALUES ({names}) {{ ({terms}) }}"
-        text = _WHERE.sub(lambda m: m.group(0) + inline, text)
-    return sparql_prologue() + text
+    and its declared defaults as ``VALUES`` at the start of every ``WHERE`` group, the top
+    query's and each subquery's (the text cdskg itself runs: ``bound_text``)."""
+    return sparql_prologue() + (q.bound_text(q.bindings({})) or q.text)
 
 
 def catalogue_requests(q: query_catalogue.CatalogueQuery) -> list[Request]:

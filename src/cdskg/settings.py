@@ -190,6 +190,14 @@ class Settings:
         " + `Retry-After`",
         shown="`20`",
     )
+    prepare_timeout: float = _setting(
+        "CDSKG_PREPARE_TIMEOUT",
+        300.0,
+        "seconds the preparer gives one catalogue query for its precomputed answers (declared"
+        " defaults, each page language); one that runs longer is answered live, under"
+        " `CDSKG_QUERY_TIMEOUT`",
+        shown="`300`",
+    )
     shacl_engine: str = _setting(
         "CDSKG_SHACL_ENGINE",
         "native",

@@ -31,7 +31,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from cdskg.publish import datafiles, search_index
+from cdskg.publish import aggregates, answers, datafiles, search_index
+from cdskg.settings import from_env
 from cdskg.store.generations import StoreLayout
 
 log = logging.getLogger("cdskg.publish.prepare")
@@ -149,16 +150,24 @@ def ensure_search_index(
         time.sleep(0.05)
 
 
-def _ready(folder: Path, version: str) -> bool:
-    return datafiles.ready_manifest(folder, version) is not None and search_index.is_ready(
-        folder / search_index.INDEX_NAME
-    )
+def _ready(folder: Path, version: str, store_root: Path | None = None) -> bool:
+    if datafiles.ready_manifest(folder, version) is None:
+        return False
+    if not search_index.is_ready(folder / search_index.INDEX_NAME):
+        return False
+    if store_root is None:
+        return True
+    generation = StoreLayout(store_root).generations / version
+    if not generation.is_dir():
+        return True
+    answered = answers.folder_of(folder, generation)
+    return answers.is_done(answered) and (answered / aggregates.TABLES_NAME).is_file()
 
 
 def kick(store_root: Path, version: str, folder: Path) -> bool:
     """Start a preparer for ``version`` unless its files are ready, are being written, or
     failed within the last ``RETRY_AFTER_FAILURE`` seconds; whether one was started."""
-    if _ready(folder, version):
+    if _ready(folder, version, store_root):
         return False
     folder.mkdir(parents=True, exist_ok=True)
     if _failure(folder) is not None or _busy(folder):
@@ -206,10 +215,13 @@ class Watcher:
 
 
 def prepare(store_root: Path, version: str, folder: Path) -> dict:
-    """Write the search index, then the download files of ``version`` (what the preparer
-    process runs); the index first, as it takes seconds where the files take minutes."""
+    """Write the search index, the pages' tables (:mod:`cdskg.publish.aggregates`), the
+    catalogue's answers (:mod:`cdskg.publish.answers`), then the download files of
+    ``version`` (what the preparer process runs); the download files last, as they take
+    minutes."""
     generation = StoreLayout(store_root).generations / version
     store = ox.Store.read_only(str(generation))
+    folder.mkdir(parents=True, exist_ok=True)
     index = folder / search_index.INDEX_NAME
     if not search_index.is_ready(index):
         # under the folder's lock, so that requests see a preparer at work meanwhile
@@ -223,6 +235,28 @@ def prepare(store_root: Path, version: str, folder: Path) -> dict:
                     count,
                     time.monotonic() - started,
                 )
+    # then the pages' tables and the catalogue's answers, before the downloads (minutes)
+    answered = answers.folder_of(folder, generation)
+    tables = answered / aggregates.TABLES_NAME
+    if not tables.is_file():
+        with datafiles.locked(folder / ".lock"):
+            started = time.monotonic()
+            answered.mkdir(parents=True, exist_ok=True)
+            rows = aggregates.compute(store, tables)
+            log.info(
+                "page tables of %s: %d rows in %.1f s", version, rows, time.monotonic() - started
+            )
+    if not answers.is_done(answered):
+        with datafiles.locked(folder / ".lock"):
+            started = time.monotonic()
+            done = answers.write_all(generation, answered, time_limit=from_env().prepare_timeout)
+            given_up = sorted(n for n, r in done["queries"].items() if "given_up" in r)
+            log.info(
+                "catalogue answers of %s in %.1f s%s",
+                version,
+                time.monotonic() - started,
+                f"; given up: {', '.join(given_up)}" if given_up else "",
+            )
     return datafiles.build_downloads(store, version, folder)
 
 

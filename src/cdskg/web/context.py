@@ -6,12 +6,14 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from pathlib import Path
 
 import pyoxigraph as ox
 from flask import current_app
 
+from cdskg.publish import answers, prepare
 from cdskg.settings import Settings
-from cdskg.store.generations import ReadOnlyStore, Stamp
+from cdskg.store.generations import ReadOnlyStore, Stamp, StoreLayout
 
 
 class StoreView:
@@ -67,3 +69,18 @@ def store() -> tuple[ox.Store, str]:
 
 def settings() -> Settings:
     return current_app.extensions["cdskg.settings"]
+
+
+def answers_folder(version: str) -> Path | None:
+    """The folder of what the preparer computed for ``version`` (the catalogue's answers,
+    the pages' tables: :mod:`cdskg.publish.answers`); None without a store folder. Found
+    again on each call (two small reads): a store made again at the same path has another
+    identity at once."""
+    root = settings().store
+    if root is None:
+        return None
+    generation = StoreLayout(Path(root)).generations / version
+    try:
+        return answers.folder_of(prepare.downloads_root(Path(root)) / version, generation)
+    except OSError:
+        return None

@@ -9,11 +9,12 @@ import pyoxigraph as ox
 from flask import Response, make_response, render_template, request
 
 from cdskg.errors import QueryError
+from cdskg.publish import answers
 from cdskg.publish import query_catalogue as catalogue
 from cdskg.rdf.namespaces import CDSKG
 from cdskg.store.query import RESULT_FORMATS
 from cdskg.web import urls
-from cdskg.web.context import store
+from cdskg.web.context import answers_folder, store
 from cdskg.web.errors import error_response
 from cdskg.web.negotiation import parse_accept
 from cdskg.web.pages import params, words
@@ -73,7 +74,13 @@ def query(name: str):
         given["lang"] = lang
     st, version = store()
     try:
-        result = q.run(st, params.resolve(st, version, q, given))
+        bindings = q.bindings(params.resolve(st, version, q, given))
+        # the answer the preparer wrote for these bindings, if it did: the same bytes
+        prepared = answers.lookup(answers_folder(version), q, bindings, _stored_format(fmt))
+        if prepared is None:
+            result = q.run_bound(st, bindings)
+        elif fmt == "html":
+            result = ox.parse_query_results(prepared, format=RESULT_FORMATS["json"][0])
     except params.Unresolved as exc:
         return _unresolved(st, q, given, exc, fmt == "html")
     except QueryError as exc:
@@ -82,8 +89,12 @@ def query(name: str):
         return error_response(400, "bad query", str(exc))
     if fmt != "html":
         results_format, media = RESULT_FORMATS[fmt]
-        resp = Response(result.serialize(format=results_format), mimetype=media)
+        if prepared is None:
+            resp = Response(result.serialize(format=results_format), mimetype=media)
+        else:
+            resp = Response(prepared, mimetype=media)
         resp.headers["X-Store-Version"] = version
+        resp.headers["X-Answer"] = "live" if prepared is None else "prepared"
         resp.headers["Vary"] = "Accept"
         return resp
     variables = [v.value for v in result.variables]
@@ -128,8 +139,14 @@ def query(name: str):
     resp.headers["Link"] = ", ".join(
         f'<{links[f]}>; rel="alternate"; type="{RESULT_FORMATS[f][1]}"' for f in links
     )
+    resp.headers["X-Answer"] = "live" if prepared is None else "prepared"
     resp.headers["Vary"] = "Accept"
     return resp
+
+
+def _stored_format(fmt: str) -> str:
+    """The prepared format a request reads: a page is drawn from the JSON answer."""
+    return "json" if fmt == "html" else fmt
 
 
 def _plain(cell: dict, lang: str = "en") -> dict:

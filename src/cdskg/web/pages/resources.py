@@ -111,10 +111,14 @@ def _not_found(iri: str, rest: str) -> Response:
     )
 
 
-_INCOMING = """SELECT DISTINCT ?node ?s ?p WHERE { ?s ?p ?node FILTER(isIRI(?s)) }
+# The node is bound by VALUES (its IRI as pyoxigraph writes it), not by substitution: Oxigraph
+# plans a substituted ?node as unbound and reads every quad of the store for ?s ?p ?node.
+_INCOMING = """SELECT DISTINCT ?node ?s ?p WHERE {
+  VALUES ?node { %s } ?s ?p ?node FILTER(isIRI(?s)) }
 ORDER BY ?p ?s LIMIT %d"""
 _INCOMING_COUNT = """SELECT ?node (COUNT(*) AS ?n) WHERE {
-  SELECT DISTINCT ?node ?s ?p WHERE { ?s ?p ?node FILTER(isIRI(?s)) } } GROUP BY ?node"""
+  SELECT DISTINCT ?node ?s ?p WHERE { VALUES ?node { %s } ?s ?p ?node FILTER(isIRI(?s)) } }
+GROUP BY ?node"""
 #: Articles listed under "mentioned in"; the rest are counted.
 MENTIONS_SHOWN = 50
 
@@ -123,11 +127,9 @@ def incoming_links(st: ox.Store, node: ox.NamedNode) -> tuple[list[tuple], int]:
     """The first :data:`INCOMING_SHOWN` ``(subject, predicate)`` links to ``node`` by
     predicate and subject, and how many there are: a pillar has tens of thousands at 100k
     observations, and only the shown ones are read out of the store and labelled."""
-    subs = {ox.Variable("node"): node}
-    shown = [
-        (r["s"], r["p"]) for r in run_query(st, _INCOMING % INCOMING_SHOWN, substitutions=subs)
-    ]
-    total = next(iter(run_query(st, _INCOMING_COUNT, substitutions=subs)), None)
+    term = str(ox.NamedNode(node.value))
+    shown = [(r["s"], r["p"]) for r in run_query(st, _INCOMING % (term, INCOMING_SHOWN))]
+    total = next(iter(run_query(st, _INCOMING_COUNT % term)), None)
     return shown, int(total["n"].value) if total is not None else 0
 
 
