@@ -386,3 +386,22 @@ def test_a_district_upgraded_under_its_own_name_is_no_former_district(extractor)
     )
     assert set(places(extractor, r).values()) == {"An Tây"}
     assert "/former/" not in r.quantities[0].area
+
+
+def test_names_listed_after_one_type_word_are_of_that_type(extractor):
+    """ "hai xã Hiệp Thạnh và Hiệp An", "các xã Hiệp Thạnh, Hiệp An và Liên Hiệp": one type
+    word for the list; a rate stated for the list holds for each."""
+    r = extract(
+        extractor,
+        "Huyện Đức Trọng đẩy mạnh dịch vụ công trực tuyến\n\n"
+        "Năm 2023, huyện Đức Trọng có hai xã Hiệp Thạnh và Hiệp An đạt 100% hồ sơ trực tuyến. "
+        "Các xã Tân Hội, Tân Thành và Liên Hiệp đạt trên 90% hồ sơ trực tuyến.",
+    )
+    units = {**extractor.gazetteer.table.units}
+    got = sorted((q.stated, units[q.area].short) for q in r.quantities)
+    assert got == [
+        ("100%", "Hiệp An"), ("100%", "Hiệp Thạnh"),
+        ("90%", "Liên Hiệp"), ("90%", "Tân Hội"), ("90%", "Tân Thành"),
+    ]  # fmt: skip
+    for q in r.quantities:  # all of them in Đức Trọng
+        assert extractor.gazetteer.ancestor_at(units[q.area], "district").short == "Đức Trọng"

@@ -51,6 +51,10 @@ COMMITTEES = {
 
 _UPPER = "A-ZĐÀ-ỸÁẢẠÃẮẰẲẴẶẤẦẨẪẬÉÈẺẼẸẾỀỂỄỆÍÌỈĨỊÓÒỎÕỌỐỒỔỖỘỚỜỞỠỢÚÙỦŨỤỨỪỬỮỰÝỲỶỸỴÂĂÊÔƠƯ"
 _NAME_WORD = rf"(?:[{_UPPER}][\w]*|\d+)"
+#: the next name of a list after a typed mention: ", Hiệp An", " và Hiệp An"
+_LISTED_NAME = re.compile(
+    rf"(?:\s*,\s*|\s+(?:và|cùng|với)\s+)({_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})"
+)
 #: a type word (any case: "huyện", "Huyện", "HUYỆN"), a committee word, or "TP." glued to
 #: the name ("TP.Hồ Chí Minh"), then up to four capitalised name words
 MENTION = re.compile(
@@ -109,7 +113,9 @@ class Gazetteer:
                     self._predecessors.setdefault(new, []).append(old)
 
     def mentions(self, text: str) -> list[UnitMention]:
-        """Typed mentions ("quận Bình Thủy", "TP. Cần Thơ") with their candidate units."""
+        """Typed mentions ("quận Bình Thủy", "TP. Cần Thơ") with their candidate units; the
+        names a list gives after one type word ("hai xã Hiệp Thạnh và Hiệp An", "các phường
+        Tân Định, Đa Kao") are of that type too."""
         found: list[UnitMention] = []
         for m in MENTION.finditer(text):
             type_key = fold(m.group(1)).strip().rstrip(".")
@@ -117,34 +123,49 @@ class Gazetteer:
             levels = _TYPE_LEVELS.get(type_key)
             if levels is None:
                 continue
-            words = m.group(2).split()
-            # the longest run of name words that names a unit of that type
-            for n in range(len(words), 0, -1):
-                name = " ".join(words[:n])
-                key = fold(name)
-                if key.isdigit():
-                    # a numbered unit keeps its type word in the table ("Phường 5", "Quận 3")
-                    key = f"{type_key} {key}"
-                named = self.table.by_short.get(key, [])
-                cands = tuple(u for u in named if u.level in levels)
-                if not cands:
-                    # a unit upgraded since ("thị xã Phú Mỹ", now a city; "xã" now "phường")
-                    # still has its name within its tier
-                    tier = next((t for t in _TIERS if levels <= t), frozenset())
-                    cands = tuple(u for u in named if u.level in tier)
-                # the name as written, diacritics included, over its folded twins
-                # ("Phú Mỹ" is not "Phù Mỹ")
-                exact = tuple(u for u in cands if u.short.lower() == name.lower())
-                cands = exact or cands
-                if levels & (WARD_LEVELS | DISTRICT_LEVELS):
-                    # a ward or a district of that name may have been merged away in this
-                    # locality while others of the same name live on elsewhere
-                    cands += self._former(levels, name)
-                if cands:
-                    end = m.start(2) + len(name)
-                    found.append(UnitMention(m.start(), end, m.group(1).strip(), name, cands))
-                    break
+            mention = self._typed(m.start(), m.start(2), m.group(2), m.group(1), type_key, levels)
+            while mention is not None:
+                found.append(mention)
+                more = _LISTED_NAME.match(text, mention.end)
+                if more is None or levels & PROVINCE_LEVELS:
+                    break  # "tỉnh A, B": a list of provinces names them bare, read apart
+                mention = self._typed(
+                    more.start(1), more.start(1), more.group(1), "", type_key, levels
+                )
         return found
+
+    def _typed(
+        self, start: int, name_at: int, name_words: str, type_word: str, type_key: str,
+        levels: frozenset[str],
+    ) -> UnitMention | None:  # fmt: skip
+        """The mention of the longest run of ``name_words`` that names a unit of ``levels``."""
+        words = name_words.split()
+        # the longest run of name words that names a unit of that type
+        for n in range(len(words), 0, -1):
+            name = " ".join(words[:n])
+            key = fold(name)
+            if key.isdigit():
+                # a numbered unit keeps its type word in the table ("Phường 5", "Quận 3")
+                key = f"{type_key} {key}"
+            named = self.table.by_short.get(key, [])
+            cands = tuple(u for u in named if u.level in levels)
+            if not cands:
+                # a unit upgraded since ("thị xã Phú Mỹ", now a city; "xã" now "phường")
+                # still has its name within its tier
+                tier = next((t for t in _TIERS if levels <= t), frozenset())
+                cands = tuple(u for u in named if u.level in tier)
+            # the name as written, diacritics included, over its folded twins
+            # ("Phú Mỹ" is not "Phù Mỹ")
+            exact = tuple(u for u in cands if u.short.lower() == name.lower())
+            cands = exact or cands
+            if levels & (WARD_LEVELS | DISTRICT_LEVELS):
+                # a ward or a district of that name may have been merged away in this
+                # locality while others of the same name live on elsewhere
+                cands += self._former(levels, name)
+            if cands:
+                end = name_at + len(name)
+                return UnitMention(start, end, type_word.strip(), name, cands)
+        return None
 
     def _former(self, levels: frozenset[str], name: str) -> tuple[AdminUnit, ...]:
         found: list[AdminUnit] = []
