@@ -194,3 +194,14 @@ def test_since_the_two_tier_local_government_began():
     p = find_periods(text, 2025, "2025-10-10")[0].period
     assert (p.start, p.end) == ("2025-07-01", "2025-10-10")
     assert not find_periods(text, 2025)  # no day written: nothing to end it
+
+
+def test_a_quarter_or_a_month_without_a_year_is_of_the_article_s_year():
+    def one(text):
+        return [(p.kind, p.period.start, p.period.end) for p in find_periods(text, 2024)]
+
+    assert one("Trong quý I, xã tiếp nhận 120 hồ sơ") == [("quarter", "2024-01-01", "2024-03-31")]
+    assert one("trong tháng 6, huyện có 50 hồ sơ") == [("month", "2024-06-01", "2024-06-30")]
+    assert one("đến hết tháng 10, đạt 90%") == [("as-of", "2024-10-31", None)]
+    assert one("sau 6 tháng 3 xã đạt chuẩn") == []  # "6 tháng" is a duration
+    assert one("quý III/2023") == [("quarter", "2023-07-01", "2023-09-30")]

@@ -91,6 +91,13 @@ _QUARTER = re.compile(r"(?i)quý\s+(I{1,3}|IV|[1-4])(?:\s*[/-]\s*|\s+(?:năm\s+)
 _SCHOOL_YEAR = re.compile(r"(?i)năm\s+học\s+(\d{4})\s*[-–]\s*(\d{4})")
 _SPAN = re.compile(r"(?i)giai\s+đoạn\s+(?:từ\s+)?(\d{4})\s*[-–]\s*(\d{4})")
 _MONTH = re.compile(r"(?i)tháng\s+(\d{1,2})\s*[/-]\s*(\d{4})")
+#: "trong quý I", "trong tháng 6": of the year the article speaks from
+_QUARTER_ALONE = re.compile(
+    r"(?i)(?<!\w)quý\s+(I{1,3}|IV|[1-4])(?![\w/-]|\s*[/-]?\s*(?:năm\s+)?\d)"
+)
+_MONTH_ALONE = re.compile(
+    r"(?i)(?<!\d\s)(?<!\w)tháng\s+(\d{1,2})(?![\d/-]|[.,]\d|\s*(?:năm|,)\s*\d)"
+)
 _YEAR = re.compile(
     r"(?i)(?<!đến )(?<!tới )(?<!trước )(?<!sau )(?<!vào )năm\s+(\d{4})(?!\s*[-–]\s*\d)"
 )
@@ -188,6 +195,22 @@ def find_periods(text: str, context_year: int, today: str | None = None) -> list
                 "quarter",
             )
         )
+    for m in _QUARTER_ALONE.finditer(text):
+        q, y = ROMAN.get(m.group(1).upper()) or int(m.group(1)), context_year
+        found.append(
+            PeriodMention(
+                m.start(), m.end(), Period(f"{y}-{3 * q - 2:02d}-01", _month_end(y, 3 * q)), 2,
+                "quarter",
+            )
+        )  # fmt: skip
+    for m in _MONTH_ALONE.finditer(text):
+        mo, y = int(m.group(1)), context_year
+        if 1 <= mo <= 12:
+            found.append(
+                PeriodMention(
+                    m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 3, "month"
+                )
+            )
     for m in _SCHOOL_YEAR.finditer(text):
         y1, y2 = int(m.group(1)), int(m.group(2))
         found.append(
