@@ -74,7 +74,6 @@ _LIST_SPLIT = re.compile(r"\s*(?:[,;:]|\bvà\b|\bbao gồm\b|\bgồm\b|\bcùng\b
 
 #: a letter after a number, past spaces: the figure has a noun of its own
 _LETTER_AFTER = re.compile(r"\s*[^\W\d_]")
-_LETTER_START = re.compile(r"[^\W\d_]")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _CLAUSE_END = re.compile(r"[,;(]|\s[–-]\s")
 #: a clause that says how a figure compares, not what it is of
@@ -263,7 +262,7 @@ class IndicatorChoice:
         # the whole is the noun phrase right after the number, up to the next clause
         whole = _CLAUSE_END.split(after.lstrip(" )"), maxsplit=1)[0]
         whole = head_words(whole.strip(" -–"), 80)
-        if not _LETTER_START.match(whole) or content(whole) == 0:
+        if not _LETTER_AFTER.match(whole) or content(whole) == 0:
             return None
         clause = since[: share.start()].rstrip(" ,")
         subject = clause[max(clause.rfind(","), clause.rfind(";")) + 1 :].strip()

@@ -52,13 +52,13 @@ from cdskg.text.normalize import normalize
 
 _DIGITS = re.compile(r"\d(?:[\d/.,:h-]*\d)?")
 _ANY_DIGIT = re.compile(r"\d")
-#: "tăng 2 bậc", "giảm 3 hạng": a change of rank
 #: a numbered item opening a sentence ("1. Đà Nẵng: …", "2) …")
 _LIST_ITEM = re.compile(r"\s*\d{1,2}[.)](?=\s+\S)")
 #: words that introduce a list of places in order (folded)
 _RANKING = re.compile(r"\b(?:dan dau|xep hang|top|dung dau|cao nhat|thu hang|cuoi bang)\b")
 #: why a number is skipped, unless it is a rank where it stands
 _RANK_BLOCKS = ("an ordinal", "the number of an item in a list")
+#: "tăng 2 bậc", "giảm 3 hạng": a change of rank
 _RANK_CHANGE = re.compile(r"\s*(?:bac|hang)\b(?!\s+(?:nhat|nhi|ba))")
 #: "gấp 3 lần", "hơn 13 lần so với": a multiple
 _TIMES = re.compile(r"\s*lan\b")
@@ -616,7 +616,7 @@ class Extractor(IndicatorChoice):
             if role == "actual" and s[:window_start].endswith(" đạt "):
                 # "phấn đấu đạt tỷ lệ hồ sơ trực tuyến 80%": the clause opens after "đạt",
                 # the verb of intention is before it
-                head = [m.end() for m in CLAUSE_BREAK.finditer(s, prev_end, window_start - 5)]
+                head = [b.end() for b in CLAUSE_BREAK.finditer(s, prev_end, window_start - 5)]
                 role = self._role(s[head[-1] if head else prev_end : window_start])
             if (
                 role == "actual"
@@ -843,9 +843,9 @@ class Extractor(IndicatorChoice):
             return None
         word = m.group(1).lower()
         # with its tones where the text has them: folded, "300 văn bản" would be "300 vạn"
+        # (a word with none is its own folded form)
         table = self.figures.multipliers if word.isascii() else self.figures.multipliers_toned
-        key = word if not word.isascii() else fold(word)
-        return (table[key], end + m.end()) if key in table else None
+        return (table[word], end + m.end()) if word in table else None
 
     @staticmethod
     def _joins_nouns(s: str, prev_end: int, brk: re.Match[str]) -> bool:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from cdskg.extract.units import (
     DISTRICT_LEVELS,
     FORMER,
-    FORMER_DISTRICT_TYPES,
+    FORMER_TYPES,
     POST2025,
     PRE2025,
     PROVINCE_LEVELS,
@@ -35,8 +35,6 @@ _TYPE_LEVELS: dict[str, frozenset[str]] = {
     "dac khu": frozenset({"special-zone"}),
 }
 _TIERS = (PROVINCE_LEVELS, DISTRICT_LEVELS, WARD_LEVELS)
-#: level → the type word that opens the key of a unit of that level merged away
-_FORMER_TYPES = {"ward": "phuong", "commune": "xa", "township": "thitran", **FORMER_DISTRICT_TYPES}
 # A party committee named with its unit ("Huyện ủy Chi Lăng", "Thị ủy Bến Cát") names that
 # unit: committee word (folded) → the type word it stands for.
 COMMITTEES = {
@@ -124,11 +122,13 @@ class Gazetteer:
             if levels is None:
                 continue
             mention = self._typed(m.start(), m.start(2), m.group(2), m.group(1), type_key, levels)
+            # "tỉnh A, B": a list of provinces names them bare, read apart
+            listed = not levels & PROVINCE_LEVELS
             while mention is not None:
                 found.append(mention)
-                more = _LISTED_NAME.match(text, mention.end)
-                if more is None or levels & PROVINCE_LEVELS:
-                    break  # "tỉnh A, B": a list of provinces names them bare, read apart
+                more = _LISTED_NAME.match(text, mention.end) if listed else None
+                if more is None:
+                    break
                 mention = self._typed(
                     more.start(1), more.start(1), more.group(1), "", type_key, levels
                 )
@@ -170,7 +170,7 @@ class Gazetteer:
     def _former(self, levels: frozenset[str], name: str) -> tuple[AdminUnit, ...]:
         found: list[AdminUnit] = []
         for level in sorted(levels):
-            prefix = _FORMER_TYPES.get(level)
+            prefix = FORMER_TYPES.get(level)
             if prefix is not None:
                 key = prefix + fold(name).replace(" ", "")
                 found += (former_unit(u, level, name) for u in self.table.former.get(key, []))

@@ -42,6 +42,14 @@ def _month_end(y: int, m: int) -> str:
     return date(y, m, calendar.monthrange(y, m)[1]).isoformat()
 
 
+def _month(y: int, m: int) -> Period:
+    return Period(f"{y}-{m:02d}-01", _month_end(y, m))
+
+
+def _quarter(y: int, q: int) -> Period:
+    return Period(f"{y}-{3 * q - 2:02d}-01", _month_end(y, 3 * q))
+
+
 _RANGE = re.compile(
     rf"(?i)từ\s+(?:ngày\s+)?{_D}{_SEP}{_M}(?:{_SEP}{_Y})?\s+(?:đến|tới)\s+(?:ngày\s+)?"
     rf"{_D}{_SEP}{_M}(?:{_SEP}{_Y})?"
@@ -175,42 +183,19 @@ def find_periods(text: str, context_year: int, today: str | None = None) -> list
         d = _iso(year_or(m.group(3)), int(m.group(2)), int(m.group(1)))
         if d:
             found.append(PeriodMention(m.start(), m.end(), Period(d), 2))
-    for m in _MONTH_WORDS.finditer(text):
-        y, mo = int(m.group(2)), int(m.group(1))
-        if 1 <= mo <= 12:
-            found.append(
-                PeriodMention(
-                    m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2, "month"
-                )
-            )
-    for m in _QUARTER.finditer(text):
-        q = ROMAN.get(m.group(1).upper()) or int(m.group(1))
-        y = int(m.group(2))
-        found.append(
-            PeriodMention(
-                m.start(),
-                m.end(),
-                Period(f"{y}-{3 * q - 2:02d}-01", _month_end(y, 3 * q)),
-                1,
-                "quarter",
-            )
-        )
-    for m in _QUARTER_ALONE.finditer(text):
-        q, y = ROMAN.get(m.group(1).upper()) or int(m.group(1)), context_year
-        found.append(
-            PeriodMention(
-                m.start(), m.end(), Period(f"{y}-{3 * q - 2:02d}-01", _month_end(y, 3 * q)), 2,
-                "quarter",
-            )
-        )  # fmt: skip
-    for m in _MONTH_ALONE.finditer(text):
-        mo, y = int(m.group(1)), context_year
-        if 1 <= mo <= 12:
-            found.append(
-                PeriodMention(
-                    m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 3, "month"
-                )
-            )
+    # a month or a quarter, with its year or the article's ("tháng 3 năm 2023", "tháng
+    # 6/2023", "trong tháng 6"; "quý III/2024", "trong quý I")
+    for pattern, priority in ((_MONTH_WORDS, 2), (_MONTH, 2), (_MONTH_ALONE, 3)):
+        for m in pattern.finditer(text):
+            mo = int(m.group(1))
+            y = int(m.group(2)) if pattern.groups > 1 else context_year
+            if 1 <= mo <= 12:
+                found.append(PeriodMention(m.start(), m.end(), _month(y, mo), priority, "month"))
+    for pattern, priority in ((_QUARTER, 1), (_QUARTER_ALONE, 2)):
+        for m in pattern.finditer(text):
+            q = ROMAN.get(m.group(1).upper()) or int(m.group(1))
+            y = int(m.group(2)) if pattern.groups > 1 else context_year
+            found.append(PeriodMention(m.start(), m.end(), _quarter(y, q), priority, "quarter"))
     for m in _SCHOOL_YEAR.finditer(text):
         y1, y2 = int(m.group(1)), int(m.group(2))
         found.append(
@@ -223,14 +208,6 @@ def find_periods(text: str, context_year: int, today: str | None = None) -> list
         if y1 <= y2:
             found.append(
                 PeriodMention(m.start(), m.end(), Period(f"{y1}-01-01", f"{y2}-12-31"), 4, "span")
-            )
-    for m in _MONTH.finditer(text):
-        y, mo = int(m.group(2)), int(m.group(1))
-        if 1 <= mo <= 12:
-            found.append(
-                PeriodMention(
-                    m.start(), m.end(), Period(f"{y}-{mo:02d}-01", _month_end(y, mo)), 2, "month"
-                )
             )
     for m in _AS_OF_YEAR.finditer(text):
         # "tính đến năm 2023": the year, as analysts read it, though "đến năm" is a target's

@@ -118,15 +118,21 @@ class UnitTable:
             yield current
 
 
-_FORMER_PREFIXES = ("phuong", "xa", "thitran")
-#: the type words of a former district's key, by its level
-FORMER_DISTRICT_TYPES = {
+#: level → the folded type word that opens the key of a unit of that level merged away
+#: ("phuongthongnhat", "huyenyendung")
+FORMER_TYPES = {
+    "ward": "phuong",
+    "commune": "xa",
+    "township": "thitran",
     "district": "huyen",
     "town": "thixa",
     "urban-district": "quan",
     "provincial-city": "thanhpho",
 }
-_FORMER_DISTRICT_PREFIXES = tuple(FORMER_DISTRICT_TYPES.values())
+_FORMER_PREFIXES = tuple(FORMER_TYPES[level] for level in ("ward", "commune", "township"))
+_FORMER_DISTRICT_PREFIXES = tuple(
+    FORMER_TYPES[level] for level in ("district", "town", "urban-district", "provincial-city")
+)
 FORMER = "former"
 
 
