@@ -205,3 +205,9 @@ def test_a_quarter_or_a_month_without_a_year_is_of_the_article_s_year():
     assert one("đến hết tháng 10, đạt 90%") == [("as-of", "2024-10-31", None)]
     assert one("sau 6 tháng 3 xã đạt chuẩn") == []  # "6 tháng" is a duration
     assert one("quý III/2023") == [("quarter", "2023-07-01", "2023-09-30")]
+
+
+def test_a_quarter_in_roman_numerals_needs_no_digit():
+    # "Trong quý I, …" opens a report whose figures come in the sentences after it
+    p = find_periods("Trong quý I, toàn xã đạt nhiều kết quả.", 2024)[0].period
+    assert (p.start, p.end) == ("2024-01-01", "2024-03-31")

@@ -125,8 +125,10 @@ def find_periods(text: str, context_year: int, today: str | None = None) -> list
     """Every period stated in ``text``; a date without a year takes ``context_year``;
     ``today``, the day the article was written (ISO), ends "từ ngày … đến nay"."""
     found: list[PeriodMention] = []
-    if not _ANY_DIGIT.search(text):
-        return found  # every pattern needs a digit; a quarter of our sentences have none
+    if not _ANY_DIGIT.search(text) and not _QUARTER_ALONE.search(text):
+        # every pattern but a quarter in Roman numerals ("trong quý I") needs a digit; a
+        # quarter of our sentences have none
+        return found
 
     def year_or(value: str | None) -> int:
         return int(value) if value else context_year
